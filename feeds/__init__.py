@@ -1,0 +1,1 @@
+"""Pure serialisers: offers -> JSON-LD / CSV / RPDE; catalogue -> DCAT; survey tables -> CSV / Data Cube."""

@@ -1,0 +1,1 @@
+"""The Flask application: wires validators, feeds and vocab to the database and HTTP."""

@@ -1,0 +1,78 @@
+"""The Flask app factory: settings, database, blueprints (one per area), error handling."""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from . import blueprints
+from .context import HubContext
+from .db import make_engine, make_sessionmaker
+from .problems import Problem
+from .settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+# Paths whose errors are answered as problem+json instead of HTML.
+JSON_PREFIXES = ("/api/", "/feeds/", "/catalog", "/survey/api")
+
+
+def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    """Build the hub. `overrides` set settings by field name (tests, embedding)."""
+    settings = settings or load_settings(overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False,
+                      MAX_CONTENT_LENGTH=settings.upload_max_bytes + 1024 * 1024)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url)
+    app.extensions["hub"] = HubContext(settings, engine, make_sessionmaker(engine))
+    _register_blueprints(app)
+    _register_errors(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every module in hub/blueprints with a `bp` attribute is one area of the hub."""
+    for info in sorted(pkgutil.iter_modules(blueprints.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{blueprints.__name__}.{info.name}")
+        bp = getattr(module, "bp", None)
+        if bp is not None:
+            app.register_blueprint(bp)
+
+
+def _wants_problem_json() -> bool:
+    path = request.path
+    return path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best in (
+        "application/json", "application/problem+json")
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem) -> Any:
+        return problem.response()
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        if not _wants_problem_json():
+            return exc
+        titles = {404: "Nicht gefunden", 405: "Methode nicht erlaubt", 406: "Format nicht verfügbar",
+                  413: "Datei zu groß", 400: "Ungültige Anfrage", 401: "Nicht angemeldet",
+                  429: "Zu viele Anfragen"}
+        code = {404: "not-found", 405: "method-not-allowed", 406: "not-acceptable",
+                413: "file-too-large", 429: "too-many-requests"}.get(exc.code or 500, "http-error")
+        return Problem(exc.code or 500, code, titles.get(exc.code or 500, exc.name),
+                       exc.description).response()
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s", request.path)
+        problem = Problem(500, "internal-error", "Interner Fehler",
+                          "Der Fehler wurde protokolliert. Bitte später erneut versuchen.")
+        if _wants_problem_json():
+            return problem.response()
+        return ("<!doctype html><html lang=de><title>Fehler</title><h1>Interner Fehler</h1>"
+                "<p>Der Fehler wurde protokolliert.</p>", 500)

@@ -1,0 +1,1 @@
+"""Blueprints: one module per area, each exposing `bp` (registered by the app factory)."""

@@ -1,0 +1,110 @@
+"""Database wiring: engine, sessions, the declarative base, and the migration check."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# JSON lists on both dialects; JSONB on PostgreSQL for containment filters.
+JSONList = sa.JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL."""
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Python's sqlite3 opens transactions lazily; BEGIN IMMEDIATE below takes the write
+            # lock at the start so concurrent writers queue instead of failing on upgrade.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work commits at the end, or rolls back on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def begin_write(session: Session) -> None:
+    """Take SQLite's write lock now (BEGIN IMMEDIATE semantics); a no-op on PostgreSQL."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        # Any write takes the database lock; an empty UPDATE does it at the start.
+        session.execute(sa.text("UPDATE feed_clock SET last = last WHERE id = 0"))
+
+
+def json_list_contains(column: Any, value: str) -> Any:
+    """SQL: the JSON list in `column` contains `value` (SQLite json_each / PostgreSQL @>)."""
+    return _JsonContains(column, value)
+
+
+class _JsonContains(sa.sql.expression.ColumnElement[bool]):
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: Any, value: str) -> None:
+        self.column = column
+        self.value = value
+
+
+@compiles(_JsonContains, "sqlite")  # type: ignore[misc]
+def _contains_sqlite(element: _JsonContains, compiler: Any, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    val = compiler.process(sa.bindparam(None, element.value, type_=sa.String()), **kw)
+    return f"EXISTS (SELECT 1 FROM json_each({col}) WHERE json_each.value = {val})"
+
+
+@compiles(_JsonContains, "postgresql")  # type: ignore[misc]
+def _contains_pg(element: _JsonContains, compiler: Any, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    val = compiler.process(sa.bindparam(None, [element.value], type_=JSONB()), **kw)
+    return f"({col} @> {val})"
