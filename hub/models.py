@@ -30,6 +30,11 @@ class Provider(Base):
     email: Mapped[str | None] = mapped_column(sa.String(200))
     telephone: Mapped[str | None] = mapped_column(sa.String(50))
     licence: Mapped[str | None] = mapped_column(sa.String(200))
+    # A published file the scheduler pulls (CSV/XLSX URL), with its HTTP validators.
+    source_url: Mapped[str | None] = mapped_column(sa.String(1000))
+    source_etag: Mapped[str | None] = mapped_column(sa.String(200))
+    source_last_modified: Mapped[str | None] = mapped_column(sa.String(100))
+    source_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -174,6 +179,7 @@ class Upload(Base):
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
     original: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     mode: Mapped[str] = mapped_column(sa.String(10), default="replace")
+    source: Mapped[str] = mapped_column(sa.String(10), default="api")  # api, page, cli, pull
     dry_run: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(sa.String(20), default="pending")
     report: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

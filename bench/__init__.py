@@ -1,0 +1,1 @@
+"""Benchmarks (never run by the tests): `make bench` or `python -m bench.<script>`."""
