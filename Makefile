@@ -33,7 +33,7 @@ run: install
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (else those cases skip, saying why).
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m bench.run_all
