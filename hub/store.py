@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -104,10 +104,12 @@ def ensure_provider(session: Session, provider: ProviderRecord) -> int:
 
 
 def write_offers(session: Session, provider_id: int, records: Sequence[OfferRecord],
-                 replace: bool = False) -> WriteResult:
+                 replace: bool = False,
+                 progress: Callable[[int], None] | None = None) -> WriteResult:
     """Create, update or (with `replace`) tombstone a provider's offers in bulk.
 
-    `records` must have distinct angebot_ids. The caller owns the transaction.
+    `records` must have distinct angebot_ids. The caller owns the transaction. `progress`, if
+    given, is called with the number of records handled so far as the write proceeds.
     """
     result = WriteResult()
     existing = {
@@ -131,6 +133,8 @@ def write_offers(session: Session, provider_id: int, records: Sequence[OfferReco
                  if replace and aid not in seen and not row.deleted]
     total = len(to_create) + len(to_update) + len(to_delete)
     if total == 0:
+        if progress is not None:
+            progress(len(records))
         return result
     stamp = reserve_stamps(session, total)
     now = utcnow()
@@ -172,13 +176,19 @@ def write_offers(session: Session, provider_id: int, records: Sequence[OfferReco
             for oid, aid in session.execute(
                     offers_t.insert().returning(offers_t.c.id, offers_t.c.angebot_id), chunk):
                 new_ids[aid] = oid
-    instance_rows: list[dict[str, Any]] = []
-    for record, *rest in to_create + to_update:
-        oid = rest[1] if len(rest) == 2 else new_ids[record.angebot_id]
-        for pos, inst in enumerate(record.instances):
-            instance_rows.append(_instance_row(oid, pos, inst, venue_ids))
-    for chunk in _chunks(instance_rows, 5000):
-        session.execute(instances_t.insert(), chunk)
+    written = [*to_create, *to_update]
+    done = len(result.unchanged)
+    for part in _chunks(written, 2000):
+        instance_rows: list[dict[str, Any]] = []
+        for record, *rest in part:
+            oid = rest[1] if len(rest) == 2 else new_ids[record.angebot_id]
+            for pos, inst in enumerate(record.instances):
+                instance_rows.append(_instance_row(oid, pos, inst, venue_ids))
+        if instance_rows:
+            session.execute(instances_t.insert(), instance_rows)
+        done += len(part)
+        if progress is not None:
+            progress(done)
     return result
 
 

@@ -1,0 +1,104 @@
+"""`bildungsdaten providers create|list`: the admin's list of providers."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from ...vocab.codelists import codelist
+from ..cli import HubCLIError, require_current_database
+from ..db import make_engine, make_sessionmaker, transaction
+from ..models import ApiToken, Offer, Provider
+from ..settings import Settings, load_settings
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+
+
+@contextmanager
+def hub_database() -> Iterator[tuple[Settings, sessionmaker[Session]]]:
+    """Settings and sessions of the configured, migrated database (for admin commands)."""
+    settings = load_settings()
+    require_current_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        yield settings, make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+def provider_by_slug(session: Session, slug: str) -> Provider:
+    provider = session.execute(sa.select(Provider).where(Provider.slug == slug)).scalar()
+    if provider is None:
+        raise HubCLIError(f"Anbieter „{slug}“ gibt es nicht. Vorhandene Anbieter zeigt "
+                          "`bildungsdaten providers list`.")
+    return provider
+
+
+def _provider_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    types = codelist("anbieter_typ")
+    concept = types.lookup(value)
+    if concept is None:
+        hint = types.suggest(value)
+        raise click.BadParameter(
+            f"„{value}“ ist kein Anbietertyp" + (f" – meinten Sie „{hint}“?" if hint else "")
+            + f" Erlaubt: {', '.join(types.codes)}", param_hint="--type")
+    return concept.code
+
+
+@click.group("providers")
+def providers() -> None:
+    """Anbieter anlegen und auflisten."""
+
+
+@providers.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Name des Anbieters")
+@click.option("--type", "type_", help="Anbietertyp (Codeliste anbieter_typ, z. B. vhs)")
+@click.option("--url", help="Webseite")
+@click.option("--email", help="Kontaktadresse (Funktionsadresse)")
+@click.option("--telephone", help="Telefon")
+@click.option("--licence", help="Lizenz-IRI (leer = Standardlizenz des Hubs)")
+@click.option("--source-url", help="Veröffentlichte Datei (CSV/XLSX), die der Hub stündlich abholt")
+def create(slug: str, name: str, type_: str | None, url: str | None, email: str | None,
+           telephone: str | None, licence: str | None, source_url: str | None) -> None:
+    """Legt einen Anbieter mit der Kennung SLUG an (z. B. kvhs-bergstrasse)."""
+    if not SLUG.match(slug):
+        raise click.BadParameter("nur Kleinbuchstaben, Ziffern und Bindestriche (2–64 Zeichen)",
+                                 param_hint="SLUG")
+    code = _provider_type(type_)
+    with hub_database() as (_settings, sessions), transaction(sessions) as session:
+        if session.execute(sa.select(Provider.id).where(Provider.slug == slug)).scalar():
+            raise HubCLIError(f"Anbieter „{slug}“ gibt es schon.")
+        session.add(Provider(slug=slug, name=name, type=code, url=url, email=email,
+                             telephone=telephone, licence=licence, source_url=source_url))
+    click.echo(f"Anbieter „{slug}“ angelegt. Token erzeugen: bildungsdaten tokens create {slug}")
+
+
+@providers.command("list")
+def list_() -> None:
+    """Zeigt alle Anbieter mit Zahl der Angebote und Tokens."""
+    with hub_database() as (_settings, sessions), sessions() as session:
+        live = (sa.select(sa.func.count()).select_from(Offer)
+                .where(Offer.provider_id == Provider.id, Offer.deleted.is_(False))
+                .scalar_subquery())
+        tokens = (sa.select(sa.func.count()).select_from(ApiToken)
+                  .where(ApiToken.provider_id == Provider.id, ApiToken.revoked_at.is_(None))
+                  .scalar_subquery())
+        rows = session.execute(sa.select(Provider.slug, Provider.name, Provider.type, live,
+                                         tokens, Provider.source_url).order_by(Provider.slug)).all()
+    if not rows:
+        click.echo("Noch keine Anbieter. Anlegen: bildungsdaten providers create SLUG --name …")
+        return
+    for slug, name, type_, offers, active, source in rows:
+        extra = f"  Quelle: {source}" if source else ""
+        click.echo(f"{slug}\t{name}\t{type_ or '-'}\t{offers} Angebote\t{active} Tokens{extra}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(providers)

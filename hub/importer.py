@@ -1,0 +1,201 @@
+"""Import a provider's file: validate it, then write its offers all-or-nothing.
+
+Order of work: record the upload (original file kept, status "pending") -> validate outside any
+database transaction -> if valid and not a dry run, write every offer in ONE transaction that
+first locks the provider (concurrent uploads of one provider queue up) -> mark the upload done.
+An invalid file changes no offer; a crash or kill during the write leaves the old offers as they
+were (the transaction never commits) and the upload stays "pending".
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..vocab.records import OfferRecord
+from .db import begin_write, transaction
+from .models import Offer, Provider, Upload, utcnow
+from .settings import Settings
+from .store import content_hash, provider_record, write_offers
+
+if TYPE_CHECKING:
+    from ..validators import Limits
+
+log = logging.getLogger(__name__)
+
+MODES = ("replace", "upsert")
+SOURCES = ("api", "page", "cli", "pull")
+
+# progress(phase, done, total): phase "read" (rows read, total estimated or None) or "write".
+Progress = Callable[[str, int, int | None], None]
+
+
+class ImportFailed(Exception):
+    """The import broke for a reason that is not the file's fault (recorded as "failed")."""
+
+    def __init__(self, upload_id: int, reason: str) -> None:
+        super().__init__(reason)
+        self.upload_id = upload_id
+
+
+@dataclass
+class ImportOutcome:
+    """How one upload ended: its row id, status, the validation report and what changed."""
+
+    upload_id: int
+    status: str  # done, invalid, failed
+    mode: str
+    dry_run: bool
+    report: dict[str, Any]
+    counts: dict[str, int] | None
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.report.get("valid"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API answer: upload facts, the report's own keys, then the import counts."""
+        return upload_dict(self.upload_id, self.status, self.mode, self.dry_run, self.report,
+                           self.counts)
+
+
+def upload_dict(upload_id: int, status: str, mode: str, dry_run: bool,
+                report: dict[str, Any] | None, counts: dict[str, int] | None,
+                **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"upload_id": upload_id, "status": status, "mode": mode,
+                            "dry_run": dry_run, **extra}
+    body.update(report or {})
+    body["import"] = counts
+    return body
+
+
+def limits_from(settings: Settings) -> Limits:
+    from ..validators import Limits
+
+    return Limits(max_bytes=settings.upload_max_bytes, max_rows=settings.upload_max_rows,
+                  max_inflated_bytes=settings.upload_max_inflated_bytes)
+
+
+def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id: int,
+                data: bytes, *, filename: str | None = None, content_type: str | None = None,
+                mode: str = "replace", dry_run: bool = False, source: str = "api",
+                lang: str = "de", progress: Progress | None = None) -> ImportOutcome:
+    """Validate `data` and (unless invalid or a dry run) make it the provider's offers.
+
+    Raises ImportFailed (after recording the upload as "failed") when the database or the
+    validator breaks; an invalid file is a normal outcome with status "invalid".
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    from ..validators import validate
+
+    upload_id = _record_pending(sessions, provider_id, data, filename, content_type, mode,
+                                dry_run, source)
+    try:
+        with sessions() as session:
+            provider = provider_record(session.execute(
+                sa.select(Provider).where(Provider.id == provider_id)).scalar_one())
+        estimate = _estimate_rows(data, filename)
+        read_cb = None if progress is None else (lambda n: progress("read", n, estimate))
+        result = validate(data, filename=filename, lang=lang, limits=limits_from(settings),
+                          collect=True, progress=read_cb)
+        report = result.report.to_dict()
+    except Exception as exc:
+        log.exception("validation of upload %s broke", upload_id)
+        _finish(sessions, upload_id, "failed", None, None)
+        raise ImportFailed(upload_id, f"Prüfung abgebrochen: {exc.__class__.__name__}") from exc
+    if not report["valid"]:
+        _finish(sessions, upload_id, "invalid", report, None)
+        return ImportOutcome(upload_id, "invalid", mode, dry_run, report, None)
+    try:
+        records = result.offers(provider)
+        if dry_run:
+            with sessions() as session:
+                counts = preview_counts(session, provider_id, records, mode == "replace")
+            _finish(sessions, upload_id, "done", report, counts)
+        else:
+            counts = _write(sessions, provider_id, upload_id, records, mode, report, progress)
+    except Exception as exc:
+        log.exception("import of upload %s failed", upload_id)
+        _finish(sessions, upload_id, "failed", report, None)
+        raise ImportFailed(upload_id, f"Import abgebrochen: {exc.__class__.__name__}") from exc
+    return ImportOutcome(upload_id, "done", mode, dry_run, report, counts)
+
+
+def _write(sessions: sessionmaker[Session], provider_id: int, upload_id: int,
+           records: Sequence[OfferRecord], mode: str, report: dict[str, Any],
+           progress: Progress | None) -> dict[str, int]:
+    write_cb = None if progress is None else (lambda n: progress("write", n, len(records)))
+    if progress is not None:
+        progress("write", 0, len(records))
+    with transaction(sessions) as session:
+        lock_provider(session, provider_id)
+        result = write_offers(session, provider_id, records, replace=mode == "replace",
+                              progress=write_cb)
+        counts = result.as_dict()
+        # The upload is marked done in the same transaction: done <=> the offers are written.
+        session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
+            status="done", report=report, stats=counts, finished_at=utcnow()))
+    return counts
+
+
+def lock_provider(session: Session, provider_id: int) -> None:
+    """Serialise writers of one provider until the transaction ends."""
+    if session.get_bind().dialect.name == "sqlite":
+        begin_write(session)  # SQLite: the database-wide write lock, taken now
+    else:
+        session.execute(sa.select(Provider.id).where(Provider.id == provider_id).with_for_update())
+
+
+def preview_counts(session: Session, provider_id: int, records: Sequence[OfferRecord],
+                   replace: bool) -> dict[str, int]:
+    """What write_offers would do, without writing (for dry runs)."""
+    existing = {r.angebot_id: (r.content_hash, r.deleted) for r in session.execute(
+        sa.select(Offer.angebot_id, Offer.content_hash, Offer.deleted)
+        .where(Offer.provider_id == provider_id))}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+    for record in records:
+        old = existing.get(record.angebot_id)
+        if old is None:
+            counts["created"] += 1
+        elif old[1] or old[0] != content_hash(record):
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    if replace:
+        seen = {r.angebot_id for r in records}
+        counts["deleted"] = sum(1 for aid, (_h, deleted) in existing.items()
+                                if aid not in seen and not deleted)
+    return counts
+
+
+def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: bytes,
+                    filename: str | None, content_type: str | None, mode: str, dry_run: bool,
+                    source: str) -> int:
+    with transaction(sessions) as session:
+        row = Upload(provider_id=provider_id, filename=(filename or "")[:300] or None,
+                     content_type=(content_type or "")[:200] or None, size=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(), original=data, mode=mode,
+                     source=source, dry_run=dry_run, status="pending")
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def _finish(sessions: sessionmaker[Session], upload_id: int, status: str,
+            report: dict[str, Any] | None, counts: dict[str, int] | None) -> None:
+    with transaction(sessions) as session:
+        session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
+            status=status, report=report, stats=counts, finished_at=utcnow()))
+
+
+def _estimate_rows(data: bytes, filename: str | None) -> int | None:
+    """Data rows of a CSV for the progress bar (line count; multi-line cells make it high)."""
+    if data[:2] == b"PK" or (filename or "").lower().endswith(".xlsx"):
+        return None
+    return max(data.count(b"\n") - 1, 0) or None
