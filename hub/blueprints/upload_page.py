@@ -1,0 +1,210 @@
+"""The upload page `/hochladen`: sign in with the provider token, check or import a file,
+read the report as a table, download it as CSV; download the template (CSV, XLSX).
+
+Forms carry a CSRF token kept in the Flask session; the session keeps only the token's id
+(checked for revocation on every request), never the token itself.
+"""
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint, Response, abort, redirect, render_template, request, session, url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..context import current_hub
+from ..db import transaction
+from ..importer import ImportFailed, import_file
+from ..pages_nav import register_link
+from ..problems import Problem
+from ..ratelimit import client_key, is_blocked, record_failure
+from ..tokens import TokenOwner, authenticate, owner_of_token_id
+from .uploads import own_upload, read_limited
+
+bp = Blueprint("upload_page", __name__, template_folder="../templates")
+
+register_link("Angebote hochladen", "/hochladen",
+              "Anbieter prüfen und übermitteln ihre Angebote als CSV- oder Excel-Datei",
+              order=20, in_nav=True)
+
+SESSION_TOKEN = "upload_token_id"
+SESSION_CSRF = "csrf"
+MODES = {"replace": "Ersetzen – die Datei ist unser vollständiger Bestand",
+         "upsert": "Ergänzen – nur neue und geänderte Angebote übernehmen"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csrf_token() -> str:
+    token = session.get(SESSION_CSRF)
+    if not token:
+        token = session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def _check_csrf() -> None:
+    sent = request.form.get("csrf", "")
+    if not hmac.compare_digest(sent.encode(), str(session.get(SESSION_CSRF, "")).encode()) \
+            or not sent:
+        abort(400, "Das Formular ist abgelaufen. Bitte die Seite neu laden und erneut senden.")
+
+
+@bp.context_processor
+def _forms() -> dict[str, Any]:
+    return {"csrf_token": csrf_token}
+
+
+def signed_in() -> TokenOwner | None:
+    token_id = session.get(SESSION_TOKEN)
+    if not isinstance(token_id, int):
+        return None
+    with current_hub().sessions() as db:
+        owner = owner_of_token_id(db, token_id)
+    if owner is None:
+        session.pop(SESSION_TOKEN, None)  # revoked meanwhile
+    return owner
+
+
+def _page(owner: TokenOwner | None, errors: list[tuple[str, str]] | None = None,
+          status: int = 200, mode: str = "replace") -> tuple[str, int]:
+    template = "upload.html" if owner else "upload_signin.html"
+    return render_template(template, owner=owner, errors=errors or [], modes=MODES,
+                           mode=mode), status
+
+
+@bp.get("/hochladen")
+def index() -> Any:
+    return _page(signed_in())
+
+
+@bp.post("/hochladen/anmelden")
+def sign_in() -> Any:
+    _check_csrf()
+    hub = current_hub()
+    token = request.form.get("token", "").strip()
+    if not token:
+        return _page(None, [("token", "Bitte geben Sie Ihr Token ein.")], 400)
+    client = client_key(request.remote_addr)
+    with transaction(hub.sessions) as db:
+        if is_blocked(db, client, hub.settings.failed_auth_limit):
+            return _page(None, [("token", "Zu viele Fehlversuche von dieser Adresse. Bitte "
+                                          "warten Sie eine Minute.")], 429)
+        owner = authenticate(db, token)
+        if owner is None:
+            record_failure(db, client)
+    if owner is None:
+        return _page(None, [("token", "Das Token ist unbekannt oder gesperrt. Bitte prüfen Sie "
+                                      "es oder fragen Sie die Bildungskoordination.")], 401)
+    session.clear()
+    session[SESSION_TOKEN] = owner.token_id
+    csrf_token()
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/hochladen/abmelden")
+def sign_out() -> Any:
+    _check_csrf()
+    session.clear()
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/hochladen")
+def upload() -> Any:
+    owner = signed_in()
+    if owner is None:
+        return redirect(url_for(".index"), 303)
+    hub = current_hub()
+    limit = hub.settings.upload_max_bytes
+    try:
+        _check_csrf()
+        mode = request.form.get("modus", "replace")
+        storage = request.files.get("datei")
+    except RequestEntityTooLarge:
+        return _page(owner, [("datei", _too_large_text(limit))], 413)
+    if mode not in MODES:
+        return _page(owner, [("modus-replace", "Bitte wählen Sie Ersetzen oder Ergänzen.")], 400)
+    if storage is None or not storage.filename:
+        return _page(owner, [("datei", "Bitte wählen Sie eine Datei aus.")], 400, mode)
+    try:
+        data = read_limited(storage.stream, limit)
+    except Problem:
+        return _page(owner, [("datei", _too_large_text(limit))], 413, mode)
+    dry_run = request.form.get("aktion") != "importieren"
+    try:
+        outcome = import_file(hub.sessions, hub.settings, owner.provider_id, data,
+                              filename=storage.filename, content_type=storage.mimetype,
+                              mode=mode, dry_run=dry_run, source="page")
+    except ImportFailed as exc:
+        return _page(owner, [("datei", f"Beim Speichern ist ein Fehler aufgetreten (Upload "
+                                       f"{exc.upload_id}); es wurde nichts geändert. Bitte "
+                                       "später erneut versuchen.")], 500, mode)
+    return redirect(url_for(".report", upload_id=outcome.upload_id), 303)
+
+
+def _too_large_text(limit: int) -> str:
+    return (f"Die Datei ist größer als {limit // (1024 * 1024)} MB. Bitte teilen Sie sie auf.")
+
+
+@bp.get("/hochladen/berichte/<int:upload_id>")
+def report(upload_id: int) -> Any:
+    owner = signed_in()
+    if owner is None:
+        return redirect(url_for(".index"), 303)
+    try:
+        row = own_upload(upload_id, owner.provider_id)
+    except Problem:
+        abort(404)
+    return render_template("upload_report.html", owner=owner, upload=row,
+                           report=row.report or {}, counts=row.stats or {})
+
+
+@bp.get("/hochladen/berichte/<int:upload_id>.csv")
+def report_csv(upload_id: int) -> Any:
+    owner = signed_in()
+    if owner is None:
+        abort(401)
+    try:
+        row = own_upload(upload_id, owner.provider_id)
+    except Problem:
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Zeile", "Spalte", "Art", "Code", "Problem", "Wert"])
+    for err in (row.report or {}).get("errors", []):
+        writer.writerow([err.get("row") or "", err.get("column") or "",
+                         "Fehler" if err.get("severity") == "error" else "Warnung",
+                         err.get("code"), err.get("message"), _neutral(err.get("value"))])
+    # UTF-8 with BOM and ";" so Excel opens it with umlauts and in columns.
+    return _download(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8",
+                     f"pruefbericht-{upload_id}.csv")
+
+
+def _neutral(value: Any) -> str:
+    """A cell value that Excel shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.get("/hochladen/vorlage.csv")
+def template_csv() -> Any:
+    from ...validators.template import template_csv as make
+
+    return _download(make(), "text/csv; charset=utf-8", "angebote-vorlage.csv")
+
+
+@bp.get("/hochladen/vorlage.xlsx")
+def template_xlsx() -> Any:
+    from ...validators.template import template_xlsx as make
+
+    return _download(make(), XLSX_TYPE, "angebote-vorlage.xlsx")
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    resp = Response(data, mimetype=mimetype.split(";")[0])
+    resp.headers["Content-Type"] = mimetype
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
