@@ -13,7 +13,14 @@ import secrets
 from typing import Any
 
 from flask import (
-    Blueprint, Response, abort, redirect, render_template, request, session, url_for,
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -91,14 +98,14 @@ def sign_in() -> Any:
     client = client_key(request.remote_addr)
     with transaction(hub.sessions) as db:
         if is_blocked(db, client, hub.settings.failed_auth_limit):
-            return _page(None, [("token", "Zu viele Fehlversuche von dieser Adresse. Bitte "
-                                          "warten Sie eine Minute.")], 429)
+            return _page(None, [("token", ("Zu viele Fehlversuche von dieser Adresse. Bitte "
+                                          "warten Sie eine Minute."))], 429)
         owner = authenticate(db, token)
         if owner is None:
             record_failure(db, client)
     if owner is None:
-        return _page(None, [("token", "Das Token ist unbekannt oder gesperrt. Bitte prüfen Sie "
-                                      "es oder fragen Sie die Bildungskoordination.")], 401)
+        return _page(None, [("token", ("Das Token ist unbekannt oder gesperrt. Bitte prüfen Sie "
+                                      "es oder fragen Sie die Bildungskoordination."))], 401)
     session.clear()
     session[SESSION_TOKEN] = owner.token_id
     csrf_token()
@@ -139,9 +146,9 @@ def upload() -> Any:
                               filename=storage.filename, content_type=storage.mimetype,
                               mode=mode, dry_run=dry_run, source="page")
     except ImportFailed as exc:
-        return _page(owner, [("datei", f"Beim Speichern ist ein Fehler aufgetreten (Upload "
+        return _page(owner, [("datei", (f"Beim Speichern ist ein Fehler aufgetreten (Upload "
                                        f"{exc.upload_id}); es wurde nichts geändert. Bitte "
-                                       "später erneut versuchen.")], 500, mode)
+                                       "später erneut versuchen."))], 500, mode)
     return redirect(url_for(".report", upload_id=outcome.upload_id), 303)
 
 

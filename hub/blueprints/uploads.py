@@ -8,9 +8,9 @@ problem+json (400 bad parameter, 401 token, 404 someone else's upload, 413 too l
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import quote
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, json, request
