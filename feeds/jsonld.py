@@ -1,0 +1,285 @@
+"""Offers as schema.org JSON-LD (Course / CourseInstance / Offer / Place), pure and fast.
+
+Plain dicts, no rdflib: the hub's @context (vocab/data/context.jsonld, served at
+/vocab/context.jsonld) types dates, decimals and IRIs, and makes German the default
+language, so the documents stay small and read like ordinary JSON.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, time
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+from ..vocab.codelists import codelist
+from ..vocab.records import PRICE_AMOUNT, PRICE_FREE, PRICE_ON_REQUEST, InstanceRecord, \
+    OfferRecord, VenueRecord
+from ..vocab.terms import MUNICIPALITY_KEY_NS, VOCAB_NS
+
+JSONLD_MEDIA_TYPE = "application/ld+json"
+BERLIN = "Europe/Berlin"
+# Price kinds as hub-vocabulary IRIs ("89,00", "kostenlos", "auf Anfrage" in the CSV).
+_PRICE_KIND_IRI = {k: f"{VOCAB_NS}preisart/{k}" for k in (PRICE_AMOUNT, PRICE_FREE,
+                                                          PRICE_ON_REQUEST)}
+
+
+def offer_iri(base_uri: str, provider_slug: str, angebot_id: str) -> str:
+    """The offer's data IRI: <HUB_BASE_URI>/offers/<provider>/<angebot_id>."""
+    return f"{base_uri.rstrip('/')}/offers/{quote(provider_slug, safe='')}/" \
+           f"{quote(angebot_id, safe='')}"
+
+
+@cache
+def defined_term(scheme: str, code: str) -> dict[str, Any]:
+    """A code as schema:DefinedTerm with its vocab IRI and German + English names (cached)."""
+    concept = codelist(scheme).get(code)
+    if concept is None:  # an unknown code still round-trips as a plain term code
+        return {"@type": "DefinedTerm", "termCode": code,
+                "inDefinedTermSet": codelist(scheme).iri}
+    return {"@id": concept.iri, "@type": "DefinedTerm", "termCode": code,
+            "name": {"de": concept.label_de, "en": concept.label_en},
+            "inDefinedTermSet": codelist(scheme).iri}
+
+
+@cache
+def _mapping(scheme: str, code: str, key: str) -> Any:
+    concept = codelist(scheme).get(code)
+    return None if concept is None else concept.mappings.get(key)
+
+
+def _dec(value: Decimal) -> str:
+    """A decimal as xsd:decimal lexical form (no exponent)."""
+    return format(value, "f")
+
+
+def _price(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.01")), "f")
+
+
+def _put(target: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None and value != [] and value != "":
+        target[key] = value
+
+
+def _provider(record: OfferRecord) -> dict[str, Any]:
+    p = record.provider
+    org_type = _mapping("anbieter_typ", p.type, "schema") if p.type else None
+    node: dict[str, Any] = {"@type": org_type or "Organization", "name": p.name,
+                            "identifier": p.slug}
+    _put(node, "url", p.url)
+    _put(node, "email", record.contact_email or p.email)
+    _put(node, "telephone", record.contact_phone or p.telephone)
+    if p.type:
+        node["providerType"] = defined_term("anbieter_typ", p.type)
+    return node
+
+
+def _place(venue: VenueRecord) -> dict[str, Any]:
+    place: dict[str, Any] = {"@type": "Place"}
+    _put(place, "name", venue.venue_name)
+    address: dict[str, Any] = {"@type": "PostalAddress", "addressCountry": "DE"}
+    _put(address, "streetAddress", venue.street)
+    _put(address, "postalCode", venue.postal_code)
+    _put(address, "addressLocality", venue.locality)
+    place["address"] = address
+    if venue.lat is not None and venue.lon is not None:
+        place["geo"] = {"@type": "GeoCoordinates", "latitude": _dec(venue.lat),
+                        "longitude": _dec(venue.lon)}
+    if venue.ags:
+        place["containedInPlace"] = {"@id": MUNICIPALITY_KEY_NS + venue.ags,
+                                     "@type": "AdministrativeArea", "identifier": venue.ags}
+    if venue.venue_accessible:
+        place["venueAccessibility"] = defined_term("barrierefrei", venue.venue_accessible)
+        if venue.venue_accessible in ("ja", "nein"):
+            place["amenityFeature"] = [{"@type": "LocationFeatureSpecification",
+                                        "name": "barrierefrei",
+                                        "value": venue.venue_accessible == "ja"}]
+    return place
+
+
+def _offers(record: OfferRecord, inst: InstanceRecord) -> list[dict[str, Any]]:
+    offer: dict[str, Any] = {"@type": "Offer", "priceCurrency": "EUR"}
+    if inst.price_kind == PRICE_FREE:
+        offer["price"] = "0.00"
+    elif inst.price_kind == PRICE_AMOUNT and inst.price is not None:
+        offer["price"] = _price(inst.price)
+    if inst.price_kind:
+        offer["priceKind"] = _PRICE_KIND_IRI.get(inst.price_kind, inst.price_kind)
+    _put(offer, "description", inst.price_note)
+    _put(offer, "url", record.url)
+    _put(offer, "availabilityEnds", inst.registration_deadline and
+         inst.registration_deadline.isoformat())
+    if inst.status:
+        _put(offer, "availability", _mapping("status", inst.status, "availability"))
+    offers = [offer]
+    if inst.reduced_price is not None:
+        offers.append({"@type": "Offer", "name": "ermäßigt", "priceCurrency": "EUR",
+                       "price": _price(inst.reduced_price)})
+    return offers
+
+
+def _schedule(inst: InstanceRecord) -> dict[str, Any] | None:
+    schedule: dict[str, Any] = {}
+    _put(schedule, "startTime", inst.start_time and inst.start_time.isoformat())
+    _put(schedule, "endTime", inst.end_time and inst.end_time.isoformat())
+    _put(schedule, "byDay", [_mapping("wochentag", d, "schema") or d for d in inst.weekdays])
+    if inst.rhythm:
+        _put(schedule, "repeatFrequency", _mapping("rhythmus", inst.rhythm, "schema"))
+    _put(schedule, "repeatCount", inst.sessions)
+    _put(schedule, "description", inst.schedule_note)
+    if not schedule:
+        return None
+    schedule["@type"] = "Schedule"
+    schedule["scheduleTimezone"] = BERLIN
+    _put(schedule, "startDate", inst.start_date and inst.start_date.isoformat())
+    _put(schedule, "endDate", inst.end_date and inst.end_date.isoformat())
+    return schedule
+
+
+def _instance(record: OfferRecord, iri: str, inst: InstanceRecord) -> dict[str, Any]:
+    node: dict[str, Any] = {"@id": f"{iri}#termin-{quote(inst.key, safe='')}",
+                            "@type": "CourseInstance"}
+    _put(node, "identifier", inst.termin_id)
+    _put(node, "startDate", inst.start_date and inst.start_date.isoformat())
+    _put(node, "endDate", inst.end_date and inst.end_date.isoformat())
+    _put(node, "courseSchedule", _schedule(inst))
+    modes: list[str] = []
+    if inst.mode:
+        modes.extend((_mapping("lernform", inst.mode, "schema") or inst.mode).split())
+        _put(node, "eventAttendanceMode", _mapping("lernform", inst.mode, "attendance"))
+        node["learningMode"] = defined_term("lernform", inst.mode)
+    for form in inst.time_forms:
+        mapped = _mapping("zeitform", form, "schema")
+        if mapped and mapped not in modes:
+            modes.append(mapped)
+    _put(node, "courseMode", modes)
+    _put(node, "timeForm", [defined_term("zeitform", f) for f in inst.time_forms])
+    if inst.status:
+        _put(node, "eventStatus", _mapping("status", inst.status, "schema"))
+        node["status"] = defined_term("status", inst.status)
+    locations: list[dict[str, Any]] = []
+    if inst.venue is not None and not inst.venue.is_empty():
+        locations.append(_place(inst.venue))
+    if inst.online_url:
+        locations.append({"@type": "VirtualLocation", "url": inst.online_url})
+    _put(node, "location", locations[0] if len(locations) == 1 else locations)
+    node["offers"] = _offers(record, inst)
+    if inst.price_kind == PRICE_FREE:
+        node["isAccessibleForFree"] = True
+    _put(node, "maximumAttendeeCapacity", inst.max_participants)
+    _put(node, "minimumAttendeeCapacity", inst.min_participants)
+    if inst.teaching_units is not None:
+        node["teachingUnits"] = _dec(inst.teaching_units)
+        node["courseWorkload"] = f"{_dec(inst.teaching_units).replace('.', ',')} UE à 45 Min."
+    if inst.rolling_entry is not None:
+        node["rollingEntry"] = inst.rolling_entry
+    features = [_mapping("barriere_merkmal", f, "schema") for f in inst.accessibility_features]
+    _put(node, "accessibilityFeature", [f for f in features if f])
+    _put(node, "accessibilityCode",
+         [defined_term("barriere_merkmal", f) for f in inst.accessibility_features])
+    _put(node, "accessibilitySummary", inst.accessibility_note)
+    return node
+
+
+def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None) -> dict[str, Any]:
+    """One offer as a schema:Course JSON-LD node with its course instances.
+
+    `context_url` is the hub's served @context; None leaves "@context" out (for nodes inside
+    a document that declares it once, such as the snapshot's @graph).
+    """
+    iri = offer_iri(base_uri, record.provider.slug, record.angebot_id)
+    node: dict[str, Any] = {}
+    if context_url:
+        node["@context"] = context_url
+    node["@id"] = iri
+    node["@type"] = "Course"
+    node["courseCode"] = record.angebot_id
+    node["name"] = record.title
+    node["description"] = record.description
+    _put(node, "keywords", record.keywords)
+    _put(node, "url", record.url)
+    _put(node, "image", record.image_url)
+    node["provider"] = _provider(record)
+    levels = [defined_term("lebensphase", p) for p in record.life_phases]
+    if record.level:
+        levels.append(defined_term("niveau", record.level))
+    _put(node, "educationalLevel", levels)
+    about: list[dict[str, Any]] = []
+    if record.topic:
+        about.append(defined_term("themenbereich", record.topic))
+    if record.kursnet_code:
+        about.append({"@type": "DefinedTerm", "termCode": record.kursnet_code,
+                      "inDefinedTermSet": VOCAB_NS + "kursnet_systematik"})
+    _put(node, "about", about)
+    if record.offer_form:
+        node["learningResourceType"] = defined_term("angebotsform", record.offer_form)
+    audience: dict[str, Any] = {}
+    _put(audience, "audienceType", record.audience)
+    _put(audience, "targetGroup", [defined_term("zielgruppe", c) for c in record.audience_codes])
+    _put(audience, "suggestedMinAge", record.min_age)
+    _put(audience, "suggestedMaxAge", record.max_age)
+    if audience:
+        audience["@type"] = ["EducationalAudience", "PeopleAudience"]
+        node["audience"] = audience
+    _put(node, "inLanguage", record.languages)
+    _put(node, "coursePrerequisites", record.prerequisites)
+    if record.funding:
+        aid = [dict(defined_term("foerderung", f)) for f in record.funding]
+        if record.funding_note:
+            for term in aid:
+                term["description"] = record.funding_note
+        node["financialAidEligible"] = aid
+    if record.azav_number:
+        node["identifier"] = {"@type": "PropertyValue", "propertyID": "AZAV-Maßnahmenummer",
+                              "value": record.azav_number}
+    if record.credential_type or record.credential_name or record.examining_body:
+        credential: dict[str, Any] = {"@type": "EducationalOccupationalCredential"}
+        if record.credential_type:
+            credential["credentialCategory"] = defined_term("abschlussart",
+                                                            record.credential_type)
+        _put(credential, "name", record.credential_name)
+        if record.examining_body:
+            credential["recognizedBy"] = {"@type": "Organization", "name": record.examining_body}
+        node["educationalCredentialAwarded"] = credential
+    _put(node, "numberOfCredits", record.ects is not None and _dec(record.ects) or None)
+    _put(node, "dateModified", record.date_modified and record.date_modified.isoformat())
+    node["hasCourseInstance"] = [_instance(record, iri, i) for i in record.instances]
+    return node
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _dec(value)
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default).encode
+
+
+def dumps(node: Any) -> str:
+    """Compact JSON text of a JSON-LD node (UTF-8 safe, no ASCII escaping)."""
+    return _encode(node)
+
+
+def stream_snapshot(batches: Iterable[Iterable[OfferRecord]], base_uri: str,
+                    context_url: str) -> Iterator[bytes]:
+    """The JSON-LD snapshot {"@context", "@graph": [...]} as UTF-8 chunks, one per batch.
+
+    Memory stays constant whatever the number of offers: each batch is serialised, yielded
+    and dropped before the next is read.
+    """
+    yield ('{"@context":' + dumps(context_url) + ',"@graph":[').encode()
+    first = True
+    for batch in batches:
+        parts = [dumps(offer_to_jsonld(r, base_uri, None)) for r in batch]
+        if not parts:
+            continue
+        text = ",".join(parts)
+        yield ((text if first else "," + text)).encode()
+        first = False
+    yield b"]}"

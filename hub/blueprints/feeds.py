@@ -1,0 +1,274 @@
+"""Open feeds of the offers: JSON-LD snapshot, CSV (+ CSVW, Data Package), RPDE change feed,
+the @context, and the German /feeds overview page."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, json, render_template, request
+
+from ...feeds import csv_feed
+from ...feeds.http import accepts_gzip, etag, etag_matches, gzip_bytes, gzip_etag, \
+    gzip_stream, http_date
+from ...feeds.jsonld import JSONLD_MEDIA_TYPE, dumps, offer_to_jsonld, stream_snapshot
+from ...feeds.rpde import FeedParameterError, page_json, parse_cursor, item_json
+from ...vocab.jsonld import CONTEXT_PATH, context_bytes
+from ...vocab.table_schema import csvw_metadata, data_package
+from ..context import current_hub
+from ..feed_queries import feed_state, iter_offer_batches, parse_filters, read_snapshot, \
+    rpde_rows
+from ..pages_nav import register_link
+from ..problems import bad_parameter
+from ..store import load_offer_records
+
+bp = Blueprint("feeds", __name__, template_folder="../templates")
+
+register_link("Offene Daten", "/feeds", "Alle Angebote als JSON-LD, CSV und RPDE-Änderungsfeed",
+              order=20, in_nav=True)
+
+RPDE_PATH = "/feeds/offers/rpde"
+CSV_PATH = "/feeds/offers.csv"
+SNAPSHOT_MAX_AGE = 300
+PAGE_CACHE_SIZE = 256  # rendered RPDE pages kept per process (~100 kB gzip + ~1 MB each)
+
+
+def _problem_from(exc: FeedParameterError) -> Any:
+    return bad_parameter(exc.parameter, exc.detail)
+
+
+def _common(resp: Response, tag: str | None, last_modified_ms: int | None,
+            cache_control: str) -> Response:
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Cache-Control"] = cache_control
+    resp.headers["Vary"] = "Accept-Encoding"
+    if tag:
+        resp.headers["ETag"] = tag
+    if last_modified_ms:
+        resp.headers["Last-Modified"] = http_date(last_modified_ms)
+    return resp
+
+
+def _not_modified(tag: str, last_modified_ms: int | None, cache_control: str) -> Response:
+    return _common(Response(status=304), tag, last_modified_ms, cache_control)
+
+
+def _conditional_stream(kind: str, mimetype: str, make_chunks: Callable[[], Iterable[bytes]],
+                        parts: tuple[Any, ...], download_name: str | None = None) -> Response:
+    """A streamed snapshot with ETag/Last-Modified (304), optional streamed gzip."""
+    hub = current_hub()
+    with hub.sessions() as session:
+        max_modified, rows = feed_state(session)
+    gz = accepts_gzip(request.headers.get("Accept-Encoding"))
+    base_tag = etag(kind, max_modified, rows, hub.settings.hub_base_uri, *parts)
+    tag = gzip_etag(base_tag) if gz else base_tag
+    cache_control = f"public, max-age={SNAPSHOT_MAX_AGE}"
+    if etag_matches(request.headers.get("If-None-Match"), tag):
+        return _not_modified(tag, max_modified, cache_control)
+    since = request.if_modified_since
+    if since is not None and "If-None-Match" not in request.headers and max_modified and \
+            int(since.timestamp()) >= max_modified // 1000:
+        return _not_modified(tag, max_modified, cache_control)
+    chunks: Iterator[bytes] = iter(make_chunks())
+    resp = Response(gzip_stream(chunks) if gz else chunks, mimetype=mimetype)
+    if gz:
+        resp.headers["Content-Encoding"] = "gzip"
+    if download_name:
+        resp.headers["Content-Disposition"] = f'inline; filename="{download_name}"'
+    return _common(resp, tag, max_modified or None, cache_control)
+
+
+@bp.route("/feeds/offers.jsonld", methods=["GET", "HEAD"])
+def offers_jsonld() -> Any:
+    hub = current_hub()
+    with hub.sessions() as session:
+        try:
+            filters = parse_filters(session, request.args)
+        except FeedParameterError as exc:
+            raise _problem_from(exc) from None
+    settings = hub.settings
+    engine = hub.engine
+
+    def chunks() -> Iterable[bytes]:
+        return stream_snapshot(iter_offer_batches(engine, filters), settings.hub_base_uri,
+                               settings.url(CONTEXT_PATH))
+
+    return _conditional_stream("jsonld", JSONLD_MEDIA_TYPE, chunks, filters.key())
+
+
+@bp.route(CSV_PATH, methods=["GET", "HEAD"])
+def offers_csv() -> Any:
+    hub = current_hub()
+    with hub.sessions() as session:
+        try:
+            filters = parse_filters(session, request.args, extra=("bom",))
+        except FeedParameterError as exc:
+            raise _problem_from(exc) from None
+    bom = request.args.get("bom", "0")
+    if bom not in ("0", "1"):
+        raise bad_parameter("bom", "Erlaubt sind 1 (mit Byte-Order-Mark für Excel) und 0.")
+    engine = hub.engine
+
+    def chunks() -> Iterable[bytes]:
+        return csv_feed.stream_csv(iter_offer_batches(engine, filters), bom=bom == "1")
+
+    return _conditional_stream("csv", csv_feed.CSV_MEDIA_TYPE, chunks, (*filters.key(), bom),
+                               download_name="angebote.csv")
+
+
+def _static_json(payload: dict[str, Any], mimetype: str) -> Response:
+    if request.args:
+        name = next(iter(request.args))
+        raise bad_parameter(name, "Diese Ressource kennt keine Parameter.")
+    body = json.dumps(payload, ensure_ascii=False, indent=2).encode()
+    tag = etag("static", body)
+    cache_control = "public, max-age=86400"
+    if etag_matches(request.headers.get("If-None-Match"), tag):
+        return _not_modified(tag, None, cache_control)
+    return _common(Response(body, mimetype=mimetype), tag, None, cache_control)
+
+
+@bp.route("/feeds/offers.csv-metadata.json", methods=["GET", "HEAD"])
+def offers_csvw() -> Any:
+    return _static_json(csvw_metadata(current_hub().settings.url(CSV_PATH)),
+                        "application/csvm+json")
+
+
+@bp.route("/feeds/datapackage.json", methods=["GET", "HEAD"])
+def datapackage() -> Any:
+    settings = current_hub().settings
+    package = data_package(
+        settings.url(CSV_PATH), title=f"Bildungsangebote im {settings.district_name}",
+        description="Alle aktuellen Bildungsangebote, eine Zeile je Termin, in den Spalten "
+                    "der Upload-Vorlage.",
+        licence_url=settings.default_licence,
+        licence_title="Datenlizenz Deutschland – Namensnennung – Version 2.0",
+        homepage=settings.url("/feeds"))
+    return _static_json(package, "application/json")
+
+
+@bp.route(CONTEXT_PATH, methods=["GET", "HEAD"])
+def jsonld_context() -> Any:
+    body = context_bytes()
+    tag = etag("context", body)
+    cache_control = "public, max-age=86400"
+    if etag_matches(request.headers.get("If-None-Match"), tag):
+        return _not_modified(tag, None, cache_control)
+    return _common(Response(body, mimetype=JSONLD_MEDIA_TYPE), tag, None, cache_control)
+
+
+class _PageCache:
+    """Rendered RPDE pages by entity tag. A page's bytes are a function of its items'
+    (id, modified) pairs (`modified` grows on every change of what `data` shows), so a tag
+    computed from those pairs can never serve stale data."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.pages: OrderedDict[str, list[bytes | None]] = OrderedDict()
+
+    def get(self, tag: str) -> list[bytes | None] | None:
+        with self.lock:
+            entry = self.pages.get(tag)
+            if entry is not None:
+                self.pages.move_to_end(tag)
+            return entry
+
+    def put(self, tag: str, body: bytes) -> list[bytes | None]:
+        entry: list[bytes | None] = [body, None]
+        with self.lock:
+            self.pages[tag] = entry
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+        return entry
+
+
+def _page_cache() -> _PageCache:
+    cache = current_app.extensions.get("rpde_page_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("rpde_page_cache", _PageCache(PAGE_CACHE_SIZE))
+    return cache  # type: ignore[no-any-return]
+
+
+@bp.route(RPDE_PATH, methods=["GET", "HEAD"])
+def offers_rpde() -> Any:
+    """RPDE 1.0 page after (afterTimestamp, afterId).
+
+    The commit-order race is solved where stamps are made (hub/changelog.py): every `modified`
+    comes from an UPDATE of the single feed_clock row, whose row lock is held until the
+    writer's transaction ends. A second writer therefore draws its (larger) stamps only after
+    the first has committed, so stamps become visible strictly in order and no row can ever
+    appear behind a cursor a harvester has already passed. (SQLite's database-wide write lock
+    gives the same order.) This query therefore needs no "younger than 2 s" delay.
+    """
+    hub = current_hub()
+    settings = hub.settings
+    try:
+        cursor = parse_cursor(request.args)
+    except FeedParameterError as exc:
+        raise _problem_from(exc) from None
+    feed_url = settings.url(RPDE_PATH)
+    with read_snapshot(hub.engine) as session:
+        rows = rpde_rows(session, cursor, settings.rpde_page_size)
+        pairs = [(r.feed_id, r.modified) for r in rows]
+        tag = etag("rpde", feed_url, settings.default_licence, cursor, pairs)
+        last_page = not rows
+        cache_control = "public, max-age=8" if last_page else "public, max-age=3600"
+        last_ms = rows[-1].modified if rows else (cursor.modified if cursor else None)
+        gz = accepts_gzip(request.headers.get("Accept-Encoding"))
+        variant = gzip_etag(tag) if gz else tag
+        if etag_matches(request.headers.get("If-None-Match"), variant):
+            return _not_modified(variant, last_ms, cache_control)
+        cache = _page_cache()
+        entry = cache.get(tag)
+        if entry is None:
+            live = [r.id for r in rows if not r.deleted]
+            records = {rec.feed_id: rec for rec in load_offer_records(session, live)}
+            base, ctx = settings.hub_base_uri, settings.url(CONTEXT_PATH)
+            items = [item_json(r.feed_id, r.modified, None if r.deleted else
+                               dumps(offer_to_jsonld(records[r.feed_id], base, ctx)))
+                     for r in rows]
+            body = page_json(feed_url, cursor, pairs, items, settings.default_licence).encode()
+            entry = cache.put(tag, body)
+    if gz:
+        if entry[1] is None:
+            entry[1] = gzip_bytes(entry[0] or b"", level=5)
+        resp = Response(entry[1], mimetype="application/json")
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = Response(entry[0], mimetype="application/json")
+    return _common(resp, variant, last_ms, cache_control)
+
+
+FEEDS = (
+    ("JSON-LD-Gesamtabzug", "/feeds/offers.jsonld",
+     "Alle aktuellen Angebote als schema.org-Kurse (Course) in einem JSON-LD-Dokument.",
+     "/feeds/offers.jsonld?municipality=06431002&life_phase=senioren"),
+    ("CSV", CSV_PATH,
+     "Eine Zeile je Termin in den Spalten der Upload-Vorlage (`;`, UTF-8); ?bom=1 für Excel.",
+     "/feeds/offers.csv?provider=kvhs-bergstrasse&bom=1"),
+    ("CSVW-Metadaten", "/feeds/offers.csv-metadata.json",
+     "Beschreibung der CSV-Spalten nach W3C CSVW (Datentypen, Listen, Pflichtfelder).",
+     "/feeds/offers.csv-metadata.json"),
+    ("Data Package", "/feeds/datapackage.json",
+     "Frictionless Data Package mit Table Schema der CSV, zum Prüfen mit frictionless.",
+     "/feeds/datapackage.json"),
+    ("RPDE-Änderungsfeed", RPDE_PATH,
+     "Alle Änderungen seit dem Start, seitenweise nach (modified, id); Löschungen bleiben "
+     "als „deleted“ erhalten.",
+     "/feeds/offers/rpde?afterTimestamp=1732600000123&afterId=kvhs-bergstrasse%2F25H-101"),
+    ("JSON-LD-Kontext", CONTEXT_PATH,
+     "Der @context, auf den alle JSON-LD-Dokumente des Hubs verweisen.", CONTEXT_PATH),
+    ("Einzelnes Angebot", "/offers/<anbieter>/<angebot_id>",
+     "HTML-Seite mit eingebettetem JSON-LD; mit „Accept: application/ld+json“ nur JSON-LD.",
+     "/offers/kvhs-bergstrasse/25H-101"),
+)
+
+
+@bp.get("/feeds")
+def feeds_page() -> str:
+    settings = current_hub().settings
+    return render_template("feeds.html", feeds=FEEDS, base=settings.hub_base_uri.rstrip("/"),
+                           page_size=settings.rpde_page_size,
+                           tombstone_days=settings.tombstone_days)

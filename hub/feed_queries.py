@@ -1,0 +1,166 @@
+"""Database side of the feeds: filters, consistent read snapshots, batches, the RPDE keyset."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ..feeds.rpde import Cursor, FeedParameterError
+from ..vocab.codelists import codelist, municipality_by_ags
+from ..vocab.records import OfferRecord
+from .db import json_list_contains
+from .models import Offer, OfferInstance, Provider, Venue
+from .store import load_offer_records
+
+offers_t = Offer.__table__
+BATCH_SIZE = 500  # offers per load_offer_records call: 3 queries per batch, bounded memory
+FILTERS = ("provider", "municipality", "life_phase", "modified_since")
+
+
+@dataclass(frozen=True)
+class SnapshotFilters:
+    """The snapshot filters a request asked for (all optional, combined with AND)."""
+
+    provider: str | None = None
+    municipality: str | None = None
+    life_phase: str | None = None
+    modified_since: int | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.provider, self.municipality, self.life_phase, self.modified_since)
+
+
+def _parse_since(text: str) -> int:
+    """A millisecond stamp, or an ISO 8601 date / date-time (UTC unless an offset is given)."""
+    if re.fullmatch(r"\d{1,19}", text):
+        return int(text)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise FeedParameterError("modified_since", "Erwartet wird ein Millisekunden-Stempel "
+                                 "oder ein Datum nach ISO 8601, z. B. 2025-09-01 oder "
+                                 "2025-09-01T08:00:00+02:00.") from None
+    return int(moment.timestamp() * 1000)
+
+
+def parse_filters(session: Session, args: Mapping[str, str],
+                  extra: tuple[str, ...] = ()) -> SnapshotFilters:
+    """The filters of a snapshot request; unknown names or values raise FeedParameterError."""
+    for name in args:
+        if name not in FILTERS and name not in extra:
+            raise FeedParameterError(name, "Unbekannter Parameter; erlaubt sind "
+                                     + ", ".join(FILTERS + extra) + ".")
+    provider = args.get("provider")
+    if provider is not None and session.execute(
+            sa.select(Provider.id).where(Provider.slug == provider)).scalar() is None:
+        raise FeedParameterError("provider", f"Kein Anbieter mit der Kennung „{provider}“.")
+    municipality = args.get("municipality")
+    if municipality is not None and municipality not in municipality_by_ags():
+        raise FeedParameterError("municipality", "Erwartet wird der 8-stellige "
+                                 "Gemeindeschlüssel (AGS) einer Gemeinde des Kreises, "
+                                 "z. B. 06431002.")
+    life_phase = args.get("life_phase")
+    if life_phase is not None and codelist("lebensphase").get(life_phase) is None:
+        raise FeedParameterError("life_phase", "Erlaubt sind: "
+                                 + ", ".join(codelist("lebensphase").codes) + ".")
+    since = args.get("modified_since")
+    return SnapshotFilters(provider, municipality, life_phase,
+                           None if since is None else _parse_since(since))
+
+
+def _where(filters: SnapshotFilters) -> list[Any]:
+    clauses: list[Any] = [offers_t.c.deleted.is_(False)]
+    if filters.provider:
+        clauses.append(offers_t.c.provider_id == sa.select(Provider.id).where(
+            Provider.slug == filters.provider).scalar_subquery())
+    if filters.municipality:
+        clauses.append(sa.exists().where(
+            OfferInstance.offer_id == offers_t.c.id, OfferInstance.venue_id == Venue.id,
+            Venue.ags == filters.municipality))
+    if filters.life_phase:
+        # "alle" means every life phase, so such offers belong to each phase's selection.
+        clauses.append(sa.or_(json_list_contains(offers_t.c.life_phases, filters.life_phase),
+                              json_list_contains(offers_t.c.life_phases, "alle")))
+    if filters.modified_since is not None:
+        clauses.append(offers_t.c.modified >= filters.modified_since)
+    return clauses
+
+
+def feed_state(session: Session) -> tuple[int, int]:
+    """(max(modified), number of offer rows): changes whenever any feed's content can change.
+
+    Every change takes a new stamp; the count also moves when tombstones are purged.
+    """
+    row = session.execute(sa.select(sa.func.max(offers_t.c.modified),
+                                    sa.func.count(offers_t.c.id))).one()
+    return int(row[0] or 0), int(row[1])
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Session]:
+    """A read-only session on one consistent snapshot (REPEATABLE READ on PostgreSQL; a read
+    transaction in SQLite's WAL mode is a snapshot by itself)."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    session = Session(bind=conn)
+    try:
+        with conn.begin():
+            yield session
+    finally:
+        session.close()
+        conn.close()
+
+
+def iter_offer_batches(engine: Engine, filters: SnapshotFilters,
+                       batch_size: int = BATCH_SIZE) -> Iterator[list[OfferRecord]]:
+    """Live offers matching `filters` in id order, `batch_size` at a time, from one snapshot."""
+    with read_snapshot(engine) as session:
+        last = 0
+        where = _where(filters)
+        while True:
+            ids = list(session.execute(
+                sa.select(offers_t.c.id).where(offers_t.c.id > last, *where)
+                .order_by(offers_t.c.id).limit(batch_size)).scalars())
+            if not ids:
+                return
+            last = ids[-1]
+            yield load_offer_records(session, ids)
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    id: int
+    feed_id: str
+    modified: int
+    deleted: bool
+
+
+def rpde_rows(session: Session, cursor: Cursor | None, limit: int) -> list[FeedRow]:
+    """One RPDE page of offers after `cursor`, by the (modified, feed_id) keyset.
+
+    The condition is exactly RPDE's `(modified = :ts AND id > :id) OR modified > :ts` with `>`
+    (never `>=`) and runs on the index ix_offers_modified_feed_id; no OFFSET, so every page
+    costs the same wherever it is in the feed.
+    """
+    query = sa.select(offers_t.c.id, offers_t.c.feed_id, offers_t.c.modified,
+                      offers_t.c.deleted)
+    if cursor is not None:
+        query = query.where(sa.or_(
+            sa.and_(offers_t.c.modified == cursor.modified, offers_t.c.feed_id > cursor.feed_id),
+            offers_t.c.modified > cursor.modified))
+    query = query.order_by(offers_t.c.modified, offers_t.c.feed_id).limit(limit)
+    return [FeedRow(r.id, r.feed_id, int(r.modified), bool(r.deleted))
+            for r in session.execute(query)]
