@@ -1,0 +1,95 @@
+"""Background jobs, run as their own process (`bildungsdaten scheduler`).
+
+Each job is (name, func(app), trigger kwargs); kwargs go to APScheduler's add_job, with
+trigger "interval" unless they name another ("cron", …). Jobs come from this module and from
+every area module that exposes `JOBS` (see JOB_MODULES). Each run happens inside
+app.app_context(); a failing run is logged and the next run is tried as scheduled.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from .context import HubContext
+from .db import begin_write, transaction
+from .expiry import BERLIN, expire_offers, purge_tombstones
+
+log = logging.getLogger(__name__)
+
+Job = tuple[str, Callable[[Flask], Any], dict[str, Any]]
+# Area modules whose `JOBS` list is collected when the module exists.
+JOB_MODULES = ("bildungsdaten.hub.scheduler_pull",)
+
+
+def expire_offers_job(app: Flask) -> int:
+    """Tombstone offers whose last date + grace has passed (one transaction)."""
+    hub: HubContext = app.extensions["hub"]
+    with transaction(hub.sessions) as session:
+        begin_write(session)
+        count = expire_offers(session, hub.settings)
+    log.info("expire-offers: %d offers became tombstones", count)
+    return count
+
+
+def purge_tombstones_job(app: Flask) -> int:
+    """Remove tombstones older than tombstone_days (one transaction)."""
+    hub: HubContext = app.extensions["hub"]
+    with transaction(hub.sessions) as session:
+        begin_write(session)
+        count = purge_tombstones(session, hub.settings)
+    log.info("purge-tombstones: %d tombstones removed", count)
+    return count
+
+
+JOBS: list[Job] = [
+    ("expire-offers", expire_offers_job, {"trigger": "cron", "minute": 5}),
+    ("purge-tombstones", purge_tombstones_job, {"trigger": "cron", "hour": 3, "minute": 17}),
+]
+
+
+def all_jobs() -> list[Job]:
+    """This module's jobs plus the JOBS of every area module that exists."""
+    jobs = list(JOBS)
+    for name in JOB_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            jobs.extend(getattr(importlib.import_module(name), "JOBS", []))
+    return jobs
+
+
+def run_job(app: Flask, name: str) -> Any:
+    """Run one job now, inside the app context; KeyError for an unknown name."""
+    jobs = {job[0]: job for job in all_jobs()}
+    _, func, _ = jobs[name]
+    with app.app_context():
+        return func(app)
+
+
+def _runner(app: Flask, name: str, func: Callable[[Flask], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with app.app_context():
+            try:
+                return func(app)
+            except Exception:  # the scheduler keeps running; the next run tries again
+                log.exception("job %s failed", name)
+                return None
+    return run
+
+
+def build_scheduler(app: Flask, blocking: bool = True) -> BaseScheduler:
+    """A scheduler with every job registered (not started)."""
+    scheduler: BaseScheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
+        timezone=BERLIN)
+    for name, func, trigger in all_jobs():
+        kwargs = dict(trigger)
+        kind = kwargs.pop("trigger", "interval")
+        scheduler.add_job(_runner(app, name, func), kind, id=name, name=name,
+                          max_instances=1, coalesce=True, misfire_grace_time=600, **kwargs)
+    return scheduler
