@@ -19,10 +19,10 @@ assert frictionless.Resource(data=[["a"], ["1"]]).to_view() is not None
 
 def test_pypi_validators_and_frictionless_import_beside_the_hub() -> None:
     import frictionless
-    import validators
-
     from bildungsdaten import validators as hub_validators
     from bildungsdaten.hub.app import create_app
+
+    import validators
 
     # PyPI's package, not the repository's folder (which installs as bildungsdaten.validators).
     assert not Path(validators.__file__).resolve().is_relative_to(REPO / "validators"), (
@@ -36,7 +36,7 @@ def test_pypi_validators_and_frictionless_import_beside_the_hub() -> None:
 
 
 def test_installed_distribution_works_outside_the_repository(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-c", CHECK], cwd=tmp_path, capture_output=True,
+    result = subprocess.run([sys.executable, "-c", CHECK], cwd=tmp_path, capture_output=True, check=False,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "site-packages" in result.stdout
@@ -44,6 +44,6 @@ def test_installed_distribution_works_outside_the_repository(tmp_path: Path) -> 
 
 def test_no_bare_top_level_hub_package_is_installed(tmp_path: Path) -> None:
     probe = "import importlib.util as u; print(u.find_spec('hub'), u.find_spec('vocab'))"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, check=False,
                             text=True, timeout=60)
     assert result.stdout.split() == ["None", "None"], result.stdout + result.stderr

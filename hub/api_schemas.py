@@ -1,0 +1,216 @@
+"""Marshmallow schemas of the read-only JSON API (/api/v1): what goes out, and the query
+parameters that come in. The OpenAPI document (hub.openapi) is generated from these.
+
+Field names are the record field names of vocab.records. Decimals (prices, teaching units,
+coordinates, ECTS) are JSON strings such as "89.00" so no amount is rounded by a float.
+Dates are ISO 8601 (YYYY-MM-DD), times HH:MM:SS (local time, Europe/Berlin).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..vocab.codelists import codelist
+
+AGS_PATTERN = r"^\d{8}$"
+DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+
+def _text(doc: str, **kw: Any) -> fields.String:
+    return fields.String(allow_none=True, metadata={"description": doc}, **kw)
+
+
+def _code(name: str, doc: str) -> fields.String:
+    # The codes of the list are documented as an enum in the OpenAPI document.
+    return fields.String(allow_none=True, metadata={"description": doc, "codelist": name})
+
+
+def _codes(name: str, doc: str) -> fields.List:
+    return fields.List(fields.String(metadata={"codelist": name}),
+                       metadata={"description": doc})
+
+
+def _decimal(doc: str) -> fields.Decimal:
+    return fields.Decimal(as_string=True, allow_none=True, metadata={"description": doc})
+
+
+class ProviderSchema(Schema):
+    """A provider (Träger) as embedded in an offer."""
+
+    slug = fields.String(required=True, metadata={"description": "Kurzname des Anbieters im Hub"})
+    name = fields.String(required=True, metadata={"description": "anbieter_name"})
+    type = _code("anbieter_typ", "anbieter_typ")
+    url = _text("anbieter_url")
+    email = _text("E-Mail des Anbieters")
+    telephone = _text("Telefon des Anbieters")
+    licence = _text("Lizenz der Daten (dcat-ap.de-IRI); leer = Standardlizenz des Kreises")
+
+
+class ProviderListItemSchema(ProviderSchema):
+    """A provider in the provider list, with its number of live offers."""
+
+    offer_count = fields.Integer(required=True, metadata={"description": "Anzahl aktueller Angebote"})
+    offers = fields.String(required=True, metadata={"description": "Link auf seine Angebote",
+                                                    "format": "uri"})
+
+
+class ProviderListSchema(Schema):
+    items = fields.List(fields.Nested(ProviderListItemSchema), required=True)
+
+
+class VenueSchema(Schema):
+    """Where an instance takes place."""
+
+    venue_name = _text("ort_name")
+    street = _text("strasse")
+    postal_code = _text("plz")
+    locality = _text("ort")
+    ags = fields.String(allow_none=True, metadata={"description": "gemeinde_ags",
+                                                   "pattern": AGS_PATTERN})
+    lat = _decimal("lat (WGS84)")
+    lon = _decimal("lon (WGS84)")
+    venue_accessible = _code("barrierefrei", "barrierefrei_ort")
+
+
+class InstanceSchema(Schema):
+    """One dated run of the course (schema:CourseInstance)."""
+
+    termin_id = _text("termin_id")
+    start_date = fields.Date(allow_none=True, metadata={"description": "beginn_datum"})
+    end_date = fields.Date(allow_none=True, metadata={"description": "ende_datum"})
+    start_time = fields.Time(allow_none=True, metadata={"description": "uhrzeit_von"})
+    end_time = fields.Time(allow_none=True, metadata={"description": "uhrzeit_bis"})
+    weekdays = _codes("wochentag", "wochentage")
+    rhythm = _code("rhythmus", "rhythmus")
+    sessions = fields.Integer(allow_none=True, metadata={"description": "anzahl_termine"})
+    teaching_units = _decimal("unterrichtseinheiten (UE à 45 Minuten)")
+    schedule_note = _text("termin_hinweis")
+    rolling_entry = fields.Boolean(allow_none=True, metadata={"description": "laufender_einstieg"})
+    registration_deadline = fields.Date(allow_none=True, metadata={"description": "anmeldeschluss"})
+    status = _code("status", "status")
+    mode = _code("lernform", "lernform")
+    time_forms = _codes("zeitform", "zeitform")
+    online_url = _text("online_url")
+    accessibility_features = _codes("barriere_merkmal", "barriere_merkmale")
+    accessibility_note = _text("barrierefreiheit_hinweis")
+    min_participants = fields.Integer(allow_none=True, metadata={"description": "teilnehmende_min"})
+    max_participants = fields.Integer(allow_none=True, metadata={"description": "teilnehmende_max"})
+    price = _decimal("preis in Euro (bei price_kind = betrag; 0.00 bei kostenlos)")
+    price_kind = fields.String(allow_none=True, metadata={
+        "description": "Art des Preises", "enum": ["betrag", "kostenlos", "auf_anfrage"]})
+    reduced_price = _decimal("preis_ermaessigt in Euro")
+    price_note = _text("preis_hinweis")
+    venue = fields.Nested(VenueSchema, allow_none=True, metadata={"description": "Veranstaltungsort"})
+
+
+class OfferSchema(Schema):
+    """A course of one provider (schema:Course) with its dated instances."""
+
+    id = fields.String(required=True, attribute="feed_id",
+                       metadata={"description": "Kennung im Hub: <Anbieter>/<angebot_id>"})
+    self_link = fields.String(required=True, data_key="self",
+                              metadata={"description": "Link auf dieses Angebot", "format": "uri"})
+    modified = fields.Integer(required=True, metadata={"description": "Änderungsstempel"})
+    angebot_id = fields.String(required=True, metadata={"description": "angebot_id"})
+    title = fields.String(required=True, metadata={"description": "titel"})
+    description = fields.String(required=True, metadata={"description": "beschreibung"})
+    keywords = fields.List(fields.String(), metadata={"description": "schlagworte"})
+    url = _text("url")
+    image_url = _text("bild_url")
+    life_phases = _codes("lebensphase", "lebensphase")
+    topic = _code("themenbereich", "themenbereich")
+    offer_form = _code("angebotsform", "angebotsform")
+    kursnet_code = _text("kursnet_systematik")
+    contact_email = _text("kontakt_email")
+    contact_phone = _text("kontakt_telefon")
+    audience = _text("zielgruppe")
+    audience_codes = _codes("zielgruppe", "zielgruppe_codes")
+    min_age = fields.Integer(allow_none=True, metadata={"description": "alter_von"})
+    max_age = fields.Integer(allow_none=True, metadata={"description": "alter_bis"})
+    level = _code("niveau", "niveau")
+    languages = _codes("sprache", "sprache")
+    prerequisites = _text("voraussetzungen")
+    funding = _codes("foerderung", "foerderung")
+    azav_number = _text("azav_massnahmenummer")
+    funding_note = _text("foerderung_hinweis")
+    credential_type = _code("abschlussart", "abschlussart")
+    credential_name = _text("abschluss_bezeichnung")
+    examining_body = _text("pruefende_stelle")
+    ects = _decimal("ects")
+    date_modified = fields.Date(allow_none=True, metadata={"description": "stand"})
+    provider = fields.Nested(ProviderSchema, required=True)
+    instances = fields.List(fields.Nested(InstanceSchema), required=True,
+                            metadata={"description": "Termine (Durchführungen)"})
+
+
+class OfferPageSchema(Schema):
+    """One page of offers; `next` is the absolute URL of the following page, or null."""
+
+    items = fields.List(fields.Nested(OfferSchema), required=True)
+    next = fields.String(required=True, allow_none=True, metadata={"format": "uri"})
+
+
+class ProblemSchema(Schema):
+    """An error (RFC 9457 problem details)."""
+
+    type = fields.String(required=True, metadata={"format": "uri"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "stabiler Fehlercode"})
+    detail = fields.String()
+    parameter = fields.String(metadata={"description": "der fehlerhafte Parameter"})
+    allowed = fields.List(fields.String(), metadata={"description": "erlaubte Werte"})
+
+
+def _one_of(name: str) -> validate.OneOf:
+    codes = codelist(name).codes
+    return validate.OneOf(codes, error="Unbekannter Code „{input}“. Erlaubt: {choices}.")
+
+
+class OffersQuerySchema(Schema):
+    """The query parameters of GET /api/v1/offers (unknown names are rejected)."""
+
+    class Meta:
+        unknown = RAISE
+
+    provider = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "Nur Angebote dieses Anbieters (slug)"})
+    municipality = fields.String(validate=validate.Regexp(
+        AGS_PATTERN, error="Erwartet wird ein achtstelliger Gemeindeschlüssel (AGS), z. B. "
+        "06431011."), metadata={"description": "Nur Angebote mit einem Termin in dieser Gemeinde "
+                                "(8-stelliger AGS)", "pattern": AGS_PATTERN})
+    life_phase = fields.String(validate=_one_of("lebensphase"), metadata={
+        "description": "Nur Angebote für diese Lebensphase (Code)", "codelist": "lebensphase"})
+    mode = fields.String(validate=_one_of("lernform"), metadata={
+        "description": "Nur Angebote mit einem Termin in dieser Lernform (Code)",
+        "codelist": "lernform"})
+    date_from = fields.Date(data_key="from", metadata={
+        "description": "Nur Angebote mit einem Termin am oder nach diesem Tag (JJJJ-MM-TT); "
+        "Angebote ohne Datum (laufender Einstieg) passen immer"})
+    date_to = fields.Date(data_key="to", metadata={
+        "description": "Nur Angebote mit einem Termin am oder vor diesem Tag (JJJJ-MM-TT)"})
+    q = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "Freitext in Titel und Beschreibung (Groß-/Kleinschreibung egal)"})
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(
+        1, MAX_LIMIT, error="Erlaubt ist eine Zahl von {min} bis {max}."), metadata={
+        "description": f"Angebote je Seite (Standard {DEFAULT_LIMIT}, höchstens {MAX_LIMIT})"})
+    after = fields.String(validate=validate.Length(1, 100), metadata={
+        "description": "Fortsetzungsmarke aus `next` der vorigen Seite"})
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **_kw: Any) -> None:
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise ValidationError("„to“ liegt vor „from“.", "to")
+
+
+# marshmallow's English defaults, said in German for the problem details.
+GERMAN_MESSAGES = {
+    "Not a valid date.": "Kein gültiges Datum; erwartet wird JJJJ-MM-TT.",
+    "Not a valid integer.": "Keine ganze Zahl.",
+    "Unknown field.": "Unbekannter Parameter.",
+    "Not a valid string.": "Kein gültiger Text.",
+}
