@@ -1,0 +1,126 @@
+"""Tokens: who may upload and read what; failed attempts are limited across workers."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bildungsdaten.hub.models import ApiToken, AuthFailure, Upload
+from bildungsdaten.hub.tokens import TOKEN_PREFIX, authenticate, hash_token, revoke
+from tests.import_support import add_provider, add_token, auth
+
+
+def test_token_is_stored_only_as_its_hash(engine):
+    pid = add_provider(engine, "kvhs")
+    token = add_token(engine, pid)
+    assert token.startswith(TOKEN_PREFIX) and len(token) >= len(TOKEN_PREFIX) + 43
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(ApiToken)).one()
+    assert row.token_hash == hash_token(token)
+    assert token not in (row.prefix, row.token_hash, row.label)
+    assert token.startswith(row.prefix)
+
+
+def test_revoked_token_no_longer_authenticates(engine):
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    with Session(engine) as session, session.begin():
+        assert authenticate(session, token) is not None
+        revoke(session, session.execute(sa.select(ApiToken)).scalar_one())
+    with Session(engine) as session:
+        assert authenticate(session, token) is None
+
+
+def test_missing_token_is_401_problem(client):
+    resp = client.post("/api/v1/uploads", data=b"angebot_id\r\n", content_type="text/csv")
+    assert resp.status_code == 401
+    assert resp.mimetype == "application/problem+json"
+    assert resp.get_json()["code"] == "unauthorized"
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_token_is_401_and_counted(client, engine):
+    resp = client.post("/api/v1/uploads", data=b"x", content_type="text/csv",
+                       headers=auth(TOKEN_PREFIX + "unbekannt"))
+    assert resp.status_code == 401
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(AuthFailure)).scalar() == 1
+
+
+def test_revoked_token_is_401(client, engine):
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    with Session(engine) as session, session.begin():
+        revoke(session, session.execute(sa.select(ApiToken)).scalar_one())
+    resp = client.get("/api/v1/uploads", headers=auth(token))
+    assert resp.status_code == 401
+
+
+def test_too_many_failed_attempts_block_even_a_valid_token(app, client, engine):
+    limit = app.extensions["hub"].settings.failed_auth_limit
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    for n in range(limit):
+        assert client.get("/api/v1/uploads", headers=auth(f"bdh_falsch{n}")).status_code == 401
+    resp = client.get("/api/v1/uploads", headers=auth(token))
+    assert resp.status_code == 429
+    assert resp.mimetype == "application/problem+json"
+    assert resp.headers["Retry-After"] == "60"
+
+
+def test_failed_attempts_of_another_client_do_not_count(app, client, engine):
+    limit = app.extensions["hub"].settings.failed_auth_limit
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    with Session(engine) as session, session.begin():
+        session.add_all(AuthFailure(client="192.0.2.99") for _ in range(limit))
+    assert client.get("/api/v1/uploads", headers=auth(token)).status_code == 200
+
+
+def _upload_of(engine, provider_id: int) -> int:
+    with Session(engine) as session, session.begin():
+        row = Upload(provider_id=provider_id, filename="a.csv", size=1, original=b"x",
+                     status="invalid", report={"valid": False, "stats": {}, "errors": [],
+                                               "truncated": False})
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def test_token_a_cannot_read_uploads_of_provider_b(client, engine):
+    token_a = add_token(engine, add_provider(engine, "anbieter-a"))
+    upload_b = _upload_of(engine, add_provider(engine, "anbieter-b"))
+    for path in (f"/api/v1/uploads/{upload_b}", f"/api/v1/uploads/{upload_b}/original"):
+        resp = client.get(path, headers=auth(token_a))
+        assert resp.status_code == 404, path
+        assert resp.mimetype == "application/problem+json"
+    assert client.get("/api/v1/uploads", headers=auth(token_a)).get_json()["uploads"] == []
+
+
+def test_own_upload_is_readable(client, engine):
+    pid = add_provider(engine, "kvhs")
+    upload = _upload_of(engine, pid)
+    resp = client.get(f"/api/v1/uploads/{upload}", headers=auth(add_token(engine, pid)))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["upload_id"], body["status"], body["valid"]) == (upload, "invalid", False)
+    assert body["url"] == f"http://hub.test/api/v1/uploads/{upload}"
+
+
+def test_bad_mode_names_the_parameter(client, engine):
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    resp = client.post("/api/v1/uploads?mode=alles", data=b"x", content_type="text/csv",
+                       headers=auth(token))
+    assert resp.status_code == 400
+    assert resp.get_json()["parameter"] == "mode"
+
+
+def test_bad_dry_run_names_the_parameter(client, engine):
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    resp = client.post("/api/v1/uploads?dry_run=vielleicht", data=b"x", content_type="text/csv",
+                       headers=auth(token))
+    assert resp.status_code == 400
+    assert resp.get_json()["parameter"] == "dry_run"
+
+
+def test_multipart_without_file_field_names_it(client, engine):
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    resp = client.post("/api/v1/uploads", data={"anders": "x"}, headers=auth(token),
+                       content_type="multipart/form-data")
+    assert resp.status_code == 400
+    assert resp.get_json()["parameter"] == "file"
