@@ -1,0 +1,80 @@
+"""/api/v1/openapi.json is a valid OpenAPI 3.1 document, and the API answers as it says."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from tests.api_sample import full_offer, store_district, store_offer
+
+BASE = "http://hub.test"
+
+
+@pytest.fixture
+def spec(app: Any, client: Any) -> dict[str, Any]:
+    engine = app.extensions["hub"].engine
+    store_district(engine)
+    store_offer(engine, full_offer())
+    resp = client.get("/api/v1/openapi.json")
+    assert resp.status_code == 200
+    return resp.get_json()  # type: ignore[no-any-return]
+
+
+def check(spec: dict[str, Any], path: str, status: str, body: Any) -> None:
+    """Validate `body` against the documented response of `path` for `status`."""
+    response = spec["paths"][path]["get"]["responses"][status]
+    (media,) = response["content"].values()
+    root = {**spec, **media["schema"]}  # $refs resolve against the document's components
+    errors = sorted(Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
+                    .iter_errors(body), key=str)
+    assert not errors, errors[0]
+
+
+def test_document_is_valid_openapi_31(spec: dict[str, Any]) -> None:
+    validate(spec)
+    assert spec["openapi"].startswith("3.1")
+    assert spec["servers"] == [{"url": BASE + "/api/v1"}]
+
+
+def test_every_documented_path_answers_as_documented(spec: dict[str, Any], client: Any) -> None:
+    concrete = {"/offers/{provider}/{angebot_id}": "/offers/kvhs-bergstrasse/25H-10102"}
+    for path in spec["paths"]:
+        resp = client.get("/api/v1" + concrete.get(path, path))
+        assert resp.status_code == 200, path
+        check(spec, path, "200", resp.get_json())
+
+
+def test_full_offer_matches_the_offer_schema(spec: dict[str, Any], client: Any) -> None:
+    body = client.get("/api/v1/offers/kvhs-bergstrasse/25H-10102").get_json()
+    check(spec, "/offers/{provider}/{angebot_id}", "200", body)
+    offer_props = spec["components"]["schemas"]["Offer"]["properties"]
+    assert set(body) == set(offer_props)
+
+
+def test_documented_error_responses_match_the_problem_schema(spec: dict[str, Any],
+                                                             client: Any) -> None:
+    cases = [("/offers", "400", "/offers?life_phase=x"),
+             ("/offers/{provider}/{angebot_id}", "404", "/offers/kvhs-bergstrasse/nein"),
+             ("/offers/{provider}/{angebot_id}", "410", "/offers/kvhs-bergstrasse/gone")]
+    for path, status, url in cases:
+        resp = client.get("/api/v1" + url)
+        assert str(resp.status_code) == status
+        check(spec, path, status, resp.get_json())
+
+
+def test_every_query_parameter_is_documented(spec: dict[str, Any], client: Any) -> None:
+    documented = {p["name"] for p in spec["paths"]["/offers"]["get"]["parameters"]}
+    assert documented == {"provider", "municipality", "life_phase", "mode", "from", "to", "q",
+                          "limit", "after"}
+    examples = {"provider": "kvhs-bergstrasse", "municipality": "06431011",
+                "life_phase": "senioren", "mode": "praesenz", "from": "2025-01-01",
+                "to": "2025-12-31", "q": "kurs", "limit": "2"}
+    for name, value in examples.items():
+        assert client.get(f"/api/v1/offers?{name}={value}").status_code == 200, name
+
+
+def test_code_list_fields_document_their_codes(spec: dict[str, Any]) -> None:
+    mode = spec["components"]["schemas"]["Instance"]["properties"]["mode"]
+    assert "praesenz" in mode["enum"] and None in mode["enum"]
