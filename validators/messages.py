@@ -1,0 +1,227 @@
+"""The one message catalogue of the validators: German first, English second.
+
+Keys are an error code, optionally refined by a detail (``type-error.date``). Templates use
+``str.format`` fields filled from the error's params (``{value}``, ``{column}``, …).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # file level
+    "encoding-error": (
+        "Die Zeile enthält Zeichen, die nicht als UTF-8 lesbar sind (gemischte Kodierung). "
+        "Bitte die Datei als „CSV UTF-8“ speichern.",
+        "The row contains characters that are not valid UTF-8 (mixed encoding). "
+        "Please save the file as “CSV UTF-8”."),
+    "encoding-error.undecodable": (
+        "Die Datei ist weder UTF-8 noch Windows-1252/ISO-8859-15 kodiert. "
+        "Bitte als „CSV UTF-8“ speichern.",
+        "The file is neither UTF-8 nor Windows-1252/ISO-8859-15 encoded. "
+        "Please save it as “CSV UTF-8”."),
+    "unsupported-format": (
+        "Dieses Dateiformat wird nicht unterstützt. Bitte laden Sie eine CSV- oder XLSX-Datei "
+        "hoch (Vorlage auf der Upload-Seite).",
+        "This file format is not supported. Please upload a CSV or XLSX file "
+        "(template on the upload page)."),
+    "unsupported-format.empty": (
+        "Die Datei ist leer (0 Byte). Bitte die Datei mit Kopfzeile und Angeboten hochladen.",
+        "The file is empty (0 bytes). Please upload the file with a header row and offers."),
+    "unsupported-format.no-header": (
+        "Die Datei enthält keine Kopfzeile und keine Daten.",
+        "The file contains no header row and no data."),
+    "unsupported-format.pdf": (
+        "Das ist eine PDF-Datei. Bitte die Angebote als CSV oder Excel-Datei (.xlsx) "
+        "exportieren; die Vorlage hilft dabei.",
+        "This is a PDF file. Please export the offers as CSV or Excel (.xlsx); "
+        "the template helps."),
+    "unsupported-format.docx": (
+        "Das ist ein Word-Dokument. Bitte die Angebote in die Vorlage (CSV oder .xlsx) "
+        "übertragen.",
+        "This is a Word document. Please copy the offers into the template (CSV or .xlsx)."),
+    "unsupported-format.xls": (
+        "Das ist eine alte Excel- oder Office-Datei (.xls/.doc). Bitte in Excel „Speichern unter“ "
+        "→ „Excel-Arbeitsmappe (.xlsx)“ oder „CSV UTF-8“ wählen.",
+        "This is an old Excel or Office file (.xls/.doc). Please use “Save as” → "
+        "“Excel workbook (.xlsx)” or “CSV UTF-8”."),
+    "unsupported-format.ods": (
+        "Das ist eine OpenDocument-Datei. Bitte in LibreOffice als .xlsx oder CSV speichern.",
+        "This is an OpenDocument file. Please save it in LibreOffice as .xlsx or CSV."),
+    "unsupported-format.image": (
+        "Das ist eine Bilddatei. Bitte die Angebote als CSV oder .xlsx hochladen.",
+        "This is an image file. Please upload the offers as CSV or .xlsx."),
+    "unsupported-format.zip": (
+        "Das ist ein ZIP-Archiv, aber keine Excel-Arbeitsmappe. Bitte die CSV- oder XLSX-Datei "
+        "selbst hochladen.",
+        "This is a ZIP archive but no Excel workbook. Please upload the CSV or XLSX file itself."),
+    "unsupported-format.xlsx-broken": (
+        "Die Excel-Datei ist beschädigt oder kann nicht gelesen werden ({detail}).",
+        "The Excel file is damaged or cannot be read ({detail})."),
+    "unsupported-format.binary": (
+        "Die Datei ist keine Textdatei (sie enthält Binärdaten). Bitte als CSV oder .xlsx "
+        "speichern.",
+        "The file is not a text file (it contains binary data). Please save it as CSV or .xlsx."),
+    "unsupported-format.markup": (
+        "Das ist eine HTML- oder XML-Datei. Bitte als CSV oder .xlsx speichern.",
+        "This is an HTML or XML file. Please save it as CSV or .xlsx."),
+    "unsupported-format.csv-broken": (
+        "Die CSV-Datei ist ab hier nicht lesbar ({detail}); vermutlich fehlt ein schließendes "
+        "Anführungszeichen.",
+        "The CSV file cannot be read from here on ({detail}); probably a closing quote "
+        "is missing."),
+    "file-too-large": (
+        "Die Datei ist zu groß ({size} Byte; erlaubt sind {limit} Byte).",
+        "The file is too large ({size} bytes; the limit is {limit} bytes)."),
+    "file-too-large.inflated": (
+        "Die Excel-Datei ist entpackt zu groß ({size} Byte; erlaubt sind {limit} Byte).",
+        "The Excel file is too large when unpacked ({size} bytes; the limit is {limit} bytes)."),
+    "too-many-rows": (
+        "Die Datei hat mehr als {limit} Datenzeilen; bitte in mehrere Dateien aufteilen.",
+        "The file has more than {limit} data rows; please split it into several files."),
+    # header
+    "blank-label": (
+        "Die Spalte Nr. {position} hat keine Überschrift.",
+        "Column no. {position} has no header."),
+    "duplicate-label": (
+        "Die Spalte „{column}“ kommt doppelt vor (schon in Spalte Nr. {first}); "
+        "die zweite wird nicht gelesen.",
+        "The column “{column}” appears twice (first in column no. {first}); "
+        "the second is not read."),
+    "missing-label": (
+        "Die Pflichtspalte „{name}“ fehlt.",
+        "The required column “{name}” is missing."),
+    "extra-label": (
+        "Die Spalte „{column}“ ist unbekannt und wird nicht übernommen.",
+        "The column “{column}” is unknown and is not imported."),
+    # rows and cells
+    "blank-row": (
+        "Leere Zeile; sie wird übersprungen.",
+        "Blank row; it is skipped."),
+    "missing-cell": (
+        "Die Zeile endet vor der Spalte „{column}“.",
+        "The row ends before the column “{column}”."),
+    "extra-cell": (
+        "Die Zeile hat mehr Zellen als die Kopfzeile (Spalte Nr. {position}).",
+        "The row has more cells than the header (column no. {position})."),
+    "required-error": (
+        "„{column}“ muss ausgefüllt sein.",
+        "“{column}” must be filled in."),
+    "required-error.start-date": (
+        "Beginn fehlt: bitte ein Datum angeben oder „laufender_einstieg“ auf „ja“ setzen.",
+        "Start date missing: give a date or set “laufender_einstieg” to “ja”."),
+    "required-error.address": (
+        "Für die Lernform „{mode}“ ist „{column}“ (Adresse des Veranstaltungsorts) Pflicht.",
+        "For the learning mode “{mode}” “{column}” (venue address) is required."),
+    "required-error.online-url": (
+        "Für die Lernform „{mode}“ ist ein Online-Zugang (online_url) Pflicht.",
+        "For the learning mode “{mode}” an online URL (online_url) is required."),
+    "required-error.azav": (
+        "Mit der Förderung „{funding}“ ist die AZAV-Maßnahmenummer Pflicht.",
+        "With the funding “{funding}” the AZAV measure number is required."),
+    "type-error": (
+        "„{value}“ ist kein gültiger Wert.",
+        "“{value}” is not a valid value."),
+    "type-error.date": (
+        "„{value}“ ist kein gültiges Datum (z. B. 08.09.2025 oder 2025-09-08).",
+        "“{value}” is not a valid date (e.g. 08.09.2025 or 2025-09-08)."),
+    "type-error.time": (
+        "„{value}“ ist keine gültige Uhrzeit (z. B. 18:30, 18.30 Uhr oder 19 Uhr).",
+        "“{value}” is not a valid time (e.g. 18:30, 18.30 Uhr or 19 Uhr)."),
+    "type-error.int": (
+        "„{value}“ ist keine ganze Zahl.",
+        "“{value}” is not a whole number."),
+    "type-error.decimal": (
+        "„{value}“ ist keine Zahl (z. B. 24 oder 12,5).",
+        "“{value}” is not a number (e.g. 24 or 12,5)."),
+    "type-error.price": (
+        "„{value}“ ist kein Preis (z. B. 89,00, 89 €, 1.250,00, kostenlos oder auf Anfrage).",
+        "“{value}” is not a price (e.g. 89,00, 89 €, 1.250,00, kostenlos or auf Anfrage)."),
+    "type-error.bool": (
+        "„{value}“ ist weder „ja“ noch „nein“.",
+        "“{value}” is neither “ja” nor “nein”."),
+    "type-error.url": (
+        "„{value}“ ist keine gültige Internetadresse (beginnt mit https://).",
+        "“{value}” is not a valid web address (starts with https://)."),
+    "type-error.email": (
+        "„{value}“ ist keine gültige E-Mail-Adresse.",
+        "“{value}” is not a valid e-mail address."),
+    "type-error.postal_code": (
+        "„{value}“ ist keine Postleitzahl (5 Ziffern).",
+        "“{value}” is not a postal code (5 digits)."),
+    "type-error.ags": (
+        "„{value}“ ist kein Gemeindeschlüssel (8 Ziffern, z. B. 06431011).",
+        "“{value}” is not a municipality key (8 digits, e.g. 06431011)."),
+    "type-error.phone": (
+        "„{value}“ ist keine Telefonnummer.",
+        "“{value}” is not a telephone number."),
+    "constraint-error": (
+        "„{value}“ ist hier nicht zulässig.",
+        "“{value}” is not allowed here."),
+    "constraint-error.code": (
+        "„{value}“ ist kein zulässiger Wert für „{column}“.{hint}",
+        "“{value}” is not an allowed value for “{column}”.{hint}"),
+    "constraint-error.max-length": (
+        "Der Text ist {length} Zeichen lang; erlaubt sind höchstens {limit}.",
+        "The text is {length} characters long; at most {limit} are allowed."),
+    "constraint-error.minimum": (
+        "„{value}“ ist zu klein (mindestens {limit}).",
+        "“{value}” is too small (at least {limit})."),
+    "constraint-error.range": (
+        "„{value}“ liegt außerhalb des gültigen Bereichs ({low} bis {high}).",
+        "“{value}” is outside the valid range ({low} to {high})."),
+    "constraint-error.min-max": (
+        "„{column}“ ist kleiner als „{other}“.",
+        "“{column}” is less than “{other}”."),
+    "constraint-error.course-differs": (
+        "Dasselbe Angebot „{angebot_id}“ hat in Zeile {first} einen anderen Wert für „{column}“ "
+        "(„{first_value}“). Angaben zum Kurs müssen in allen Zeilen eines Angebots gleich sein.",
+        "The same offer “{angebot_id}” has a different “{column}” in row {first} "
+        "(“{first_value}”). Course details must be equal in all rows of an offer."),
+    "unique-error": (
+        "Der Termin „{key}“ des Angebots „{angebot_id}“ steht schon in Zeile {first}.",
+        "The session “{key}” of offer “{angebot_id}” is already in row {first}."),
+    "date-order-error": (
+        "Das Ende ({value}) liegt vor dem Beginn ({start}).",
+        "The end ({value}) is before the start ({start})."),
+    "date-order-error.time": (
+        "Die Endzeit ({value}) liegt vor der Anfangszeit ({start}).",
+        "The end time ({value}) is before the start time ({start})."),
+    "out-of-district": (
+        "Der Veranstaltungsort „{value}“ liegt nicht im Kreis; bitte prüfen.",
+        "The venue “{value}” is outside the district; please check."),
+    "formula-injection": (
+        "Die Zelle beginnt mit „{char}“ und könnte in Excel als Formel ausgeführt werden; "
+        "sie wird mit vorangestelltem Apostroph gespeichert.",
+        "The cell starts with “{char}” and could run as a formula in Excel; "
+        "it is stored with a leading apostrophe."),
+}
+
+HINTS: dict[str, tuple[str, str]] = {
+    "did-you-mean": (" Meinten Sie „{suggestion}“?", " Did you mean “{suggestion}”?"),
+    "allowed": (" Erlaubt: {allowed}.", " Allowed: {allowed}."),
+}
+
+
+def render(key: str, lang: str, params: dict[str, Any]) -> str:
+    """The message for `key` in `lang` ("de" default, "en"), falling back to the bare code."""
+    templates = MESSAGES.get(key) or MESSAGES[key.split(".", 1)[0]]
+    template = templates[1] if lang == "en" else templates[0]
+    if "{hint}" in template:
+        params = {**params, "hint": _hint_for(lang, params)}
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        # A missing param must never break a report; show the template's code instead.
+        return template
+
+
+def _hint_for(lang: str, params: dict[str, Any]) -> str:
+    """ "Meinten Sie …?" when there is a suggestion, else the allowed values when few."""
+    if params.get("suggestion"):
+        key = "did-you-mean"
+    elif params.get("allowed"):
+        key = "allowed"
+    else:
+        return ""
+    de, en = HINTS[key]
+    return (en if lang == "en" else de).format(**params)

@@ -1,0 +1,94 @@
+"""The validation report: valid, stats, errors (capped), truncated; JSON-shaped via to_dict()."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import ERROR, FATAL_CODES, ValidationError
+
+MAX_ERRORS = 1000
+
+
+class Report:
+    """Collects the errors and warnings of one validation run.
+
+    At most `MAX_ERRORS` errors and as many warnings are kept (then `truncated` is True);
+    the counts in `stats` include every problem found.
+    """
+
+    def __init__(self, lang: str = "de", max_errors: int = MAX_ERRORS) -> None:
+        self.lang = "en" if lang == "en" else "de"
+        self.max_errors = max_errors
+        self.errors: list[ValidationError] = []
+        self.truncated = False
+        self.rows = 0
+        self.offers = 0
+        self.error_count = 0
+        self.warning_count = 0
+        self._kept_errors = 0
+        self._kept_warnings = 0
+        self._column_order: dict[str | None, int] = {}
+
+    def add(self, error: ValidationError) -> None:
+        """Record one problem (kept while below the cap, always counted)."""
+        if error.severity == ERROR:
+            self.error_count += 1
+            if self._kept_errors >= self.max_errors:
+                self.truncated = True
+                return
+            self._kept_errors += 1
+        else:
+            self.warning_count += 1
+            if self._kept_warnings >= self.max_errors:
+                self.truncated = True
+                return
+            self._kept_warnings += 1
+        self.errors.append(error)
+
+    @property
+    def full(self) -> bool:
+        """True once no further error would be kept (callers may stop early)."""
+        return self._kept_errors >= self.max_errors
+
+    @property
+    def valid(self) -> bool:
+        """No error (warnings allowed)."""
+        return self.error_count == 0
+
+    @property
+    def readable(self) -> bool:
+        """False when the file could not be read as a table at all (format, size)."""
+        return not any(e.code in FATAL_CODES for e in self.errors)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return {"rows": self.rows, "offers": self.offers, "errors": self.error_count,
+                "warnings": self.warning_count}
+
+    def set_column_order(self, columns: Sequence[str]) -> None:
+        """Order errors of one row as the columns appear in the file."""
+        self._column_order = {name: i for i, name in enumerate(columns)}
+
+    def sort(self) -> None:
+        """File-level errors first, then by row; within a row in file column order."""
+        order = self._column_order
+        self.errors.sort(key=lambda e: (e.row is not None, e.row or 0,
+                                        order.get(e.column, len(order))))
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The report as the JSON shape of the upload API and the CLI."""
+        lang = lang or self.lang
+        return {"valid": self.valid, "stats": self.stats,
+                "errors": [e.to_dict(lang) for e in self.errors],
+                "truncated": self.truncated}
+
+    def flatten(self, keys: Iterable[str] = ("row", "column", "code")) -> list[list[Any]]:
+        """The errors as lists of the given keys, for compact assertions in tests."""
+        keys = list(keys)
+        out = []
+        for error in self.errors:
+            item = error.to_dict(self.lang) if "message" in keys else {
+                "row": error.row, "column": error.column, "code": error.code,
+                "severity": error.severity, "value": error.value}
+            out.append([item[k] for k in keys])
+        return out

@@ -1,0 +1,167 @@
+"""Where the bytes come from and what they are: size, format sniffing by content, encoding.
+
+A source is either bytes in memory or a path read in chunks (large files never load whole).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+CHUNK = 1 << 20
+
+# Valid UTF-8 multi-byte sequences: their presence beside invalid bytes means mixed encodings.
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_C1 = re.compile(rb"[\x80-\x9f]")
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# Bytes where ISO-8859-15 differs from Windows-1252 (€ Š š Ž ž Œ œ Ÿ at 0xA4…0xBE).
+_LATIN9_ONLY = re.compile(rb"[\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe]")
+
+
+@dataclass
+class Source:
+    """The uploaded file: bytes in memory or a path on disk."""
+
+    data: bytes | None
+    path: Path | None
+    filename: str | None
+
+    @classmethod
+    def of(cls, source: bytes | str | os.PathLike[str], filename: str | None) -> Source:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return cls(bytes(source), None, filename)
+        path = Path(source)
+        return cls(None, path, filename or path.name)
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.path.stat().st_size  # type: ignore[union-attr]
+
+    def head(self, n: int = 65536) -> bytes:
+        if self.data is not None:
+            return self.data[:n]
+        with open(self.path, "rb") as f:  # type: ignore[arg-type]
+            return f.read(n)
+
+    def open_binary(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        return open(self.path, "rb")  # type: ignore[arg-type]
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.data is not None:
+            yield self.data
+            return
+        with self.open_binary() as f:
+            while chunk := f.read(CHUNK):
+                yield chunk
+
+
+# --- format sniffing ----------------------------------------------------------------------
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "pdf"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"),
+    (b"\x89PNG", "image"), (b"\xff\xd8\xff", "image"), (b"GIF87a", "image"),
+    (b"GIF89a", "image"), (b"BM", "image"), (b"II*\x00", "image"), (b"MM\x00*", "image"),
+    (b"\x1f\x8b", "binary"), (b"Rar!", "binary"), (b"7z\xbc\xaf", "binary"),
+)
+
+
+def sniff_format(source: Source) -> str:
+    """"csv", "xlsx" or the kind of unsupported file ("pdf", "docx", "zip", "image", …)."""
+    head = source.head(8192)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_kind(source)
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "csv"  # UTF-16 text with BOM (Excel's "Unicode text")
+    if b"\x00" in head:
+        return "binary"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:20].lower()
+    if start.startswith((b"<?xml", b"<!doctype", b"<html", b"<svg")):
+        return "markup"
+    return "csv"
+
+
+def _zip_kind(source: Source) -> str:
+    try:
+        with zipfile.ZipFile(source.open_binary()) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "zip"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "word/document.xml" in names:
+        return "docx"
+    if "content.xml" in names and "mimetype" in names:
+        return "ods"
+    return "zip"
+
+
+def inflated_size(source: Source) -> int:
+    """The declared unpacked size of a ZIP (zipfile never inflates beyond it)."""
+    with zipfile.ZipFile(source.open_binary()) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+# --- encoding -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Encoding:
+    """How to decode a text file; `lossy` means bad bytes became U+FFFD (row errors follow)."""
+
+    name: str
+    lossy: bool = False
+
+
+def detect_encoding(source: Source) -> Encoding:
+    """UTF-8 (with or without BOM), UTF-16 (BOM), else Windows-1252 or ISO-8859-15."""
+    head = source.head(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Encoding("utf-16", lossy=not _decodes(source, "utf-16"))
+    if head.startswith(b"\xef\xbb\xbf"):
+        return Encoding("utf-8-sig", lossy=not _decodes(source, "utf-8-sig"))
+    if _decodes(source, "utf-8"):
+        return Encoding("utf-8")
+    multi = c1 = undefined = latin9 = False
+    for chunk in source.chunks():
+        multi = multi or _UTF8_MULTI.search(chunk) is not None
+        c1 = c1 or _C1.search(chunk) is not None
+        undefined = undefined or _CP1252_UNDEFINED.search(chunk) is not None
+        latin9 = latin9 or _LATIN9_ONLY.search(chunk) is not None
+    if multi:
+        return Encoding("utf-8", lossy=True)  # mostly UTF-8 with stray single bytes
+    if c1:
+        return Encoding("cp1252", lossy=undefined)
+    return Encoding("iso-8859-15" if latin9 else "cp1252")
+
+
+def _decodes(source: Source, encoding: str) -> bool:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for chunk in source.chunks():
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def open_text(source: Source, encoding: Encoding) -> IO[str]:
+    """The source as a text stream with raw line endings (for the csv module)."""
+    errors = "replace" if encoding.lossy else "strict"
+    if source.data is not None:
+        return io.StringIO(source.data.decode(encoding.name, errors), newline="")
+    return open(source.path, encoding=encoding.name, errors=errors, newline="")  # type: ignore[arg-type]

@@ -1,0 +1,137 @@
+"""Readers that turn a CSV or XLSX source into rows of cell texts with Excel row numbers."""
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import chain
+from typing import Any
+
+from .sources import Encoding, Source, open_text
+
+# A quoted cell longer than this is a quote that never closes, not a description.
+FIELD_LIMIT = 1 << 20
+csv.field_size_limit(FIELD_LIMIT)
+
+Row = tuple[int, list[str]]
+
+
+class TableBroken(Exception):
+    """The table cannot be read on from `row` on (unclosed quote, NUL byte, damaged XLSX)."""
+
+    def __init__(self, row: int | None, detail: str) -> None:
+        super().__init__(detail)
+        self.row = row
+        self.detail = detail
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter of a header line: the most frequent of ; , and tab (ties prefer ;)."""
+    counts = {d: line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ";", d == "\t"))
+    return best if counts[best] else ";"
+
+
+def csv_rows(source: Source, encoding: Encoding) -> Iterator[Row]:
+    """Rows of a CSV file as (Excel row number, cells); a leading `sep=;` line is no row."""
+    with open_text(source, encoding) as stream:
+        first = stream.readline()
+        if first.startswith("\ufeff"):
+            first = first[1:]
+        stripped = first.strip().strip('"')
+        lines: Iterator[str]
+        if stripped.lower().startswith("sep=") and len(stripped) <= 10:
+            # Excel's own directive line: it names the delimiter and Excel does not show it.
+            delimiter = stripped[4] if len(stripped) > 4 and stripped[4] != "\\" else ";"
+            if stripped[4:6] == "\\t":
+                delimiter = "\t"
+            lines = stream
+        else:
+            delimiter = sniff_delimiter(first)
+            lines = chain((first,), stream)
+        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True,
+                            skipinitialspace=False, strict=False)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                yield number, cells
+        except csv.Error as exc:
+            raise TableBroken(number + 1, str(exc)) from None
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def cell_text(value: Any) -> str:
+    """An XLSX cell value as the text our cell parsers read (dates ISO, numbers with '.')."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        if value.date() in (_EXCEL_EPOCH, date(1899, 12, 31), date(1900, 1, 1)) and value.time():
+            return value.time().strftime("%H:%M:%S" if value.second else "%H:%M")
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    if isinstance(value, timedelta):
+        total = int(value.total_seconds())
+        return f"{total // 3600:02d}:{total % 3600 // 60:02d}"
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def xlsx_rows(source: Source) -> Iterator[Row]:
+    """Rows of the sheet "Angebote" (or the first sheet), read-only, with defusedxml."""
+    import openpyxl
+    from openpyxl import DEFUSEDXML
+
+    # XML from uploads must be parsed safely (entity expansion, external entities).
+    if not DEFUSEDXML:  # pragma: no cover - defusedxml is a runtime dependency
+        raise TableBroken(None, "defusedxml ist nicht installiert")
+    stream = source.open_binary()
+    try:
+        try:
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except Exception as exc:  # untrusted input: any parser failure is a broken file
+            raise TableBroken(None, exc.__class__.__name__) from None
+        try:
+            sheet = next((book[name] for name in book.sheetnames
+                          if name.strip().casefold() == "angebote"), None)
+            if sheet is None:
+                sheet = next(iter(book.worksheets), None)
+            if sheet is None or not hasattr(sheet, "reset_dimensions"):
+                raise TableBroken(None, "keine Tabelle")
+            # Some writers store a wrong size; read what is really there.
+            sheet.reset_dimensions()
+            number = 0
+            try:
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    cells = [cell_text(v) for v in values]
+                    while cells and cells[-1] == "":
+                        cells.pop()
+                    yield number, cells
+            except TableBroken:
+                raise
+            except Exception as exc:  # untrusted input, as above
+                raise TableBroken(number + 1, exc.__class__.__name__) from None
+        finally:
+            book.close()
+    finally:
+        stream.close()
