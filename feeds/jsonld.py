@@ -51,8 +51,8 @@ def _mapping(scheme: str, code: str, key: str) -> Any:
 
 
 def _dec(value: Decimal) -> str:
-    """A decimal as xsd:decimal lexical form (no exponent)."""
-    return format(value, "f")
+    """A decimal as xsd:decimal lexical form (no exponent, no trailing zeros)."""
+    return format(value.normalize(), "f")
 
 
 def _price(value: Decimal) -> str:
