@@ -148,8 +148,8 @@ class FeedRow:
     deleted: bool
 
 
-def rpde_rows(session: Session, cursor: Cursor | None, limit: int) -> list[FeedRow]:
-    """One RPDE page of offers after `cursor`, by the (modified, feed_id) keyset.
+def rpde_query(cursor: Cursor | None, limit: int) -> sa.Select[Any]:
+    """The RPDE page query: offers after `cursor` by the (modified, feed_id) keyset.
 
     The condition is exactly RPDE's `(modified = :ts AND id > :id) OR modified > :ts` with `>`
     (never `>=`) and runs on the index ix_offers_modified_feed_id; no OFFSET, so every page
@@ -158,9 +158,15 @@ def rpde_rows(session: Session, cursor: Cursor | None, limit: int) -> list[FeedR
     query = sa.select(offers_t.c.id, offers_t.c.feed_id, offers_t.c.modified,
                       offers_t.c.deleted)
     if cursor is not None:
-        query = query.where(sa.or_(
+        # `modified >= :ts` adds nothing logically; it lets PostgreSQL walk the index as one
+        # ordered range scan (an OR alone becomes a bitmap OR followed by a sort).
+        query = query.where(offers_t.c.modified >= cursor.modified, sa.or_(
             sa.and_(offers_t.c.modified == cursor.modified, offers_t.c.feed_id > cursor.feed_id),
             offers_t.c.modified > cursor.modified))
-    query = query.order_by(offers_t.c.modified, offers_t.c.feed_id).limit(limit)
+    return query.order_by(offers_t.c.modified, offers_t.c.feed_id).limit(limit)
+
+
+def rpde_rows(session: Session, cursor: Cursor | None, limit: int) -> list[FeedRow]:
+    """One RPDE page of offer rows after `cursor` (see rpde_query)."""
     return [FeedRow(r.id, r.feed_id, int(r.modified), bool(r.deleted))
-            for r in session.execute(query)]
+            for r in session.execute(rpde_query(cursor, limit))]
