@@ -12,19 +12,17 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..validators import Limits, validate
 from ..vocab.records import OfferRecord
 from .db import begin_write, transaction
 from .models import Offer, Provider, Upload, utcnow
 from .settings import Settings
 from .store import content_hash, provider_record, write_offers
-
-if TYPE_CHECKING:
-    from ..validators import Limits
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +73,6 @@ def upload_dict(upload_id: int, status: str, mode: str, dry_run: bool,
 
 
 def limits_from(settings: Settings) -> Limits:
-    from ..validators import Limits
-
     return Limits(max_bytes=settings.upload_max_bytes, max_rows=settings.upload_max_rows,
                   max_inflated_bytes=settings.upload_max_inflated_bytes)
 
@@ -92,8 +88,6 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
-    from ..validators import validate
-
     upload_id = _record_pending(sessions, provider_id, data, filename, content_type, mode,
                                 dry_run, source)
     try:
