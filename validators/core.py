@@ -95,9 +95,8 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
         return ValidationResult(report, rows)
     try:
         _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy)
-    except TableBroken as exc:
-        detail = "xlsx-broken" if kind == "xlsx" else "csv-broken"
-        report.add(UnsupportedFormat(row=exc.row, detail=detail, params={"detail": exc.detail}))
+    except TableBroken as exc:  # broken before the header was read
+        report.add(_broken(exc, kind == "xlsx"))
     report.sort()
     return ValidationResult(report, rows)
 
@@ -118,29 +117,50 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
         return
     report.set_column_order(header.labels)
     checker = RowChecker(header, report, pad_short_rows=pad, lossy=lossy)
+    try:
+        report.rows = _check_rows(reader, checker, report, limits, rows, progress)
+    except TableBroken as exc:
+        report.rows = checker.rows_checked
+        report.add(_broken(exc, pad))
+    report.offers = count_offers(checker.offer_keys)
+    try:
+        for error in cross_row_errors(checker, table(), report.max_errors):
+            report.add(error)
+    except TableBroken:
+        pass  # already reported by the first pass
+
+
+def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limits: Limits,
+                rows: list[tuple[int, list[Any]]] | None,
+                progress: Callable[[int], None] | None) -> int:
     check = checker.check
     count = 0
     blank: list[int] = []
     for number, cells in reader:
-        if not cells or not any(cells) or not any(c.strip() for c in cells):
+        if not any(cells) or not any(c.strip() for c in cells):
             blank.append(number)  # reported only when data follows: trailing ones are noise
             continue
         for blank_row in blank:
             report.add(BlankRow(row=blank_row))
         blank.clear()
-        count += 1
-        if count > limits.max_rows:
-            count -= 1
+        if count == limits.max_rows:
             report.add(TooManyRows(params={"limit": limits.max_rows}))
+            # Read on without checking: a damaged rest of the file is still worth a word.
+            for _ in reader:
+                pass
             break
+        count += 1
+        checker.rows_checked = count
         values = check(number, cells)
         if rows is not None:
             rows.append((number, values))
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
-    report.rows = count
-    report.offers = count_offers(checker.offer_keys)
     if progress is not None and count % PROGRESS_EVERY:
         progress(count)
-    for error in cross_row_errors(checker, table(), report.max_errors):
-        report.add(error)
+    return count
+
+
+def _broken(exc: TableBroken, xlsx: bool) -> UnsupportedFormat:
+    detail = "xlsx-broken" if xlsx else ("csv-binary" if exc.detail == "NUL-Byte" else "csv-broken")
+    return UnsupportedFormat(row=exc.row, detail=detail, params={"detail": exc.detail})

@@ -14,11 +14,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Bitte die Datei als „CSV UTF-8“ speichern.",
         "The row contains characters that are not valid UTF-8 (mixed encoding). "
         "Please save the file as “CSV UTF-8”."),
-    "encoding-error.undecodable": (
-        "Die Datei ist weder UTF-8 noch Windows-1252/ISO-8859-15 kodiert. "
-        "Bitte als „CSV UTF-8“ speichern.",
-        "The file is neither UTF-8 nor Windows-1252/ISO-8859-15 encoded. "
-        "Please save it as “CSV UTF-8”."),
     "unsupported-format": (
         "Dieses Dateiformat wird nicht unterstützt. Bitte laden Sie eine CSV- oder XLSX-Datei "
         "hoch (Vorlage auf der Upload-Seite).",
@@ -69,6 +64,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Anführungszeichen.",
         "The CSV file cannot be read from here on ({detail}); probably a closing quote "
         "is missing."),
+    "unsupported-format.csv-binary": (
+        "Ab dieser Zeile enthält die Datei Binärdaten (NUL-Bytes) und kann nicht weiter gelesen "
+        "werden. Bitte die Datei neu als CSV exportieren.",
+        "From this row on the file contains binary data (NUL bytes) and cannot be read further. "
+        "Please export the file as CSV again."),
     "file-too-large": (
         "Die Datei ist zu groß ({size} Byte; erlaubt sind {limit} Byte).",
         "The file is too large ({size} bytes; the limit is {limit} bytes)."),

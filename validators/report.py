@@ -58,7 +58,7 @@ class Report:
     @property
     def readable(self) -> bool:
         """False when the file could not be read as a table at all (format, size)."""
-        return not any(e.code in FATAL_CODES for e in self.errors)
+        return not any(e.code in FATAL_CODES and e.row is None for e in self.errors)
 
     @property
     def stats(self) -> dict[str, int]:

@@ -64,6 +64,7 @@ class RowChecker:
         self.unique_keys, self.unique_rows = array("q"), array("q")
         self.course_keys, self.course_fps, self.course_rows = array("q"), array("q"), array("q")
         self.offer_keys = array("q")
+        self.rows_checked = 0
 
     # --- problems ---------------------------------------------------------------------------
 

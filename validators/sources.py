@@ -85,8 +85,8 @@ def sniff_format(source: Source) -> str:
         return "image"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "csv"  # UTF-16 text with BOM (Excel's "Unicode text")
-    if b"\x00" in head:
-        return "binary"
+    if b"\x00" in head[:1024] or head.count(b"\x00") * 100 > len(head):
+        return "binary"  # a stray NUL further on is reported at its row instead
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:20].lower()
     if start.startswith((b"<?xml", b"<!doctype", b"<html", b"<svg")):
         return "markup"
@@ -122,17 +122,19 @@ class Encoding:
 
     name: str
     lossy: bool = False
+    nul: bool = False  # NUL bytes occur: rows are checked for them (binary garbage)
 
 
 def detect_encoding(source: Source) -> Encoding:
     """UTF-8 (with or without BOM), UTF-16 (BOM), else Windows-1252 or ISO-8859-15."""
     head = source.head(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return Encoding("utf-16", lossy=not _decodes(source, "utf-16"))
+        return Encoding("utf-16", lossy=not _decodes(source, "utf-16"), nul=True)
+    nul = any(b"\x00" in chunk for chunk in source.chunks())
     if head.startswith(b"\xef\xbb\xbf"):
-        return Encoding("utf-8-sig", lossy=not _decodes(source, "utf-8-sig"))
+        return Encoding("utf-8-sig", lossy=not _decodes(source, "utf-8-sig"), nul=nul)
     if _decodes(source, "utf-8"):
-        return Encoding("utf-8")
+        return Encoding("utf-8", nul=nul)
     multi = c1 = undefined = latin9 = False
     for chunk in source.chunks():
         multi = multi or _UTF8_MULTI.search(chunk) is not None
@@ -140,10 +142,10 @@ def detect_encoding(source: Source) -> Encoding:
         undefined = undefined or _CP1252_UNDEFINED.search(chunk) is not None
         latin9 = latin9 or _LATIN9_ONLY.search(chunk) is not None
     if multi:
-        return Encoding("utf-8", lossy=True)  # mostly UTF-8 with stray single bytes
+        return Encoding("utf-8", lossy=True, nul=nul)  # mostly UTF-8 with stray single bytes
     if c1:
-        return Encoding("cp1252", lossy=undefined)
-    return Encoding("iso-8859-15" if latin9 else "cp1252")
+        return Encoding("cp1252", lossy=undefined, nul=nul)
+    return Encoding("iso-8859-15" if latin9 else "cp1252", nul=nul)
 
 
 def _decodes(source: Source, encoding: str) -> bool:

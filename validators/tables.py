@@ -55,6 +55,8 @@ def csv_rows(source: Source, encoding: Encoding) -> Iterator[Row]:
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):
+                if encoding.nul and any("\x00" in c for c in cells):
+                    raise TableBroken(number, "NUL-Byte")
                 yield number, cells
         except csv.Error as exc:
             raise TableBroken(number + 1, str(exc)) from None
