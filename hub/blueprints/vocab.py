@@ -100,7 +100,8 @@ def _cached(body: bytes, content_type: str, negotiated: bool = False) -> Respons
     resp.headers["Cache-Control"] = CACHE_CONTROL
     if negotiated:
         resp.vary.add("Accept")
-    return resp.make_conditional(request)
+    resp.make_conditional(request)  # 304 without a body when If-None-Match matches
+    return resp
 
 
 def _columns_by_codelist() -> dict[str, list[str]]:
