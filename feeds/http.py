@@ -28,9 +28,13 @@ def etag_matches(if_none_match: str | None, tag: str) -> bool:
     return "*" in candidates or tag in candidates
 
 
-def http_date(ms: int) -> str:
-    """An HTTP-date (RFC 9110) from a millisecond stamp."""
-    return formatdate(ms / 1000, usegmt=True)
+def http_date(ms: int) -> str | None:
+    """An HTTP-date (RFC 9110) from a millisecond stamp; None when it is no representable time
+    (stamps only follow the clock where they can, and cursors come from clients)."""
+    try:
+        return formatdate(ms / 1000, usegmt=True)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:

@@ -166,6 +166,13 @@ def test_malformed_cursor_is_400_naming_the_parameter(client, query, parameter):
     assert resp.get_json()["parameter"] == parameter
 
 
+def test_largest_cursor_is_a_last_page_not_an_error(client, engine):
+    write(engine, [simple_offer("A")])
+    resp = client.get(f"{FEED}?afterTimestamp={2**63 - 1}&afterId=kvhs/A")
+    assert resp.status_code == 200
+    assert resp.get_json()["items"] == []
+
+
 def test_page_etag_gives_304_until_the_page_changes(client, engine):
     write(engine, [simple_offer("A")])
     first = client.get(FEED)

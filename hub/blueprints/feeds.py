@@ -45,8 +45,9 @@ def _common(resp: Response, tag: str | None, last_modified_ms: int | None,
     resp.headers["Vary"] = "Accept-Encoding"
     if tag:
         resp.headers["ETag"] = tag
-    if last_modified_ms:
-        resp.headers["Last-Modified"] = http_date(last_modified_ms)
+    date = http_date(last_modified_ms) if last_modified_ms else None
+    if date:
+        resp.headers["Last-Modified"] = date
     return resp
 
 

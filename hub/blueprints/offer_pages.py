@@ -46,8 +46,10 @@ def offer(provider: str, angebot_id: str) -> Any:
     settings = hub.settings
     tag = etag("offer", record.feed_id, record.modified, wanted, settings.hub_base_uri)
     headers = {"ETag": tag, "Vary": "Accept", "Access-Control-Allow-Origin": "*",
-               "Cache-Control": "public, max-age=300",
-               "Last-Modified": http_date(record.modified or 0)}
+               "Cache-Control": "public, max-age=300"}
+    last_modified = http_date(record.modified or 0)
+    if last_modified:
+        headers["Last-Modified"] = last_modified
     if etag_matches(request.headers.get("If-None-Match"), tag):
         return Response(status=304, headers=headers)
     node = offer_to_jsonld(record, settings.hub_base_uri, settings.url(CONTEXT_PATH))
