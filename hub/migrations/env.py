@@ -4,6 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from bildungsdaten.hub import models  # noqa: F401 - registers every table on Base.metadata
+from bildungsdaten.hub.survey import models as survey_models  # noqa: F401 - survey tables
 from bildungsdaten.hub.db import Base, make_engine
 
 config = context.config

@@ -1,0 +1,1 @@
+"""The Bildungsumfrage: import LimeSurvey exports privately, publish only audited aggregates."""

@@ -1,0 +1,318 @@
+"""The independent disclosure audit (integer programming, scipy.optimize.milp / HiGHS).
+
+Attacker knowledge: every published cell of the release (and of earlier releases over the same
+respondents), that counts are non-negative integers, and the published rules: k, zeros are
+not suppressed (a suppressed cell is ≥ 1) unless all categories of its group are suppressed
+(small groups with a 0 %/100 % share). Unknowns are the counts of the full cross-classification
+per family (see tables.py); each published cell is an equality, each suppressed cell a bound.
+For every suppressed cell the minimum and maximum are found by two MILPs; the release is
+refused when a cell is determined, its range is narrower than the protection width, or a
+small group is provably all in one category.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_matrix
+
+from .tables import ANSWER, ITEM, TOTAL, TableSpec
+
+SYMBOL = "."
+
+
+@dataclass
+class PublishedTable:
+    """A table as the public sees it: value per cell, None where suppressed, and its status."""
+
+    spec: TableSpec
+    values: dict[tuple[str, ...], int | None]
+    status: dict[tuple[str, ...], str]
+    label: str = ""  # e.g. "Veröffentlichung 1" for earlier releases
+    current: bool = True
+
+
+@dataclass
+class Finding:
+    code: str
+    table: str
+    coords: tuple[str, ...]
+    message: str
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class AuditReport:
+    findings: list[Finding] = field(default_factory=list)
+    ranges: dict[tuple[str, tuple[str, ...]], tuple[float, float]] = field(default_factory=dict)
+    solves: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+@dataclass
+class _Cell:
+    table: PublishedTable
+    coords: tuple[str, ...]
+    family: str
+    selection: dict[str, frozenset[str]]
+    value: int | None
+    lower: int  # attacker's lower bound for a suppressed cell
+    upper: float
+
+
+def cell_key(spec: TableSpec, coords: tuple[str, ...]) -> tuple[str, frozenset[Any]]:
+    """The quantity a cell publishes: equal keys in two tables are the same number."""
+    doms = spec.family_vars()
+    sel = spec.selection(coords)
+    return spec.family(coords), frozenset((v, s) for v, s in sel.items() if set(s) != set(doms[v]))
+
+
+def _groups(t: PublishedTable) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """The category cells of every group (a cell's coords without the answer) of a table."""
+    a = t.spec.answer_dim()
+    out: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+    for coords in t.values:
+        if coords[a] != TOTAL:
+            out[coords[:a] + coords[a + 1:]].append(coords)
+    return out
+
+
+def _total_of(t: PublishedTable, group: tuple[str, ...]) -> tuple[str, ...]:
+    a = t.spec.answer_dim()
+    return group[:a] + (TOTAL,) + group[a:]
+
+
+def _cells(tables: list[PublishedTable], report: AuditReport) -> list[_Cell]:
+    cells: list[_Cell] = []
+    for t in tables:
+        suppressed_groups = {g for g, members in _groups(t).items()
+                             if all(t.values[c] is None for c in members)}
+        a = t.spec.answer_dim()
+        marks = {s for c, s in t.status.items() if t.values[c] is None}
+        for coords, value in t.values.items():
+            status = t.status.get(coords, "")
+            if value is None and status != SYMBOL and t.current:
+                report.findings.append(Finding(
+                    "distinct-symbols", t.spec.slug, coords,
+                    f"Gesperrte Zellen müssen einheitlich mit „{SYMBOL}“ gekennzeichnet sein, nicht "
+                    f"„{status}“: unterschiedliche Zeichen für primär und sekundär gesperrte "
+                    "Zellen verengen die Spannen."))
+            lower, upper = 0, math.inf
+            if value is None:
+                group = coords[:a] + coords[a + 1:]
+                lower = 0 if (coords[a] != TOTAL and group in suppressed_groups) else 1
+                if len(marks) > 1 and status.lower().startswith("p"):
+                    upper = t.spec.k - 1  # a distinct primary mark tells the attacker "< k"
+                elif len(marks) > 1:
+                    lower = max(lower, t.spec.k)
+            cells.append(_Cell(t, coords, t.spec.family(coords), t.spec.selection(coords),
+                               value, lower, upper))
+    return cells
+
+
+class FamilyProblem:
+    """The integer program of one family: unknown counts, published equalities, bounds."""
+
+    def __init__(self, cells: list[_Cell], domains: dict[str, list[str]], linked: bool) -> None:
+        self.cells = cells
+        variables = sorted(domains)
+        # Codes no published cell tells apart act as one code: a smaller, equivalent lattice.
+        classes: dict[str, list[frozenset[str]]] = {}
+        for v in variables:
+            sigs: dict[tuple[bool, ...], set[str]] = defaultdict(set)
+            users = [c.selection[v] for c in cells if v in c.selection]
+            for code in domains[v]:
+                sigs[tuple(code in s for s in users)].add(code)
+            if linked and v == ITEM:
+                sigs = {(i,): {code} for i, code in enumerate(domains[v])}  # items stay apart
+            classes[v] = [frozenset(s) for s in sigs.values()]
+        shape = [len(classes[v]) for v in variables]
+        n = int(np.prod(shape)) if shape else 1
+        index = np.indices(shape).reshape(len(shape), n) if shape else np.zeros((0, 1), int)
+        rows: list[np.ndarray] = []
+        for c in cells:
+            mask = np.ones(n, dtype=bool)
+            for j, v in enumerate(variables):
+                if v in c.selection:
+                    hit = np.array([bool(cls & c.selection[v]) for cls in classes[v]])
+                    mask &= hit[index[j]]
+            rows.append(mask.astype(np.int8))
+        matrix = np.vstack(rows) if rows else np.zeros((0, n), np.int8)
+        link_rows: list[np.ndarray] = []
+        if linked and ITEM in variables:
+            # Every item of a multiple-choice question counts the same respondents.
+            j_item = variables.index(ITEM)
+            others = [j for j, v in enumerate(variables) if v not in (ITEM, ANSWER)]
+            key = np.zeros(n, dtype=np.int64)
+            for j in others:
+                key = key * shape[j] + index[j]
+            for b in np.unique(key):
+                first = (key == b) & (index[j_item] == 0)
+                for i in range(1, shape[j_item]):
+                    link_rows.append(first.astype(np.int8) - ((key == b) & (index[j_item] == i)))
+        full = np.vstack([matrix] + link_rows) if link_rows else matrix
+        # Unknowns in exactly the same constraints can be merged: any split of their sum works.
+        _, first_idx = np.unique(full.T, axis=0, return_index=True)
+        keep = np.sort(first_idx)
+        self.A = csr_matrix(matrix[:, keep].astype(float))
+        self.full = csr_matrix(full[:, keep].astype(float))
+        lo = [float(c.value) if c.value is not None else float(c.lower) for c in cells]
+        hi = [float(c.value) if c.value is not None else c.upper for c in cells]
+        lo += [0.0] * len(link_rows)
+        hi += [0.0] * len(link_rows)
+        self.constraint = LinearConstraint(self.full, np.array(lo), np.array(hi))
+        self.nvars = len(keep)
+        self.solutions: list[np.ndarray] = []
+        self.solves = 0
+
+    def optimise(self, objective: np.ndarray, maximise: bool) -> float:
+        """The integer minimum (or maximum) of objective·x; inf when unbounded."""
+        c = -objective if maximise else objective
+        res = milp(c, integrality=np.ones(self.nvars), bounds=Bounds(0, np.inf),
+                   constraints=[self.constraint])
+        self.solves += 1
+        if res.status == 3 or (res.x is None and "unbounded" in str(res.message).lower()):
+            return math.inf if maximise else -math.inf
+        if res.x is None:
+            raise ValueError(f"Audit: Gleichungssystem unlösbar ({res.message})")
+        x = np.round(res.x)
+        self.solutions.append(x)
+        return float(objective @ x)
+
+    def observed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Smallest and largest value of every cell over the feasible solutions seen so far."""
+        values = self.A @ np.column_stack(self.solutions)
+        return values.min(axis=1), values.max(axis=1)
+
+
+def audit(tables: list[PublishedTable], width: int = 2, exact: bool = False) -> AuditReport:
+    """Audit every suppressed cell of `tables` (current and earlier releases) together."""
+    report = AuditReport()
+    cells = _cells(tables, report)
+    by_family: dict[str, list[_Cell]] = defaultdict(list)
+    domains: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    linked: dict[str, bool] = {}
+    population: dict[str, dict[str, list[str]]] = {}
+    for c in cells:
+        pop = population.setdefault(c.family, c.table.spec.population)
+        if pop != c.table.spec.population:
+            report.findings.append(Finding(
+                "population-differs", c.table.label or c.table.spec.slug, c.coords,
+                "Die Tabelle zählt andere Befragte (andere Gliederungsfragen) als eine frühere "
+                "Tabelle derselben Frage; die Differenz würde eine Teilgruppe offenlegen."))
+            population[c.family] = c.table.spec.population
+        by_family[c.family].append(c)
+        for v, codes in c.table.spec.family_vars().items():
+            domains[c.family][v].update(codes)
+        linked[c.family] = c.table.spec.kind == "multiple"
+    for fam, fcells in by_family.items():
+        doms = {v: sorted(codes) for v, codes in domains[fam].items()}
+        _audit_family(FamilyProblem(fcells, doms, linked[fam]), width, exact, report)
+    return report
+
+
+def _audit_family(p: FamilyProblem, width: int, exact: bool, report: AuditReport) -> None:
+    cells = p.cells
+    suppressed = [i for i, c in enumerate(cells) if c.value is None]
+    if not suppressed:
+        report.solves += p.solves
+        _published_small_groups(p, report)
+        return
+    rows = p.A.toarray()
+    low: dict[int, float] = {}
+    high: dict[int, float] = {}
+    for i in suppressed:
+        if not exact and p.solutions:
+            omin, omax = p.observed()
+            if omax[i] - omin[i] >= max(width, 1):
+                low[i], high[i] = float(omin[i]), float(omax[i])  # already wide enough
+                continue
+        low[i] = p.optimise(rows[i], maximise=False)
+        high[i] = p.optimise(rows[i], maximise=True)
+    for i in suppressed:
+        c = cells[i]
+        report.ranges[(c.table.spec.slug, c.coords)] = (low[i], high[i])
+        where = c.table.label or c.table.spec.slug
+        if c.lower == 0 and high[i] == 0:
+            continue  # a zero implied by a published zero margin says nothing about the group
+        if low[i] == high[i]:
+            report.findings.append(Finding("determined", where, c.coords,
+                                           f"Die gesperrte Zelle ist genau bestimmbar (= {low[i]:g}).",
+                                           low[i], high[i]))
+        elif high[i] - low[i] < width:
+            report.findings.append(Finding("range-too-narrow", where, c.coords,
+                                           f"Die gesperrte Zelle liegt sicher zwischen {low[i]:g} "
+                                           f"und {high[i]:g} (Schutzbreite {width}).", low[i], high[i]))
+    _small_groups(p, rows, low, report)
+    report.solves += p.solves
+
+
+def _published_small_groups(p: FamilyProblem, report: AuditReport) -> None:
+    _small_groups(p, p.A.toarray(), {}, report)
+
+
+def _small_groups(p: FamilyProblem, rows: np.ndarray, low: dict[int, float],
+                  report: AuditReport) -> None:
+    """Refuse a group below the minimum size that is provably all in one category."""
+    index = {(id(c.table), c.coords): i for i, c in enumerate(p.cells)}
+    tables = {id(c.table): c.table for c in p.cells}
+    for t in tables.values():
+        for group, members in _groups(t).items():
+            ti = index.get((id(t), _total_of(t, group)))
+            if ti is None or not any((id(t), m) in index for m in members):
+                continue
+            total = p.cells[ti].value
+            if total is not None and (total == 0 or total >= t.spec.min_group):
+                continue
+            if total is None and p.solutions and p.observed()[1][ti] >= t.spec.min_group:
+                continue  # a seen solution already makes the group large enough
+            if total is None and p.optimise(rows[ti], maximise=True) >= t.spec.min_group:
+                continue
+            for m in members:
+                mi = index[(id(t), m)]
+                value = p.cells[mi].value
+                if value is not None and total is not None:
+                    if value in (0, total) and len(members) > 1:
+                        report.findings.append(Finding(
+                            "small-group-share", t.label or t.spec.slug, m,
+                            f"Anteil von {0 if value == 0 else 100} % in einer Gruppe mit nur "
+                            f"{total} Befragten."))
+                    continue
+                if total is not None and low.get(mi, total) < total:
+                    continue  # some solution leaves room for another answer
+                # The rest of the group is provably empty: everyone gave this answer.
+                rest = p.optimise(rows[ti] - rows[mi], maximise=True)
+                if rest == 0 and p.optimise(rows[ti], maximise=False) >= 1:
+                    report.findings.append(Finding(
+                        "small-group-all-one", t.label or t.spec.slug, m,
+                        "Die kleine Gruppe hat nachweislich vollständig so geantwortet."))
+
+
+def check_sequence(status: str, count: int, digest: str,
+                   earlier: list[tuple[int, int, str]]) -> None:
+    """Refuse a release that would expose respondents by difference with an earlier one.
+
+    `earlier` lists (version, response_count, responses_digest) of the survey's releases.
+    """
+    from .errors import SurveyError
+
+    if not earlier:
+        return
+    if status == "collecting":
+        raise SurveyError("still-collecting", "Die Umfrage nimmt noch Antworten an; eine zweite "
+                          "Veröffentlichung würde die Nachzügler durch Differenzbildung "
+                          "offenlegen. Erst die Umfrage abschließen (Status closed) – und auch "
+                          "dann nur über dieselben Antworten veröffentlichen.", "Umfrage")
+    for version, n, d in earlier:
+        if d != digest:
+            raise SurveyError("responses-differ", f"Veröffentlichung {version} zählte {n} "
+                              f"Antworten, jetzt sind es {count}: die Differenz beider "
+                              "Veröffentlichungen würde einzelne Befragte offenlegen.", "Umfrage")

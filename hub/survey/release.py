@@ -1,0 +1,203 @@
+"""The release definition file (JSON or TOML, German keys) resolved into TableSpecs.
+
+    titel = "Bildungsumfrage 2026"
+    k = 5                 # primary suppression below k (per question: [k_je_frage])
+    mindestgruppe = 10    # no 0 %/100 % shares in smaller groups
+    schutzbreite = 2      # a suppressed cell's range must be at least this wide
+    max_gesperrt = 0.5    # refuse a table with more suppressed inner cells than this share
+    [k_je_frage]
+    Q9 = 10
+    [gliederungen.region]
+    frage = "WOHNORT"; bezeichnung = "Region"
+    zusammenfassen = { ried = ["G03", "G05"] }; bezeichnungen = { ried = "Ried" }
+    [[tabellen]]
+    name = "lernwunsch-alter"; frage = "Q1"; gliederung = ["altersgruppe"]
+    zusammenfassen = { ... }   # answer categories
+"""
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import SurveyError
+from .limesurvey import Option, Question, Structure
+from .tables import ANSWER, ITEM, Dim, TableSpec
+
+MIN_K = 3
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+@dataclass
+class ReleaseDefinition:
+    title: str
+    k: int
+    min_group: int
+    width: int
+    max_suppressed: float
+    tables: list[TableSpec] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def load_definition(data: bytes, filename: str = "") -> dict[str, Any]:
+    """The definition file as a dict (TOML when the name ends .toml or JSON fails)."""
+    text = data.decode("utf-8-sig")
+    try:
+        if filename.endswith(".toml"):
+            return tomllib.loads(text)
+        return dict(json.loads(text))
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        if not filename.endswith(".toml"):
+            try:
+                return tomllib.loads(text)
+            except tomllib.TOMLDecodeError:
+                pass
+        raise SurveyError("definition-syntax", f"Die Definitionsdatei ist weder gültiges JSON "
+                          f"noch TOML ({exc}).", "Definitionsdatei") from None
+
+
+def _k(value: Any, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise SurveyError("invalid-k", f"k muss eine ganze Zahl sein, nicht „{value}“.", where)
+    if value < MIN_K:
+        raise SurveyError("k-too-small", f"k = {value} ist zu klein: mindestens {MIN_K} "
+                          "(amtliche Statistik), üblich 5.", where)
+    return value
+
+
+def _grouping(options: list[Option], spec: dict[str, Any], where: str,
+              extra: list[tuple[str, str]]) -> tuple[list[str], dict[str, str], dict[str, list[str]]]:
+    """Published codes, labels and groups for a variable with optional coarsening."""
+    known = {o.code: o.text for o in options} | dict(extra)
+    merge = spec.get("zusammenfassen") or {}
+    labels_in = spec.get("bezeichnungen") or {}
+    if not isinstance(merge, dict):
+        raise SurveyError("invalid-grouping", "„zusammenfassen“ muss eine Zuordnung sein.", where)
+    used: dict[str, str] = {}
+    for new, members in merge.items():
+        for m in members:
+            if m not in known:
+                raise SurveyError("unknown-code", f"Der Antwortcode „{m}“ (in „{new}“) kommt in "
+                                  "der Frage nicht vor.", where)
+            if m in used:
+                raise SurveyError("invalid-grouping", f"Der Antwortcode „{m}“ steht in „{used[m]}“ "
+                                  f"und „{new}“.", where)
+            used[m] = str(new)
+    codes: list[str] = []
+    groups: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    for code in known:  # keep the questionnaire's order; a merged group sits at its first member
+        target = used.get(code, code)
+        if target not in groups:
+            codes.append(target)
+            groups[target] = []
+            labels[target] = str(labels_in.get(target, known.get(target, target)))
+        groups[target].append(code)
+    return codes, labels, groups
+
+
+def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
+    """Check the definition against the survey's questions and resolve every table."""
+    questions = structure.by_code()
+    k = _k(raw.get("k", 5), "Definitionsdatei, k")
+    per_question = {str(q): _k(v, f"Definitionsdatei, k_je_frage.{q}")
+                    for q, v in (raw.get("k_je_frage") or {}).items()}
+    for q in per_question:
+        if _question(q, questions) is None:
+            raise SurveyError("unknown-question", f"Die Frage „{q}“ gibt es in der Umfrage nicht.",
+                              "Definitionsdatei, k_je_frage")
+    definition = ReleaseDefinition(
+        title=str(raw.get("titel", "")), k=k, min_group=int(raw.get("mindestgruppe", 2 * k)),
+        width=int(raw.get("schutzbreite", 2)), max_suppressed=float(raw.get("max_gesperrt", 0.5)),
+        raw=raw)
+    breakdowns = raw.get("gliederungen") or {}
+    tables = raw.get("tabellen") or []
+    if not tables:
+        raise SurveyError("no-tables", "Die Definition enthält keine Tabellen.", "Definitionsdatei")
+    seen: set[str] = set()
+    for i, t in enumerate(tables):
+        name = str(t.get("name", ""))
+        where = f"Tabelle „{name or i + 1}“"
+        if not SLUG.match(name):
+            raise SurveyError("invalid-table-name", "Name nur aus a–z, 0–9 und Bindestrich.", where)
+        if name in seen:
+            raise SurveyError("duplicate-table", "Der Tabellenname kommt doppelt vor.", where)
+        seen.add(name)
+        code = str(t.get("frage", ""))
+        q = _question(code, questions)
+        if q is None:
+            raise SurveyError("unknown-question", f"Die Frage „{code}“ gibt es in der Umfrage "
+                              "nicht.", where)
+        names = t.get("gliederung") or []
+        if isinstance(names, str):
+            names = [names]
+        if len(names) > 2:
+            raise SurveyError("too-many-breakdowns", "Höchstens zwei Gliederungen je Tabelle.", where)
+        table_k = max(_k(t.get("k", per_question.get(code, k)), where), per_question.get(code, k))
+        dims, domains = [], {}
+        for b in names:
+            if b not in breakdowns:
+                raise SurveyError("unknown-breakdown", f"Die Gliederung „{b}“ ist unter "
+                                  "[gliederungen] nicht erklärt.", where)
+            bspec = breakdowns[b]
+            bq = questions.get(str(bspec.get("frage", "")))
+            if bq is None or bq.kind != "single":
+                raise SurveyError("invalid-breakdown", f"Gliederung „{b}“: „{bspec.get('frage')}“ "
+                                  "ist keine Einfachauswahl-Frage der Umfrage.", where)
+            extra = [("-oth-", "Sonstiges")] if bq.other else []
+            codes, labels, groups = _grouping(bq.answers, bspec, f"{where}, Gliederung {b}", extra)
+            dims.append(Dim(b, str(bspec.get("bezeichnung", b.capitalize())), bq.code, codes,
+                            labels, groups))
+            domains[bq.code] = [o.code for o in bq.answers] + [c for c, _ in extra]
+        if len({d.var for d in dims}) < len(dims):
+            raise SurveyError("invalid-breakdown", "Zwei Gliederungen derselben Frage in einer "
+                              "Tabelle.", where)
+        kind, answer_options, items = _shape(q, code)
+        if items is not None:
+            dims.append(Dim("teilfrage", "Teilfrage", ITEM, [o.code for o in items],
+                            {o.code: o.text for o in items}, {o.code: [o.code] for o in items},
+                            has_total=False))
+            domains[ITEM] = [o.code for o in items]
+        extra = [("-oth-", "Sonstiges")] if kind in ("single",) and q.other else []
+        codes, labels, groups = _grouping(answer_options, t, f"{where}, Antworten", extra)
+        dims.append(Dim("antwort", "Antwort", ANSWER, codes, labels, groups))
+        domains[ANSWER] = [o.code for o in answer_options] + [c for c, _ in extra]
+        title = str(t.get("titel") or (q.text if kind != "item" else f"{q.text} – {code}"))
+        definition.tables.append(TableSpec(name, title[:300], code, kind, dims, table_k,
+                                           definition.min_group, domains))
+    population: dict[str, list[str]] = {}
+    for spec in definition.tables:
+        for d in spec.dims:
+            if d.var not in (ITEM, ANSWER):
+                population[d.var] = spec.domains[d.var]
+    for spec in definition.tables:
+        spec.population = population
+    return definition
+
+
+def _question(code: str, questions: dict[str, Question]) -> Question | None:
+    """A question by code; "Q3[SQ001]" names one row of an array question."""
+    if code in questions:
+        return questions[code]
+    m = re.fullmatch(r"([^\[]+)\[([^\]]+)\]", code)
+    if m and m.group(1) in questions:
+        q = questions[m.group(1)]
+        if q.kind == "array" and q.type != "1" and any(s.code == m.group(2) for s in q.subquestions):
+            return q
+    return None
+
+
+def _shape(q: Question, code: str) -> tuple[str, list[Option], list[Option] | None]:
+    """(kind, answer options, items) of a tabulated question."""
+    if code != q.code:
+        return "item", q.answers, None
+    if q.kind == "single":
+        return "single", q.answers, None
+    if q.kind == "multiple":
+        return "multiple", [Option("Y", "genannt"), Option("N", "nicht genannt")], q.subquestions
+    if q.kind == "array" and q.type != "1":
+        return "array", q.answers, q.subquestions
+    raise SurveyError("not-tabulable", f"Frage {q.code} (Typ {q.type}) lässt sich nicht "
+                      "tabellieren (Freitext, Zahl, Rangfolge oder Doppelskala).", f"Frage {q.code}")
