@@ -76,7 +76,12 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     lossy = False
     table: Callable[[], Iterator[Row]]
     if kind == "xlsx":
-        inflated = inflated_size(src)
+        try:
+            inflated = inflated_size(src)
+        except Exception as exc:  # untrusted input: zipfile raises many kinds
+            report.add(UnsupportedFormat(detail="xlsx-broken",
+                                         params={"detail": exc.__class__.__name__}))
+            return ValidationResult(report, rows)
         if inflated > limits.max_inflated_bytes:
             report.add(FileTooLarge(detail="inflated",
                                     params={"size": inflated, "limit": limits.max_inflated_bytes}))
