@@ -40,7 +40,8 @@ def sample_offer(angebot_id: str = "25H-10102", provider: ProviderRecord = KVHS,
         price_note="zzgl. 15 € Lehrbuch", venue=venue)
     second = InstanceRecord(
         termin_id=f"{angebot_id}-B", start_date=start + timedelta(days=90), mode="online_live",
-        online_url="https://meet.example.org/englisch", price_kind="kostenlos",
+        online_url="https://meet.example.org/englisch", price=Decimal("0"),
+        price_kind="kostenlos",
         status="warteliste")
     return OfferRecord(
         angebot_id=angebot_id, title=title,
