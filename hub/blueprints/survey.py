@@ -1,0 +1,173 @@
+"""Survey pages: only RELEASED aggregates are public (HTML table + SVG chart, CSV, Table
+Schema, RDF Data Cube JSON-LD). The import page needs ADMIN_TOKEN; raw responses have no route."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
+
+from bildungsdaten.feeds.survey import (SurveyTableData, table_schema, table_to_csv,
+                                        table_to_jsonld)
+
+from ..context import current_hub
+from ..db import transaction
+from ..pages_nav import register_link
+from ..survey import catalog_source  # noqa: F401 - registers the tables as DCAT datasets
+from ..survey.errors import SurveyError
+from ..survey.importer import import_survey
+from ..survey.limesurvey import parse_catalogue, parse_lss
+from ..survey.models import Survey, SurveyRelease
+from ..survey.publish import find_table, released_tables, table_data, table_path
+from ..survey.svg import bar_chart
+
+bp = Blueprint("survey", __name__, template_folder="../templates")
+
+register_link("Bildungsumfrage", "/survey/", "Ergebnisse der Bildungsumfrage für Jung und Alt – "
+              "nur geprüfte, anonymisierte Tabellen (HTML, CSV, RDF Data Cube)", order=40, in_nav=True)
+
+CACHE = "public, max-age=300"
+
+
+def _table(survey: str, version: int, slug: str) -> SurveyTableData:
+    hub = current_hub()
+    with hub.sessions() as session:
+        found = find_table(session, survey, version, slug)
+        if found is None:
+            abort(404)
+        return table_data(hub.settings, *found)
+
+
+@bp.get("/survey/")
+def index() -> str:
+    with current_hub().sessions() as session:
+        rows = released_tables(session)
+    surveys: dict[str, dict[str, Any]] = {}
+    for s, r, t in rows:
+        entry = surveys.setdefault(s.slug, {"title": s.title, "releases": {}})
+        rel = entry["releases"].setdefault(r.version, {"title": r.title, "n": r.response_count,
+                                                       "date": r.created_at.date(), "tables": []})
+        rel["tables"].append({"title": t.title, "href": table_path(s.slug, r.version, t.slug)})
+    return render_template("survey_index.html", surveys=surveys)
+
+
+@bp.get("/survey/<survey>/<int:version>/<table>")
+def table_page(survey: str, version: int, table: str) -> Any:
+    data = _table(survey, version, table)
+    rows, columns = _matrix(data)
+    resp = Response(render_template("survey_table.html", t=data, rows=rows, columns=columns,
+                                    chart=bar_chart(data),
+                                    href=table_path(survey, version, table)))
+    resp.headers["Cache-Control"] = CACHE
+    return resp
+
+
+@bp.get("/survey/<survey>/<int:version>/<table>.csv")
+def table_csv(survey: str, version: int, table: str) -> Response:
+    data = _table(survey, version, table)
+    resp = Response(table_to_csv(data), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'inline; filename="{survey}-{version}-{table}.csv"'
+    resp.headers["Link"] = (f'<{table_path(survey, version, table)}.schema.json>; '
+                            'rel="describedby"; type="application/json"')
+    resp.headers["Cache-Control"] = CACHE
+    return resp
+
+
+@bp.get("/survey/<survey>/<int:version>/<table>.schema.json")
+def table_schema_json(survey: str, version: int, table: str) -> Response:
+    data = _table(survey, version, table)
+    resp = Response(json.dumps(table_schema(data), ensure_ascii=False, indent=1),
+                    mimetype="application/json")
+    resp.headers["Cache-Control"] = CACHE
+    return resp
+
+
+@bp.get("/survey/<survey>/<int:version>/<table>.jsonld")
+def table_jsonld(survey: str, version: int, table: str) -> Response:
+    data = _table(survey, version, table)
+    resp = Response(json.dumps(table_to_jsonld(data), ensure_ascii=False),
+                    mimetype="application/ld+json")
+    resp.headers["Cache-Control"] = CACHE
+    return resp
+
+
+def _matrix(t: SurveyTableData) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows = combinations of the other dimensions, columns = the answer categories."""
+    a = next(i for i, d in enumerate(t.dims) if d.key == "antwort")
+    answer = t.dims[a]
+    columns = [answer.label_of(c) for c, _ in answer.codes] + (["Insgesamt"] if answer.has_total else [])
+    grouped: dict[tuple[str, ...], list[int | None]] = {}
+    for coords, count in t.cells:
+        grouped.setdefault(coords[:a] + coords[a + 1:], []).append(count)
+    others = t.dims[:a] + t.dims[a + 1:]
+    rows = [{"labels": [d.label_of(c) for d, c in zip(others, key, strict=True)], "values": values}
+            for key, values in grouped.items()]
+    return rows, [d.label for d in others] + columns
+
+
+# ----------------------------------------------------------------------------- admin
+
+def _require_admin() -> None:
+    """403 when ADMIN_TOKEN is empty (admin pages off); 401 without the right credential."""
+    token = current_hub().settings.admin_token
+    if not token:
+        abort(403)
+    given = ""
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        given = auth[7:]
+    elif auth.startswith("Basic "):
+        try:
+            given = base64.b64decode(auth[6:]).decode().split(":", 1)[-1]
+        except (ValueError, UnicodeDecodeError):
+            given = ""
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        resp = Response("Anmeldung erforderlich (Passwort = ADMIN_TOKEN).", 401,
+                        {"WWW-Authenticate": 'Basic realm="Bildungsdaten-Hub Verwaltung"'})
+        abort(resp)
+
+
+def _csrf() -> str:
+    secret = current_hub().settings.secret_key.encode()
+    return hmac.new(secret, b"survey-admin-form", hashlib.sha256).hexdigest()
+
+
+@bp.route("/survey/admin", methods=["GET", "POST"])
+def admin() -> Any:
+    _require_admin()
+    result, error = None, None
+    if request.method == "POST":
+        if not hmac.compare_digest(request.form.get("csrf", ""), _csrf()):
+            abort(400)
+        try:
+            result = _import_from_form()
+        except SurveyError as exc:
+            error = str(exc)
+    with current_hub().sessions() as session:
+        surveys = session.execute(sa.select(Survey).order_by(Survey.slug)).scalars().all()
+        releases = {s.id: session.execute(sa.select(sa.func.count()).select_from(SurveyRelease)
+                                          .where(SurveyRelease.survey_id == s.id)).scalar_one()
+                    for s in surveys}
+    status = 422 if error else 200
+    return render_template("survey_admin.html", surveys=surveys, releases=releases,
+                           result=result, error=error, csrf=_csrf()), status
+
+
+def _import_from_form() -> Any:
+    slug = request.form.get("survey", "").strip()
+    responses = request.files.get("responses")
+    structure = request.files.get("structure")
+    if not responses or not structure:
+        raise SurveyError("missing-file", "Antwortdatei und Struktur-/Fragenkatalog angeben.",
+                          "Formular")
+    data = structure.read()
+    name = (structure.filename or "").lower()
+    parsed = parse_catalogue(data) if name.endswith(".json") else parse_lss(data)
+    plain = request.form.get("format") == "plain"
+    status = request.form.get("status", "collecting")
+    with transaction(current_hub().sessions) as session:
+        return import_survey(session, slug, responses.read(), parsed, plain=plain, status=status)

@@ -1,0 +1,121 @@
+"""`bildungsdaten survey …`: import an export, release audited tables, delete raw responses."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from ..cli import HubCLIError, require_current_database
+from ..db import make_engine, make_sessionmaker, transaction
+from ..settings import load_settings
+from ..survey.errors import SurveyError
+from ..survey.importer import delete_responses, import_survey
+from ..survey.limesurvey import parse_catalogue, parse_lss
+from ..survey.models import Survey, SurveyRelease
+from ..survey.release import load_definition
+from ..survey.service import make_release
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    settings = load_settings()
+    require_current_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    return engine, make_sessionmaker(engine)
+
+
+def register(cli: click.Group) -> None:
+    @cli.group()
+    def survey() -> None:
+        """Bildungsumfrage: Import, geprüfte Veröffentlichung, Löschen der Rohdaten."""
+
+    @survey.command("import")
+    @click.option("--survey", "slug", required=True, help="Kennung, z. B. bildungsumfrage-2026")
+    @click.option("--responses", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  required=True, help="Antworten (LimeSurvey-CSV mit Fragecodes)")
+    @click.option("--structure", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="LimeSurvey-Strukturdatei (.lss)")
+    @click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Fragenkatalog (JSON) für eine einfache CSV")
+    @click.option("--status", type=click.Choice(["collecting", "closed"]), default="collecting",
+                  show_default=True, help="closed = Umfrage abgeschlossen")
+    @click.option("--title", default=None, help="Titel (Standard: aus der Strukturdatei)")
+    def import_cmd(slug: str, responses: Path, structure: Path | None, questions: Path | None,
+                   status: str, title: str | None) -> None:
+        """Importiert einen Export; identifizierende Spalten und Freitexte werden verworfen."""
+        if bool(structure) == bool(questions):
+            raise HubCLIError("Bitte genau eine Angabe: --structure DATEI.lss oder --questions DATEI.json")
+        engine, sessions = _sessions()
+        try:
+            parsed = parse_lss(structure.read_bytes()) if structure else \
+                parse_catalogue(questions.read_bytes())  # type: ignore[union-attr]
+            with transaction(sessions) as session:
+                result = import_survey(session, slug, responses.read_bytes(), parsed,
+                                       plain=questions is not None, title=title, status=status)
+        except SurveyError as exc:
+            raise HubCLIError(str(exc)) from None
+        finally:
+            engine.dispose()
+        click.echo(f"Importiert: {result.responses} Fragebögen ({result.submitted} abgeschlossen) "
+                   f"in „{slug}“.")
+        click.echo(f"Behalten: {len(result.kept_columns)} Spalten. Verworfen (identifizierend "
+                   f"oder Freitext): {', '.join(result.dropped_columns) or '–'}.")
+
+    @survey.command("release")
+    @click.option("--survey", "slug", required=True)
+    @click.option("--definition", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  required=True, help="Tabellen-Definition (JSON oder TOML)")
+    def release_cmd(slug: str, definition: Path) -> None:
+        """Sperrt, prüft (ganzzahlige Optimierung) und veröffentlicht – oder lehnt ab."""
+        engine, sessions = _sessions()
+        try:
+            raw = load_definition(definition.read_bytes(), definition.name)
+            with transaction(sessions) as session:
+                summary = make_release(session, slug, raw)
+        except SurveyError as exc:
+            raise HubCLIError(f"Veröffentlichung abgelehnt – {exc}") from None
+        finally:
+            engine.dispose()
+        click.echo(f"Veröffentlichung {summary.version} von „{slug}“: {len(summary.tables)} "
+                   f"Tabellen über {summary.responses} abgeschlossene Fragebögen.")
+        for t in summary.tables:
+            click.echo(f"  {t.slug}: {t.cells} Zellen, gesperrt {t.primary + t.secondary} "
+                       f"({t.primary} primär, {t.secondary} sekundär) – {t.title}")
+        click.echo(f"Prüfung bestanden ({summary.solves} ganzzahlige Optimierungen, "
+                   f"{summary.seconds:.1f} s). Veröffentlicht unter /survey/{slug}/{summary.version}/")
+
+    @survey.command("delete-responses")
+    @click.option("--survey", "slug", required=True)
+    @click.option("--yes", is_flag=True, help="ohne Rückfrage")
+    def delete_cmd(slug: str, yes: bool) -> None:
+        """Löscht alle Rohantworten einer Umfrage (Veröffentlichungen bleiben)."""
+        if not yes:
+            click.confirm(f"Alle Rohantworten von „{slug}“ unwiderruflich löschen?", abort=True)
+        engine, sessions = _sessions()
+        try:
+            with transaction(sessions) as session:
+                n = delete_responses(session, slug)
+        except SurveyError as exc:
+            raise HubCLIError(str(exc)) from None
+        finally:
+            engine.dispose()
+        click.echo(f"{n} Rohantworten von „{slug}“ gelöscht.")
+
+    @survey.command("list")
+    def list_cmd() -> None:
+        """Listet die Umfragen mit Status, Fragebögen und Veröffentlichungen."""
+        engine, sessions = _sessions()
+        try:
+            with sessions() as session:
+                rows = session.execute(
+                    sa.select(Survey, sa.func.count(SurveyRelease.id))
+                    .outerjoin(SurveyRelease, SurveyRelease.survey_id == Survey.id)
+                    .group_by(Survey.id).order_by(Survey.slug)).all()
+        finally:
+            engine.dispose()
+        if not rows:
+            click.echo("Noch keine Umfrage importiert.")
+        for s, n in rows:
+            state = "nimmt Antworten an" if s.status == "collecting" else "abgeschlossen"
+            click.echo(f"{s.slug}\t{s.title}\t{state}\t{s.response_count} Fragebögen\t"
+                       f"{n} Veröffentlichung(en)")
