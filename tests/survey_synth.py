@@ -229,3 +229,26 @@ DEFINITION = {
         {"name": "hindernisse", "frage": "Q7", "k": 10},
     ],
 }
+
+
+# ---------------------------------------------------------------- helpers for the tests
+
+def import_export(engine, slug: str = "bu2026", n: int = 600, status: str = "closed",
+                  seed: int = 2026):  # type: ignore[no-untyped-def]
+    """Import the synthetic export of n respondents into the database of `engine`."""
+    from bildungsdaten.hub.db import make_sessionmaker, transaction
+    from bildungsdaten.hub.survey.importer import import_survey
+    from bildungsdaten.hub.survey.limesurvey import parse_lss
+
+    with transaction(make_sessionmaker(engine)) as session:
+        return import_survey(session, slug, responses_csv(n, seed), parse_lss(structure_lss()),
+                             status=status)
+
+
+def release(engine, definition: dict | None = None, slug: str = "bu2026"):  # type: ignore[no-untyped-def]
+    """Protect, audit and store a release of DEFINITION (or `definition`)."""
+    from bildungsdaten.hub.db import make_sessionmaker, transaction
+    from bildungsdaten.hub.survey.service import make_release
+
+    with transaction(make_sessionmaker(engine)) as session:
+        return make_release(session, slug, definition or DEFINITION)

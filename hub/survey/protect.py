@@ -78,13 +78,16 @@ class _State:
         self.suppressed.update(new)
         return new
 
-    def partner(self, cell: CellId, touched: set[int] | None = None) -> CellId | None:
+    def partner(self, cell: CellId, touched: set[int] | None = None,
+                only: list[tuple[str, ...]] | None = None) -> CellId | None:
         """The cheapest unsuppressed non-zero cell in the least protected line through `cell`
         (in any table publishing the same number); None when no line has a candidate or a
         line through it already got a partner this round (`touched`)."""
         best: tuple[tuple[int, int, int, int], CellId] | None = None  # (rank, cell)
         for slug, coords in self.same[self.key_of[cell]]:
             for line in self.lines[slug].get(coords, []):
+                if only is not None and line is not only:
+                    continue
                 if touched is not None and id(line) in touched:
                     return None
                 hidden = sum(1 for c in line if (slug, c) in self.suppressed)
@@ -117,8 +120,8 @@ class _State:
         for slug, coords in self.same[self.key_of[cell]]:
             touched.update(id(line) for line in self.lines[slug].get(coords, []))
 
-    def lines_with_single(self) -> list[CellId]:
-        """Suppressed cells that are alone in one of their lines (derivable from the margin)."""
+    def lines_with_single(self) -> list[tuple[CellId, list[tuple[str, ...]]]]:
+        """Suppressed cells alone in a line (derivable from the margin), with that line."""
         out = []
         for slug, spec_lines in self.lines.items():
             seen: set[int] = set()
@@ -129,7 +132,7 @@ class _State:
                     seen.add(id(line))
                     hidden = [c for c in line if (slug, c) in self.suppressed]
                     if len(hidden) == 1:
-                        out.append((slug, hidden[0]))
+                        out.append(((slug, hidden[0]), line))
         return out
 
     def published(self, earlier: list[PublishedTable]) -> list[PublishedTable]:
@@ -168,8 +171,10 @@ def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]
             primary.update(state.suppress((spec.slug, c)))
     while single := state.lines_with_single():
         progressed = False
-        for cell in single:
-            p = state.partner(cell)
+        for cell, line in single:
+            if sum(1 for c in line if (cell[0], c) in state.suppressed) != 1:
+                continue  # an earlier partner in this pass already closed the line
+            p = state.partner(cell, only=line)
             if p is not None and p not in state.suppressed:
                 state.suppress(p)
                 progressed = True
