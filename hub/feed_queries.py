@@ -45,7 +45,7 @@ def _parse_since(text: str) -> int:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
         else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(text)
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
     except ValueError:

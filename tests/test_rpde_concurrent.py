@@ -10,19 +10,23 @@ import time
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-
 from bildungsdaten.feeds.jsonld import offer_to_jsonld
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.store import ensure_provider, load_offer_records, tombstone_offers, \
-    write_offers
+from bildungsdaten.hub.store import (
+    ensure_provider,
+    load_offer_records,
+    tombstone_offers,
+    write_offers,
+)
+
 from tests.feed_data import KVHS, MUSIK, simple_offer, write
 
 WRITERS = 3
 ROUNDS = 25
 
 
-def _writer(engine, number: int, errors: list[BaseException]) -> None:
+def _writer(engine, number: int, errors: list[Exception]) -> None:
     """Creates, updates and deletes its own offers, sleeping inside each transaction after
     its stamps are taken, so a harvester reads while earlier stamps are still uncommitted."""
     rng = random.Random(number)
@@ -47,7 +51,7 @@ def _writer(engine, number: int, errors: list[BaseException]) -> None:
                         for i in ids])
                 time.sleep(rng.uniform(0, 0.02))
             time.sleep(rng.uniform(0, 0.005))
-    except BaseException as exc:  # reported by the test thread
+    except Exception as exc:  # noqa: BLE001 (reported by the test thread)
         errors.append(exc)
 
 
@@ -59,7 +63,7 @@ def _local(url: str) -> str:
 def test_harvester_copy_equals_database_after_concurrent_writes(app, client, engine):
     app.extensions["hub"].settings.rpde_page_size = 4
     write(engine, [simple_offer(f"S-{n}") for n in range(6)])
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
     threads = [threading.Thread(target=_writer, args=(engine, n, errors)) for n in
                range(WRITERS)]
     for t in threads:

@@ -6,12 +6,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-
 from bildungsdaten.feeds.rpde import Cursor
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.feed_queries import rpde_query
 from bildungsdaten.hub.models import Offer, Provider
 from bildungsdaten.hub.store import restamp_provider_offers, tombstone_offers
+
 from tests.feed_data import HEPPENHEIM, KVHS, simple_offer, write
 
 FEED = "/feeds/offers/rpde"
@@ -24,7 +24,8 @@ def _local(url: str) -> str:
 
 def _walk(client, start: str = FEED) -> list[dict]:
     """Follow `next` until the empty last page; every item in feed order."""
-    items, url = [], start
+    items: list[dict] = []
+    url = start
     for _ in range(1000):
         page = client.get(url).get_json()
         if not page["items"]:

@@ -10,15 +10,21 @@ from typing import Any
 from flask import Blueprint, Response, current_app, json, render_template, request
 
 from ...feeds import csv_feed
-from ...feeds.http import accepts_gzip, etag, etag_matches, gzip_bytes, gzip_etag, \
-    gzip_stream, http_date
+from ...feeds.http import (
+    accepts_gzip,
+    etag,
+    etag_matches,
+    gzip_bytes,
+    gzip_etag,
+    gzip_stream,
+    http_date,
+)
 from ...feeds.jsonld import JSONLD_MEDIA_TYPE, dumps, offer_to_jsonld, stream_snapshot
-from ...feeds.rpde import FeedParameterError, page_json, parse_cursor, item_json
+from ...feeds.rpde import FeedParameterError, item_json, page_json, parse_cursor
 from ...vocab.jsonld import CONTEXT_PATH, context_bytes
 from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
-from ..feed_queries import feed_state, iter_offer_batches, parse_filters, read_snapshot, \
-    rpde_rows
+from ..feed_queries import feed_state, iter_offer_batches, parse_filters, read_snapshot, rpde_rows
 from ..pages_nav import register_link
 from ..problems import bad_parameter
 from ..store import load_offer_records
@@ -256,8 +262,8 @@ FEEDS = (
      "Frictionless Data Package mit Table Schema der CSV, zum Prüfen mit frictionless.",
      "/feeds/datapackage.json"),
     ("RPDE-Änderungsfeed", RPDE_PATH,
-     "Alle Änderungen seit dem Start, seitenweise nach (modified, id); Löschungen bleiben "
-     "als „deleted“ erhalten.",
+     ("Alle Änderungen seit dem Start, seitenweise nach (modified, id); Löschungen bleiben "
+      "als „deleted“ erhalten."),
      "/feeds/offers/rpde?afterTimestamp=1732600000123&afterId=kvhs-bergstrasse%2F25H-101"),
     ("JSON-LD-Kontext", CONTEXT_PATH,
      "Der @context, auf den alle JSON-LD-Dokumente des Hubs verweisen.", CONTEXT_PATH),
