@@ -31,6 +31,7 @@ _SERIAL = re.compile(r"(\d{4,5})(?:[.,]0+)?")
 _TIME = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*(?:uhr|h)?", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[a-z]{2,}", re.IGNORECASE)
 _PHONE_START = re.compile(r"\+[\d\s(]")
+_WHITESPACE = re.compile(r"\s")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
 
 FREE_WORDS = frozenset({
@@ -202,7 +203,7 @@ def _url(text: str) -> Parsed:
         return None, _err("type-error", "url")
     host = parts.hostname or ""
     if (parts.scheme not in ("http", "https") or "." not in host.strip(".")
-            or any(c.isspace() for c in url) or len(url) > 2000):
+            or _WHITESPACE.search(url) or len(url) > 2000):
         return None, _err("type-error", "url")
     return url, None
 

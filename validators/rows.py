@@ -54,11 +54,17 @@ class RowChecker:
         self.width = header.width
         self.labels = [header.label_of(c) for c in COLUMNS]
         self.present = [header.has(c) for c in COLUMNS]
-        self.plan: list[tuple[int, int, str, Parser, dict[str, Any] | None, bool]] = []
+        self.plan: list[tuple[int, int, str, Parser, dict[str, Any] | None, bool, int]] = []
+        self.pos_of: dict[int, int] = {}
         for m in sorted(header.matched, key=lambda m: m.position):
             parser, memo = parser_for(m.column)
-            self.plan.append((m.position, COLUMNS.index(m.column), m.label, parser,
-                              {} if memo else None, m.column.required))
+            column = m.column
+            # Plain text columns are checked inline (first char, length) for speed.
+            plain = (column.max_length or 10**9) if column.kind == "text" and not column.is_list else 0
+            idx = COLUMNS.index(column)
+            self.pos_of[idx] = m.position
+            self.plan.append((m.position, idx, m.label, parser, {} if memo else None,
+                              column.required, plain))
         self._place_memo: dict[tuple[str | None, str | None], str | None] = {}
         # Cross-row fingerprints: 8 bytes per value, so a million rows stay small.
         self.unique_keys, self.unique_rows = array("q"), array("q")
@@ -81,38 +87,31 @@ class RowChecker:
         vals: list[Any] = [None] * NCOL
         errors: list[ValidationError] = []
         bad: set[int] = set()
-        n = len(cells)
-        if n > self.width:
-            for position in range(self.width, n):
-                if cells[position].strip():
-                    errors.append(ExtraCell(row=row, column=None, value=cells[position],
-                                            params={"position": position + 1}))
-        raw: dict[int, str] = {}
-        for pos, idx, label, parse, memo, required in self.plan:
-            if pos >= n:
-                if not self.pad:
-                    errors.append(MissingCell(row=row, column=label, value=None))
-                    bad.add(idx)
-                    continue
-                text = ""
-            else:
-                text = cells[pos]
-                if text:
-                    text = text.strip()
+        if len(cells) != self.width:
+            cells = self._fit(row, cells, errors, bad)
+        lossy = self.lossy
+        for pos, idx, label, parse, memo, required, plain_limit in self.plan:
+            text = cells[pos]
+            if text:
+                text = text.strip()
             if not text:
-                if required:
+                if required and idx not in bad:
                     errors.append(RequiredError(row=row, column=label, value=None))
                     bad.add(idx)
                 continue
-            raw[idx] = text
-            if self.lossy and "\ufffd" in text:
+            if lossy and "\ufffd" in text:
                 errors.append(EncodingError(row=row, column=label, value=text))
             if memo is not None:
                 result = memo.get(text)
                 if result is None:
                     result = parse(text)
-                    if len(memo) < MEMO_SIZE:
-                        memo[text] = result
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()  # keep recent values: files are mostly grouped by offer
+                    memo[text] = result
+            elif plain_limit and text[0] not in "=+-@" and "\r" not in text and (
+                    len(text) <= plain_limit):
+                vals[idx] = text  # the common case of a plain text cell, without a call
+                continue
             else:
                 result = parse(text)
             vals[idx] = result[0]
@@ -122,14 +121,37 @@ class RowChecker:
                                              detail=detail, params=params))
                     if code != "formula-injection":
                         bad.add(idx)
-        self._rules(row, vals, raw, bad, errors)
+        self._rules(row, vals, cells, bad, errors)
         self._fingerprints(row, vals, bad)
-        add = self.report.add
-        for error in errors:
-            add(error)
+        if errors:
+            add = self.report.add
+            for error in errors:
+                add(error)
         return vals
 
-    def _rules(self, row: int, vals: list[Any], raw: dict[int, str], bad: set[int],
+    def _fit(self, row: int, cells: list[str], errors: list[ValidationError],
+             bad: set[int]) -> list[str]:
+        """Report cells beyond the header and rows that end early; pad to the header width."""
+        n = len(cells)
+        for position in range(self.width, n):
+            if cells[position].strip():
+                errors.append(ExtraCell(row=row, column=None, value=cells[position],
+                                        params={"position": position + 1}))
+        if n < self.width:
+            if not self.pad:  # XLSX rows end at their last value; CSV rows must not
+                for pos, idx, label, *_ in self.plan:
+                    if pos >= n:
+                        errors.append(MissingCell(row=row, column=label, value=None))
+                        bad.add(idx)
+            cells = cells + [""] * (self.width - n)
+        return cells
+
+    def _raw(self, cells: list[str], idx: int) -> str | None:
+        """The provider's text of a column in this row (for messages), or None."""
+        pos = self.pos_of.get(idx)
+        return (cells[pos].strip() or None) if pos is not None else None
+
+    def _rules(self, row: int, vals: list[Any], cells: list[str], bad: set[int],
                errors: list[ValidationError]) -> None:
         """The conditional rules of the reference (Bedingt columns, date order, ranges)."""
         start, end = vals[_START], vals[_END]
@@ -150,22 +172,22 @@ class RowChecker:
                 self._add(errors, "required-error", row, _AZAV, None, "azav",
                           funding=", ".join(needing))
         if start is not None and end is not None and end < start:
-            self._add(errors, "date-order-error", row, _END, raw.get(_END), None,
-                      start=raw.get(_START))
+            self._add(errors, "date-order-error", row, _END, self._raw(cells, _END), None,
+                      start=self._raw(cells, _START))
         t_from, t_to = vals[_T_FROM], vals[_T_TO]
         if (t_from is not None and t_to is not None and t_to < t_from
                 and (end is None or end == start)):
-            self._add(errors, "date-order-error", row, _T_TO, raw.get(_T_TO), "time",
-                      start=raw.get(_T_FROM))
+            self._add(errors, "date-order-error", row, _T_TO, self._raw(cells, _T_TO), "time",
+                      start=self._raw(cells, _T_FROM))
         for low_idx, high_idx in _MIN_MAX:
             low, high = vals[low_idx], vals[high_idx]
             if low is not None and high is not None and high < low:
-                self._add(errors, "constraint-error", row, high_idx, raw.get(high_idx),
-                          "min-max", other=self.labels[low_idx])
+                self._add(errors, "constraint-error", row, high_idx,
+                          self._raw(cells, high_idx), "min-max", other=self.labels[low_idx])
         if vals[_AGS] is not None or vals[_PLZ] is not None or vals[_ORT] is not None:
-            self._district(row, vals, raw, bad, errors)
+            self._district(row, vals, cells, bad, errors)
 
-    def _district(self, row: int, vals: list[Any], raw: dict[int, str], bad: set[int],
+    def _district(self, row: int, vals: list[Any], cells: list[str], bad: set[int],
                   errors: list[ValidationError]) -> None:
         """Warn about venues outside the district; derive the AGS from PLZ/Ort when empty."""
         if _AGS in bad or _PLZ in bad:
@@ -173,7 +195,7 @@ class RowChecker:
         ags = vals[_AGS]
         if ags is not None:
             if ags not in municipality_by_ags():
-                self._add(errors, "out-of-district", row, _AGS, raw.get(_AGS))
+                self._add(errors, "out-of-district", row, _AGS, self._raw(cells, _AGS))
             return
         key = (vals[_PLZ], vals[_ORT])
         if key in self._place_memo:
@@ -185,7 +207,7 @@ class RowChecker:
                 self._place_memo[key] = found
         if found is None:
             idx = _PLZ if vals[_PLZ] is not None else _ORT
-            place = " ".join(v for v in (raw.get(_PLZ), raw.get(_ORT)) if v)
+            place = " ".join(v for v in (self._raw(cells, _PLZ), self._raw(cells, _ORT)) if v)
             self._add(errors, "out-of-district", row, idx, place)
         else:
             vals[_AGS] = found
@@ -211,7 +233,7 @@ class RowChecker:
         """Typed values and raw texts of a row again, without reporting (for cross-row text)."""
         vals: list[Any] = [None] * NCOL
         raw: dict[int, str] = {}
-        for pos, idx, _label, parse, _memo, _required in self.plan:
+        for pos, idx, _label, parse, *_rest in self.plan:
             text = cells[pos].strip() if pos < len(cells) else ""
             if text:
                 raw[idx] = text
