@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from bildungsdaten.feeds.dcat import PROFILES, to_graph
+from bildungsdaten.feeds.dcat.rdf import IRI, Lit, Node
 from bildungsdaten.feeds.dcat.writers import render
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -63,3 +65,15 @@ def test_licence_trailing_slash_is_removed_and_byte_size_typed():
         "http://dcat-ap.de/def/licenses/dl-by-de/2.0")
     assert graph.value(dist, URIRef(DCAT + "byteSize")) == Literal(
         "1001", datatype=URIRef(XSD + "nonNegativeInteger"))
+
+
+@pytest.mark.parametrize("fmt, parser", [("turtle", "turtle"), ("json-ld", "json-ld"),
+                                         ("xml", "xml")])
+def test_unprefixed_predicates_and_carriage_returns_survive(fmt, parser):
+    nodes = [Node("http://hub.test/x", [
+        ("http://example.org/terms#odd", Lit("a\r\nb <&> \t", lang="de")),
+        ("http://example.org/other/thing", IRI("http://hub.test/y?a=1&b=2")),
+        ("http://example.org/other/thing", Node(None, [
+            ("http://example.org/other/n", Lit("7", datatype=XSD + "integer"))]))])]
+    parsed = Graph().parse(data=render(nodes, fmt), format=parser)
+    assert isomorphic(parsed, to_graph(nodes))
