@@ -33,7 +33,7 @@ from .demo_data import (
     ProviderSpec,
     Theme,
 )
-from .demo_schedule import SCHEDULES, Schedule, align, end_date
+from .demo_schedule import SCHEDULES, TITLE_SCHEDULES, Schedule, align, end_date
 from .demo_themes import LANGUAGE_CODES, LEVEL_LABELS, THEMES
 
 ONLINE_MODES = frozenset({"online_live", "online_selbstlern", "hybrid", "blended",
@@ -97,9 +97,16 @@ class _OfferMaker:
         title = self._fill(rng.choice(templates), subject, level)
         info = any(w in title for w in INFO_WORDS)
         mode = rng.choice(theme.modes)
+        hinted = next((key for words, key in TITLE_SCHEDULES if words in title), None)
         sched_key = rng.choice(theme.schedules)
+        if hinted:
+            sched_key = hinted
+            if mode == "online_selbstlern":  # a title naming meeting times is not self-paced
+                mode = "online_live"
         if info:
             sched_key = "einmalig"
+        if "(Fernstudium)" in title:
+            mode = "fernunterricht"
         if mode == "online_selbstlern":
             sched_key = "selbstlern"
         elif sched_key == "selbstlern" and mode != "fernunterricht":

@@ -54,6 +54,17 @@ SCHEDULES: dict[str, Schedule] = {
                   (0, 0), open_end=True),
     "selbstlern": S(None, (), (), (0, 0), rolling=True, open_end=True),
 }
+# A title that names when a course meets decides its schedule (first match wins).
+TITLE_SCHEDULES = (
+    ("Bildungsurlaub", "bildungsurlaub"), ("am Wochenende", "wochenende"),
+    ("am Samstag", "samstag"), ("am Vormittag", "vormittag"), ("am Nachmittag", "nachmittag"),
+    ("am Abend", "abend"), ("im Abendkurs", "berufsbegleitend"), ("(Abendform)", "berufsbegleitend"),
+    ("in den Ferien", "ferien"), ("in Vollzeit", "vollzeit"), ("Umschulung", "vollzeit"),
+    ("in Teilzeit", "berufsbegleitend"), ("erufsbegleitend", "berufsbegleitend"),
+    ("Sprechstunde", "sprechstunde"), ("offener Treff", "laufend"),
+    ("Einstieg jederzeit", "laufend"), ("Kochabend", "einmalig"), ("Elternabend", "einmalig"),
+    ("Diskussionsabend", "einmalig"), ("– Vortrag", "einmalig"), ("Fachtag", "einmalig"),
+)
 STEP_DAYS = {"woechentlich": 7, "vierzehntaegig": 14, "monatlich": 28}
 
 
