@@ -1,8 +1,9 @@
 """Import a provider's file: validate it, then write its offers all-or-nothing.
 
-Order of work: record the upload (original file kept, status "pending") -> validate outside any
-database transaction -> if valid and not a dry run, write every offer in ONE transaction that
-first locks the provider (concurrent uploads of one provider queue up) -> mark the upload done.
+Order of work: record the upload (status "pending") -> validate outside any database
+transaction -> if valid and not a dry run, write every offer in ONE transaction that first
+locks the provider (concurrent uploads of one provider queue up) and marks the upload done,
+keeping the original file and the report with it.
 An invalid file changes no offer; a crash or kill during the write leaves the old offers as they
 were (the transaction never commits) and the upload stays "pending".
 """
@@ -101,28 +102,29 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
         report = result.report.to_dict()
     except Exception as exc:
         log.exception("validation of upload %s broke", upload_id)
-        _finish(sessions, upload_id, "failed", None, None)
+        _finish(sessions, upload_id, "failed", None, None, data)
         raise ImportFailed(upload_id, f"Prüfung abgebrochen: {exc.__class__.__name__}") from exc
     if not report["valid"]:
-        _finish(sessions, upload_id, "invalid", report, None)
+        _finish(sessions, upload_id, "invalid", report, None, data)
         return ImportOutcome(upload_id, "invalid", mode, dry_run, report, None)
     try:
         records = result.offers(provider)
         if dry_run:
             with sessions() as session:
                 counts = preview_counts(session, provider_id, records, mode == "replace")
-            _finish(sessions, upload_id, "done", report, counts)
+            _finish(sessions, upload_id, "done", report, counts, data)
         else:
-            counts = _write(sessions, provider_id, upload_id, records, mode, report, progress)
+            counts = _write(sessions, provider_id, upload_id, records, mode, report, data,
+                            progress)
     except Exception as exc:
         log.exception("import of upload %s failed", upload_id)
-        _finish(sessions, upload_id, "failed", report, None)
+        _finish(sessions, upload_id, "failed", report, None, data)
         raise ImportFailed(upload_id, f"Import abgebrochen: {exc.__class__.__name__}") from exc
     return ImportOutcome(upload_id, "done", mode, dry_run, report, counts)
 
 
 def _write(sessions: sessionmaker[Session], provider_id: int, upload_id: int,
-           records: Sequence[OfferRecord], mode: str, report: dict[str, Any],
+           records: Sequence[OfferRecord], mode: str, report: dict[str, Any], data: bytes,
            progress: Progress | None) -> dict[str, int]:
     write_cb = None if progress is None else (lambda n: progress("write", n, len(records)))
     if progress is not None:
@@ -134,7 +136,7 @@ def _write(sessions: sessionmaker[Session], provider_id: int, upload_id: int,
         counts = result.as_dict()
         # The upload is marked done in the same transaction: done <=> the offers are written.
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
-            status="done", report=report, stats=counts, finished_at=utcnow()))
+            status="done", report=report, stats=counts, original=data, finished_at=utcnow()))
     return counts
 
 
@@ -171,10 +173,12 @@ def preview_counts(session: Session, provider_id: int, records: Sequence[OfferRe
 def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: bytes,
                     filename: str | None, content_type: str | None, mode: str, dry_run: bool,
                     source: str) -> int:
+    # The file itself is stored once, with the outcome: SQLite rewrites a whole row on UPDATE,
+    # so storing it here too would write every byte twice.
     with transaction(sessions) as session:
         row = Upload(provider_id=provider_id, filename=(filename or "")[:300] or None,
                      content_type=(content_type or "")[:200] or None, size=len(data),
-                     sha256=hashlib.sha256(data).hexdigest(), original=data, mode=mode,
+                     sha256=hashlib.sha256(data).hexdigest(), mode=mode,
                      source=source, dry_run=dry_run, status="pending")
         session.add(row)
         session.flush()
@@ -182,10 +186,10 @@ def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: byt
 
 
 def _finish(sessions: sessionmaker[Session], upload_id: int, status: str,
-            report: dict[str, Any] | None, counts: dict[str, int] | None) -> None:
+            report: dict[str, Any] | None, counts: dict[str, int] | None, data: bytes) -> None:
     with transaction(sessions) as session:
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
-            status=status, report=report, stats=counts, finished_at=utcnow()))
+            status=status, report=report, stats=counts, original=data, finished_at=utcnow()))
 
 
 def _estimate_rows(data: bytes, filename: str | None) -> int | None:
