@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.api_sample import store_district
+from tests.api_sample import full_offer, store_district, store_offer
 
 BASE = "http://hub.test"
 KVHS_LIVE = {f"kvhs-bergstrasse/k{n}" for n in range(1, 7)}
@@ -133,3 +133,13 @@ def test_items_carry_record_fields_and_a_self_link(district: Any) -> None:
     assert item["instances"][0]["venue"]["ags"] == "06431011"
     assert item["self"] == BASE + "/api/v1/offers/kvhs-bergstrasse/k1"
     assert district.get(item["self"][len(BASE):]).get_json() == item
+
+
+def test_offer_ids_with_slashes_and_spaces_have_working_links(app: Any, client: Any) -> None:
+    record = full_offer()
+    record.angebot_id = "25/01 A&B"
+    store_offer(app.extensions["hub"].engine, record)
+    item = client.get("/api/v1/offers").get_json()["items"][0]
+    assert item["self"] == BASE + "/api/v1/offers/kvhs-bergstrasse/25%2F01%20A%26B"
+    resp = client.get(item["self"][len(BASE):])
+    assert resp.status_code == 200 and resp.get_json()["angebot_id"] == "25/01 A&B"
