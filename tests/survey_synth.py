@@ -252,3 +252,21 @@ def release(engine, definition: dict | None = None, slug: str = "bu2026"):  # ty
 
     with transaction(make_sessionmaker(engine)) as session:
         return make_release(session, slug, definition or DEFINITION)
+
+
+# A release that small exports (a few hundred respondents) can carry: regions, coarse answers.
+SMALL_DEFINITION = {
+    "titel": "Bildungsumfrage – Kurzauswertung",
+    "k": 5, "mindestgruppe": 10, "schutzbreite": 2,
+    "gliederungen": {k: DEFINITION["gliederungen"][k] for k in ("altersgruppe", "region")},
+    "tabellen": [
+        {"name": "lernwunsch-region", "frage": "Q1", "gliederung": ["region"],
+         "zusammenfassen": {"T1-T2": ["T1", "T2"], "andere": ["T3", "T4", "T5", "-oth-"]},
+         "bezeichnungen": {"T1-T2": "Sprachen oder Digitales", "andere": "Anderes"}},
+        {"name": "lernwunsch-alter", "frage": "Q1", "gliederung": ["altersgruppe"]},
+        {"name": "lernwege-alter", "frage": "Q2", "gliederung": ["altersgruppe"]},
+        {"name": "naehe-region", "frage": "Q3[SQ001]", "gliederung": ["region"],
+         "zusammenfassen": {"unwichtig": ["1", "2", "3"], "wichtig": ["4", "5"]}},
+        {"name": "kursteilnahme-alter-region", "frage": "Q4", "gliederung": ["altersgruppe", "region"]},
+    ],
+}

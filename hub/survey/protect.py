@@ -157,6 +157,11 @@ def check_share(spec: TableSpec, hidden: set[tuple[str, ...]], limit: float) -> 
                           "Gemeinden verwenden.", f"Tabelle „{spec.slug}“")
 
 
+def _check_all(specs: list[TableSpec], state: _State, limit: float) -> None:
+    for spec in specs:
+        check_share(spec, {c for s, c in state.suppressed if s == spec.slug}, limit)
+
+
 def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]],
             earlier: list[PublishedTable] | None = None, width: int = 2,
             max_suppressed: float = 0.5, max_rounds: int = 200) -> Protection:
@@ -180,6 +185,7 @@ def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]
                 progressed = True
         if not progressed:
             break
+    _check_all(specs, state, max_suppressed)
     rounds = 0
     report = audit(state.published(earlier), width)
     while not report.ok and rounds < max_rounds:
@@ -205,11 +211,11 @@ def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]
                 progressed = True
         if not progressed:
             break
+        _check_all(specs, state, max_suppressed)  # refuse early: more rounds only add cells
         report = audit(state.published(earlier), width)
     if not report.ok:
         f = report.findings[0]
         raise SurveyError("audit-failed", f"Keine sichere Sperrung gefunden: {f.message}",
                           f"Tabelle „{f.table}“, Zelle {' / '.join(f.coords)}")
-    for spec in specs:
-        check_share(spec, {c for s, c in state.suppressed if s == spec.slug}, max_suppressed)
+    _check_all(specs, state, max_suppressed)
     return Protection(state.published([]), primary, state.suppressed - primary, report, rounds)
