@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node as RdfNode
@@ -30,15 +31,15 @@ PREFIXES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class IRI:
+# NamedTuples, not frozen dataclasses: a catalogue page creates tens of thousands of terms
+# and a frozen dataclass's __init__ costs several times a tuple's.
+class IRI(NamedTuple):
     """An IRI object."""
 
     value: str
 
 
-@dataclass(frozen=True, slots=True)
-class Lit:
+class Lit(NamedTuple):
     """A literal: plain string, language-tagged, or typed by an XSD datatype IRI."""
 
     value: str

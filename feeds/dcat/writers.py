@@ -63,9 +63,13 @@ def write_turtle(nodes: Iterable[Node], prefixes: dict[str, str] = PREFIXES) -> 
     """Turtle, one chunk per subject (join or stream the chunks)."""
     names = _Compactor(prefixes)
     yield "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+    written: dict[str, str] = {RDF_TYPE: "a"}  # IRI -> its Turtle form (predicates repeat a lot)
 
     def iri(value: str) -> str:
-        return names.compact(value) or _iriref(value)
+        form = written.get(value)
+        if form is None:
+            form = written[value] = names.compact(value) or _iriref(value)
+        return form
 
     def term(obj: Term, indent: str) -> str:
         if isinstance(obj, IRI):
@@ -87,8 +91,7 @@ def write_turtle(nodes: Iterable[Node], prefixes: dict[str, str] = PREFIXES) -> 
             grouped.setdefault(predicate, []).append(obj)
         lines = []
         for predicate, objs in grouped.items():
-            verb = "a" if predicate == RDF_TYPE else iri(predicate)
-            lines.append(f"{indent}{verb} " + " , ".join(term(o, indent) for o in objs))
+            lines.append(f"{indent}{iri(predicate)} " + " , ".join(term(o, indent) for o in objs))
         return " ;\n".join(lines)
 
     for node in nodes:
