@@ -36,6 +36,7 @@ def timed(fn: Callable[[], object], runs: int = 3) -> tuple[float, object]:
 
 
 def main() -> None:
+    load = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="bench-dcat-"))
     url = f"sqlite:///{folder / 'hub.sqlite'}"
     engine = make_engine(url)
@@ -65,7 +66,7 @@ def main() -> None:
     for resp in (r1, r2, r3):
         assert resp.status_code == 200  # type: ignore[attr-defined]
     triples = len(graph)  # type: ignore[arg-type]
-    print(f"load average before the run: {os.getloadavg()[0]:.1f} (2 cores)")
+    print(f"load average at the start: {load:.1f} (2 cores; other work inflates the figures)")
     print(f"catalogue: {DATASETS} datasets, {triples} triples, Turtle {len(ttl) / 1e6:.1f} MB, "  # type: ignore[arg-type]
           f"JSON-LD {len(jsonld) / 1e6:.1f} MB")  # type: ignore[arg-type]
     print(f"{'step':44} {'seconds':>8}")
