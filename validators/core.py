@@ -16,6 +16,7 @@ from .sources import Source, detect_encoding, inflated_size, sniff_format
 from .tables import Row, TableBroken, csv_rows, xlsx_rows
 
 PROGRESS_EVERY = 5000
+BATCH = 1024  # rows checked together, column by column
 
 
 @dataclass(frozen=True)
@@ -138,29 +139,41 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
 def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limits: Limits,
                 rows: list[tuple[int, list[Any]]] | None,
                 progress: Callable[[int], None] | None) -> int:
-    check = checker.check
     count = 0
     blank: list[int] = []
-    for number, cells in reader:
-        if not any(cells) or not any(c.strip() for c in cells):
-            blank.append(number)  # reported only when data follows: trailing ones are noise
-            continue
-        for blank_row in blank:
-            report.add(BlankRow(row=blank_row))
-        blank.clear()
-        if count == limits.max_rows:
-            report.add(TooManyRows(params={"limit": limits.max_rows}))
-            # Read on without checking: a damaged rest of the file is still worth a word.
-            for _ in reader:
-                pass
-            break
-        count += 1
-        checker.rows_checked = count
-        values = check(number, cells)
+    batch: list[Row] = []
+
+    def flush() -> None:
+        values = checker.check_batch(batch)
         if rows is not None:
-            rows.append((number, values))
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
+            rows.extend(zip((number for number, _cells in batch), values))
+        batch.clear()
+
+    try:
+        for number, cells in reader:
+            if not (cells and cells[0].strip()) and not "".join(cells).strip():
+                blank.append(number)  # reported only when data follows: trailing ones are noise
+                continue
+            if blank:
+                for blank_row in blank:
+                    report.add(BlankRow(row=blank_row))
+                blank.clear()
+            if count == limits.max_rows:
+                report.add(TooManyRows(params={"limit": limits.max_rows}))
+                # Read on without checking: a damaged rest of the file is still worth a word.
+                for _ in reader:
+                    pass
+                break
+            count += 1
+            checker.rows_checked = count
+            batch.append((number, cells))
+            if len(batch) == BATCH:
+                flush()
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
+    finally:
+        if batch:
+            flush()  # the rows read before a damaged part are still checked
     if progress is not None and count % PROGRESS_EVERY:
         progress(count)
     return count

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from operator import itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any
 
 from bildungsdaten.vocab.codelists import codelist, find_municipality, municipality_by_ags
@@ -34,6 +35,9 @@ AZAV_FUNDING = frozenset(c.code for c in codelist("foerderung").concepts
                          if c.mappings.get("needs_azav"))
 ADDRESS_FIELDS = ("venue_name", "street", "postal_code", "locality")
 MEMO_SIZE = 4096
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+MISS = object()  # not yet in a column's memo
+EMPTY_RESULT: tuple[None, None] = (None, None)
 
 _ID, _TERMIN, _START, _END = IDX["angebot_id"], IDX["termin_id"], IDX["start_date"], IDX["end_date"]
 _T_FROM, _T_TO, _ROLLING = IDX["start_time"], IDX["end_time"], IDX["rolling_entry"]
@@ -56,6 +60,8 @@ class RowChecker:
         self.present = [header.has(c) for c in COLUMNS]
         self.plan: list[tuple[int, int, str, Parser, dict[str, Any] | None, bool, int]] = []
         self.pos_of: dict[int, int] = {}
+        self.problem_memos: dict[int, dict[str, Any]] = {i: {} for i in range(NCOL)}
+        self.pos_order: dict[str | None, int] = {label: i for i, label in enumerate(header.labels)}
         for m in sorted(header.matched, key=lambda m: m.position):
             parser, memo = parser_for(m.column)
             column = m.column
@@ -84,50 +90,94 @@ class RowChecker:
 
     def check(self, row: int, cells: list[str]) -> list[Any]:
         """Typed values of one non-blank data row; problems go to the report."""
-        vals: list[Any] = [None] * NCOL
+        return self.check_batch([(row, cells)])[0]
+
+    def check_batch(self, batch: list[tuple[int, list[str]]]) -> list[list[Any]]:
+        """Typed values of non-blank data rows, checked column by column.
+
+        Column-wise work runs in C (zip, map, memo lookups of distinct values); Python-level
+        loops over cells only happen for columns that have a problem in this batch.
+        """
+        numbers = [number for number, _cells in batch]
+        rows = [cells for _number, cells in batch]
+        size = len(rows)
+        width = self.width
         errors: list[ValidationError] = []
-        bad: set[int] = set()
-        if len(cells) != self.width:
-            cells = self._fit(row, cells, errors, bad)
+        bad: dict[int, set[int]] = {}  # batch index -> COLUMNS indexes with a problem
+        for i, cells in enumerate(rows):
+            if len(cells) != width:
+                rows[i] = self._fit(numbers[i], cells, errors, bad.setdefault(i, set()))
+        columns = list(zip(*rows)) if width else []
+        empty_column = [None] * size
+        typed: list[list[Any]] = [empty_column] * NCOL
         lossy = self.lossy
         for pos, idx, label, parse, memo, required, plain_limit in self.plan:
-            text = cells[pos]
-            if text:
-                text = text.strip()
-            if not text:
-                if required and idx not in bad:
-                    errors.append(RequiredError(row=row, column=label, value=None))
-                    bad.add(idx)
-                continue
-            if lossy and "\ufffd" in text:
-                errors.append(EncodingError(row=row, column=label, value=text))
-            if memo is not None:
-                result = memo.get(text)
-                if result is None:
-                    result = parse(text)
-                    if len(memo) >= MEMO_SIZE:
-                        memo.clear()  # keep recent values: files are mostly grouped by offer
-                    memo[text] = result
-            elif plain_limit and text[0] not in "=+-@" and "\r" not in text and (
-                    len(text) <= plain_limit):
-                vals[idx] = text  # the common case of a plain text cell, without a call
-                continue
+            stripped = list(map(str.strip, columns[pos]))
+            if lossy and "\ufffd" in "".join(stripped):
+                for i, text in enumerate(stripped):
+                    if "\ufffd" in text:
+                        errors.append(EncodingError(row=numbers[i], column=label, value=text))
+            has_empty = "" in stripped
+            if plain_limit and not (
+                    max(map(len, stripped)) > plain_limit
+                    or any(map(str.startswith, stripped, repeat(FORMULA_PREFIXES)))
+                    or "\r" in "".join(stripped)):
+                # Plain text without any problem in this batch: the values are the texts.
+                typed[idx] = [t or None for t in stripped] if has_empty else stripped
             else:
-                result = parse(text)
-            vals[idx] = result[0]
-            if result[1] is not None:
-                for code, detail, params in result[1]:
-                    errors.append(make_error(code, row=row, column=label, value=text,
-                                             detail=detail, params=params))
-                    if code != "formula-injection":
-                        bad.add(idx)
-        self._rules(row, vals, cells, bad, errors)
-        self._fingerprints(row, vals, bad)
+                if memo is None:
+                    memo = {}  # per batch: long texts rarely repeat beyond their offer
+                problem_memo = self.problem_memos[idx]
+                values = list(map(memo.get, stripped, repeat(MISS)))
+                if any(map(is_, values, repeat(MISS))):
+                    for i, value in enumerate(values):
+                        if value is MISS:
+                            text = stripped[i]
+                            value = memo.get(text, MISS)  # parsed a few rows above?
+                            if value is MISS:
+                                value, found = parse(text) if text else EMPTY_RESULT
+                                if len(memo) >= MEMO_SIZE:
+                                    memo.clear()  # keep recent values: offers come in groups
+                                    problem_memo.clear()
+                                memo[text] = value
+                                if found is not None:
+                                    if len(problem_memo) >= MEMO_SIZE:
+                                        problem_memo.clear()
+                                    problem_memo[text] = found
+                            values[i] = value
+                typed[idx] = values
+                if problem_memo and not problem_memo.keys().isdisjoint(stripped):
+                    for i, text in enumerate(stripped):
+                        found = problem_memo.get(text)
+                        if found is None:
+                            continue
+                        for code, detail, params in found:
+                            errors.append(make_error(code, row=numbers[i], column=label,
+                                                     value=text, detail=detail,
+                                                     params=params))
+                            if code != "formula-injection":
+                                bad.setdefault(i, set()).add(idx)
+            if required and has_empty:
+                for i, text in enumerate(stripped):
+                    if not text and idx not in bad.get(i, ()):
+                        errors.append(RequiredError(row=numbers[i], column=label, value=None))
+                        bad.setdefault(i, set()).add(idx)
+        out: list[Any] = list(zip(*typed))
+        no_problem: set[int] = set()
+        rules, fingerprints = self._rules, self._fingerprints
+        for i, vals in enumerate(out):
+            row_bad = bad.get(i, no_problem)
+            ags = rules(numbers[i], vals, rows[i], row_bad, errors)
+            if ags is not None:  # derived from PLZ/Ort: rows are tuples, so rebuild this one
+                vals = out[i] = vals[:_AGS] + (ags,) + vals[_AGS + 1:]
+            fingerprints(numbers[i], vals, row_bad)
         if errors:
+            order = self.pos_order
+            errors.sort(key=lambda e: (e.row, order.get(e.column, 10**6)))
             add = self.report.add
             for error in errors:
                 add(error)
-        return vals
+        return out
 
     def _fit(self, row: int, cells: list[str], errors: list[ValidationError],
              bad: set[int]) -> list[str]:
@@ -151,9 +201,10 @@ class RowChecker:
         pos = self.pos_of.get(idx)
         return (cells[pos].strip() or None) if pos is not None else None
 
-    def _rules(self, row: int, vals: list[Any], cells: list[str], bad: set[int],
-               errors: list[ValidationError]) -> None:
-        """The conditional rules of the reference (Bedingt columns, date order, ranges)."""
+    def _rules(self, row: int, vals: tuple[Any, ...], cells: list[str], bad: set[int],
+               errors: list[ValidationError]) -> str | None:
+        """The conditional rules of the reference (Bedingt columns, date order, ranges);
+        returns the AGS derived from PLZ/Ort when the row leaves it empty."""
         start, end = vals[_START], vals[_END]
         if start is None and _START not in bad and vals[_ROLLING] is not True:
             self._add(errors, "required-error", row, _START, None, "start-date")
@@ -185,18 +236,19 @@ class RowChecker:
                 self._add(errors, "constraint-error", row, high_idx,
                           self._raw(cells, high_idx), "min-max", other=self.labels[low_idx])
         if vals[_AGS] is not None or vals[_PLZ] is not None or vals[_ORT] is not None:
-            self._district(row, vals, cells, bad, errors)
+            return self._district(row, vals, cells, bad, errors)
+        return None
 
-    def _district(self, row: int, vals: list[Any], cells: list[str], bad: set[int],
-                  errors: list[ValidationError]) -> None:
+    def _district(self, row: int, vals: tuple[Any, ...], cells: list[str], bad: set[int],
+                  errors: list[ValidationError]) -> str | None:
         """Warn about venues outside the district; derive the AGS from PLZ/Ort when empty."""
         if _AGS in bad or _PLZ in bad:
-            return
+            return None
         ags = vals[_AGS]
         if ags is not None:
             if ags not in municipality_by_ags():
                 self._add(errors, "out-of-district", row, _AGS, self._raw(cells, _AGS))
-            return
+            return None
         key = (vals[_PLZ], vals[_ORT])
         if key in self._place_memo:
             found = self._place_memo[key]
@@ -209,8 +261,7 @@ class RowChecker:
             idx = _PLZ if vals[_PLZ] is not None else _ORT
             place = " ".join(v for v in (self._raw(cells, _PLZ), self._raw(cells, _ORT)) if v)
             self._add(errors, "out-of-district", row, idx, place)
-        else:
-            vals[_AGS] = found
+        return found
 
     def _fingerprints(self, row: int, vals: list[Any], bad: set[int]) -> None:
         """Compact keys for the cross-row checks (unique instances, equal course fields)."""
