@@ -24,9 +24,7 @@ from bildungsdaten.vocab.codelists import codelist, municipalities
 from bildungsdaten.vocab.columns import COLUMN_NAMES, COLUMNS
 
 UNLIMITED = Limits(max_bytes=1 << 40, max_rows=10**9, max_inflated_bytes=1 << 40)
-WORDS = ("Englisch Spanisch Töpfern Yoga Pilates Excel Buchhaltung Rhetorik Fotografie Kochen "
-         "Gitarre Malen Italienisch Erste-Hilfe Bewerbung Steuern Nähen Tanz Schach Deutsch "
-         "Grundlagen Aufbau Intensiv Wochenende Abendkurs für Einsteiger Fortgeschrittene").split()
+WORDS = ["Englisch", "Spanisch", "Töpfern", "Yoga", "Pilates", "Excel", "Buchhaltung", "Rhetorik", "Fotografie", "Kochen", "Gitarre", "Malen", "Italienisch", "Erste-Hilfe", "Bewerbung", "Steuern", "Nähen", "Tanz", "Schach", "Deutsch", "Grundlagen", "Aufbau", "Intensiv", "Wochenende", "Abendkurs", "für", "Einsteiger", "Fortgeschrittene"]
 
 
 def table_schema() -> dict[str, Any]:

@@ -5,7 +5,6 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
-
 from bildungsdaten.validators import Report, validate
 from bildungsdaten.validators.template import EXAMPLE
 from bildungsdaten.vocab.columns import COLUMN_NAMES
@@ -61,11 +60,11 @@ def test_bad_times_are_type_errors(text: str) -> None:
 
 
 @pytest.mark.parametrize("text,price,kind", [
-    ("89,00", Decimal("89.00"), "betrag"), ("89 €", Decimal("89"), "betrag"),
-    ("1.250,00", Decimal("1250.00"), "betrag"), ("1.250", Decimal("1250"), "betrag"),
-    ("EUR 12,50", Decimal("12.50"), "betrag"), ("89,-", Decimal("89"), "betrag"),
-    ("kostenlos", Decimal("0"), "kostenlos"), ("gebührenfrei", Decimal("0"), "kostenlos"),
-    ("0", Decimal("0"), "kostenlos"), ("auf Anfrage", None, "auf_anfrage"),
+    ("89,00", Decimal("89.00"), "betrag"), ("89 €", Decimal(89), "betrag"),
+    ("1.250,00", Decimal("1250.00"), "betrag"), ("1.250", Decimal(1250), "betrag"),
+    ("EUR 12,50", Decimal("12.50"), "betrag"), ("89,-", Decimal(89), "betrag"),
+    ("kostenlos", Decimal(0), "kostenlos"), ("gebührenfrei", Decimal(0), "kostenlos"),
+    ("0", Decimal(0), "kostenlos"), ("auf Anfrage", None, "auf_anfrage"),
 ])
 def test_prices(text: str, price: Decimal | None, kind: str) -> None:
     instance = instance_of(preis=text)

@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from bildungsdaten.validators import Limits, ValidationResult, validate
 from bildungsdaten.validators.errors import CODES
 from bildungsdaten.vocab.records import ProviderRecord
@@ -48,7 +47,7 @@ def test_utf8_with_bom_comma_separated_and_excel_serial_date() -> None:
 def test_iso_8859_15_euro_sign_is_read() -> None:
     result = check("latin9.csv", collect=True)
     assert result.report.flatten() == []
-    assert result.offers(PROVIDER)[0].instances[0].price == Decimal("89")
+    assert result.offers(PROVIDER)[0].instances[0].price == Decimal(89)
 
 
 def test_xlsx_sheet_angebote_with_date_time_and_number_cells() -> None:

@@ -8,13 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from openpyxl import load_workbook
-
 from bildungsdaten.validators import ValidationResult, validate
 from bildungsdaten.validators.template import template_csv, template_xlsx
 from bildungsdaten.vocab.columns import COLUMN_NAMES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 CLI = Path(sys.executable).parent / "bildungsdaten"

@@ -170,7 +170,7 @@ _CURRENCY = re.compile(r"\s*(€|eur|euro)\s*", re.IGNORECASE)
 def _price(text: str) -> Parsed:
     lowered = " ".join(text.casefold().split())
     if lowered in FREE_WORDS:
-        return (Decimal("0"), PRICE_FREE), None
+        return (Decimal(0), PRICE_FREE), None
     if lowered in ON_REQUEST_WORDS:
         return (None, PRICE_ON_REQUEST), None
     amount = _CURRENCY.sub("", text).strip().rstrip(",-").rstrip(",") if text else text
@@ -180,7 +180,7 @@ def _price(text: str) -> Parsed:
     if value < 0:
         return None, _err("constraint-error", "minimum", limit=0)
     if value == 0:
-        return (Decimal("0"), PRICE_FREE), None
+        return (Decimal(0), PRICE_FREE), None
     return (value, PRICE_AMOUNT), None
 
 
@@ -219,8 +219,7 @@ def _digits(text: str, length: int, detail: str) -> Parsed:
     s = text.translate(_SPACES)
     if s[:2].upper() == "D-":
         s = s[2:]
-    if s.endswith(".0"):
-        s = s[:-2]  # a number cell exported as 64646.0
+    s = s.removesuffix(".0")  # a number cell exported as 64646.0
     if not (s.isdigit() and s.isascii()) or not length - 1 <= len(s) <= length:
         return None, _err("type-error", detail)
     # Excel drops the leading zero of postal codes and AGS stored as numbers.

@@ -79,7 +79,7 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     if kind == "xlsx":
         try:
             inflated = inflated_size(src)
-        except Exception as exc:  # untrusted input: zipfile raises many kinds
+        except Exception as exc:  # noqa: BLE001 - untrusted input: zipfile raises many kinds
             report.add(UnsupportedFormat(detail="xlsx-broken",
                                          params={"detail": exc.__class__.__name__}))
             return ValidationResult(report, rows)

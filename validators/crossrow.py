@@ -10,7 +10,6 @@ from array import array
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-
 from bildungsdaten.vocab.columns import COLUMNS
 
 from .errors import ConstraintError, UniqueError

@@ -6,7 +6,12 @@ from typing import Any
 
 from bildungsdaten.vocab.columns import COLUMNS
 from bildungsdaten.vocab.records import (
-    COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, InstanceRecord, OfferRecord, ProviderRecord,
+    COURSE_FIELDS,
+    INSTANCE_FIELDS,
+    VENUE_FIELDS,
+    InstanceRecord,
+    OfferRecord,
+    ProviderRecord,
     VenueRecord,
 )
 

@@ -17,7 +17,12 @@ from bildungsdaten.vocab.columns import COLUMNS, Column
 
 from .cells import Parser, parser_for
 from .errors import (
-    EncodingError, ExtraCell, MissingCell, RequiredError, ValidationError, make_error,
+    EncodingError,
+    ExtraCell,
+    MissingCell,
+    RequiredError,
+    ValidationError,
+    make_error,
 )
 from .header import Header
 from .report import Report

@@ -97,7 +97,7 @@ def _zip_kind(source: Source) -> str:
     try:
         with zipfile.ZipFile(source.open_binary()) as archive:
             names = set(archive.namelist())
-    except Exception:  # untrusted input: zipfile raises many kinds (NotImplementedError, …)
+    except Exception:  # noqa: BLE001 - untrusted input: zipfile raises many kinds (NotImplementedError, …)
         return "zip"
     if "xl/workbook.xml" in names:
         return "xlsx"

@@ -37,8 +37,7 @@ def csv_rows(source: Source, encoding: Encoding) -> Iterator[Row]:
     """Rows of a CSV file as (Excel row number, cells); a leading `sep=;` line is no row."""
     with open_text(source, encoding) as stream:
         first = stream.readline()
-        if first.startswith("\ufeff"):
-            first = first[1:]
+        first = first.removeprefix("\ufeff")
         stripped = first.strip().strip('"')
         lines: Iterator[str]
         if stripped.lower().startswith("sep=") and len(stripped) <= 10:
@@ -111,7 +110,7 @@ def xlsx_rows(source: Source) -> Iterator[Row]:
     try:
         try:
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        except Exception as exc:  # untrusted input: any parser failure is a broken file
+        except Exception as exc:  # noqa: BLE001 - untrusted input: any parser failure is a broken file
             raise TableBroken(None, exc.__class__.__name__) from None
         try:
             sheet = next((book[name] for name in book.sheetnames
@@ -131,7 +130,7 @@ def xlsx_rows(source: Source) -> Iterator[Row]:
                     yield number, cells
             except TableBroken:
                 raise
-            except Exception as exc:  # untrusted input, as above
+            except Exception as exc:  # noqa: BLE001 - untrusted input, as above
                 raise TableBroken(number + 1, exc.__class__.__name__) from None
         finally:
             book.close()

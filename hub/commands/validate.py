@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from bildungsdaten.validators import Limits, validate
 
 
