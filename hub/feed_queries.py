@@ -16,7 +16,7 @@ from ..feeds.rpde import Cursor, FeedParameterError
 from ..vocab.codelists import codelist, municipality_by_ags
 from ..vocab.records import OfferRecord
 from .db import json_list_contains
-from .models import Offer, OfferInstance, Provider, Venue
+from .models import FeedClock, Offer, OfferInstance, Provider, Venue
 from .store import load_offer_records
 
 offers_t = Offer.__table__
@@ -98,14 +98,12 @@ def _where(filters: SnapshotFilters) -> list[Any]:
     return clauses
 
 
-def feed_state(session: Session) -> tuple[int, int]:
-    """(max(modified), number of offer rows): changes whenever any feed's content can change.
-
-    Every change takes a new stamp; the count also moves when tombstones are purged.
-    """
-    row = session.execute(sa.select(sa.func.max(offers_t.c.modified),
-                                    sa.func.count(offers_t.c.id))).one()
-    return int(row[0] or 0), int(row[1])
+def feed_version(session: Session) -> int:
+    """The last change stamp handed out (feed_clock): it moves with every committed change of
+    any feed's content, and costs one primary-key read. It is >= max(offers.modified); purging
+    tombstones takes a stamp too (hub.expiry), so even hard deletes move it."""
+    return int(session.execute(sa.select(FeedClock.last).where(FeedClock.id == 1)).scalar()
+               or 0)
 
 
 @contextmanager

@@ -215,3 +215,32 @@ def test_page_query_runs_on_the_keyset_index(engine):
             plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
             assert "Sort" not in plan
     assert "ix_offers_modified_feed_id" in plan
+
+
+def test_a_cached_page_shows_a_later_change_of_its_items(client, engine, small_pages):
+    write(engine, [simple_offer(f"K-{n}") for n in range(3)])
+    before = client.get(FEED).get_json()
+    write(engine, [simple_offer("K-0", title="geändert")])
+    after = client.get(FEED).get_json()
+    assert [i["id"] for i in before["items"]] == ["kvhs/K-0", "kvhs/K-1"]
+    assert [i["id"] for i in after["items"]] == ["kvhs/K-1", "kvhs/K-2"]
+
+
+def test_a_cached_page_drops_purged_tombstones(app, client, engine):
+    from datetime import timedelta
+
+    from bildungsdaten.hub.expiry import purge_tombstones
+    from bildungsdaten.hub.models import utcnow
+
+    write(engine, [simple_offer("A"), simple_offer("B")])
+    with transaction(make_sessionmaker(engine)) as session:
+        begin_write(session)
+        tombstone_offers(session, [session.scalar(sa.select(Offer.id).where(
+            Offer.feed_id == "kvhs/A"))])
+    assert [i["id"] for i in client.get(FEED).get_json()["items"]] == ["kvhs/B", "kvhs/A"]
+    settings = app.extensions["hub"].settings
+    with transaction(make_sessionmaker(engine)) as session:
+        begin_write(session)
+        assert purge_tombstones(session, settings,
+                                now=utcnow() + timedelta(days=settings.tombstone_days + 1)) == 1
+    assert [i["id"] for i in client.get(FEED).get_json()["items"]] == ["kvhs/B"]

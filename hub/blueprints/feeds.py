@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, json, render_template, request
@@ -20,11 +21,17 @@ from ...feeds.http import (
     http_date,
 )
 from ...feeds.jsonld import JSONLD_MEDIA_TYPE, dumps, offer_to_jsonld, stream_snapshot
-from ...feeds.rpde import FeedParameterError, item_json, page_json, parse_cursor
+from ...feeds.rpde import Cursor, FeedParameterError, item_json, page_json, parse_cursor
 from ...vocab.jsonld import CONTEXT_PATH, context_bytes
 from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
-from ..feed_queries import feed_state, iter_offer_batches, parse_filters, read_snapshot, rpde_rows
+from ..feed_queries import (
+    feed_version,
+    iter_offer_batches,
+    parse_filters,
+    read_snapshot,
+    rpde_rows,
+)
 from ..pages_nav import register_link
 from ..problems import bad_parameter
 from ..store import load_offer_records
@@ -66,9 +73,9 @@ def _conditional_stream(kind: str, mimetype: str, make_chunks: Callable[[], Iter
     """A streamed snapshot with ETag/Last-Modified (304), optional streamed gzip."""
     hub = current_hub()
     with hub.sessions() as session:
-        max_modified, rows = feed_state(session)
+        max_modified = feed_version(session)
     gz = accepts_gzip(request.headers.get("Accept-Encoding"))
-    base_tag = etag(kind, max_modified, rows, hub.settings.hub_base_uri, *parts)
+    base_tag = etag(kind, max_modified, hub.settings.hub_base_uri, *parts)
     tag = gzip_etag(base_tag) if gz else base_tag
     cache_control = f"public, max-age={SNAPSHOT_MAX_AGE}"
     if etag_matches(request.headers.get("If-None-Match"), tag):
@@ -165,30 +172,40 @@ def jsonld_context() -> Any:
     return _common(Response(body, mimetype=JSONLD_MEDIA_TYPE), tag, None, cache_control)
 
 
+@dataclass
+class _CachedPage:
+    version: int  # feed_clock value the page was last confirmed at
+    tag: str
+    last_ms: int | None
+    last_page: bool
+    body: bytes
+    gzipped: bytes | None = None
+
+
 class _PageCache:
-    """Rendered RPDE pages by entity tag. A page's bytes are a function of its items'
-    (id, modified) pairs (`modified` grows on every change of what `data` shows), so a tag
-    computed from those pairs can never serve stale data."""
+    """Rendered RPDE pages by cursor, bounded (LRU). Sound because a page's bytes are a
+    function of its items' (id, modified) pairs, and `modified` grows on every change of what
+    `data` shows: a page is reused while the change clock has not moved, and re-validated by
+    its pairs (the ETag) when it has."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.lock = threading.Lock()
-        self.pages: OrderedDict[str, list[bytes | None]] = OrderedDict()
+        self.pages: OrderedDict[Any, _CachedPage] = OrderedDict()
 
-    def get(self, tag: str) -> list[bytes | None] | None:
+    def get(self, key: Any) -> _CachedPage | None:
         with self.lock:
-            entry = self.pages.get(tag)
+            entry = self.pages.get(key)
             if entry is not None:
-                self.pages.move_to_end(tag)
+                self.pages.move_to_end(key)
             return entry
 
-    def put(self, tag: str, body: bytes) -> list[bytes | None]:
-        entry: list[bytes | None] = [body, None]
+    def put(self, key: Any, entry: _CachedPage) -> None:
         with self.lock:
-            self.pages[tag] = entry
+            self.pages[key] = entry
+            self.pages.move_to_end(key)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
-        return entry
 
 
 def _page_cache() -> _PageCache:
@@ -196,6 +213,27 @@ def _page_cache() -> _PageCache:
     if cache is None:
         cache = current_app.extensions.setdefault("rpde_page_cache", _PageCache(PAGE_CACHE_SIZE))
     return cache  # type: ignore[no-any-return]
+
+
+def _render_page(session: Any, cursor: Cursor | None, version: int) -> _CachedPage:
+    settings = current_hub().settings
+    feed_url = settings.url(RPDE_PATH)
+    rows = rpde_rows(session, cursor, settings.rpde_page_size)
+    pairs = [(r.feed_id, r.modified) for r in rows]
+    tag = etag("rpde", feed_url, settings.default_licence, cursor, pairs)
+    last_ms = rows[-1].modified if rows else (cursor.modified if cursor else None)
+    old = _page_cache().get((cursor, settings.rpde_page_size))
+    if old is not None and old.tag == tag:  # the clock moved, but not for this page
+        old.version = version
+        return old
+    live = [r.id for r in rows if not r.deleted]
+    records = {rec.feed_id: rec for rec in load_offer_records(session, live)}
+    base, ctx = settings.hub_base_uri, settings.url(CONTEXT_PATH)
+    items = [item_json(r.feed_id, r.modified, None if r.deleted else
+                       dumps(offer_to_jsonld(records[r.feed_id], base, ctx)))
+             for r in rows]
+    body = page_json(feed_url, cursor, pairs, items, settings.default_licence).encode()
+    return _CachedPage(version, tag, last_ms, not rows, body)
 
 
 @bp.route(RPDE_PATH, methods=["GET", "HEAD"])
@@ -207,45 +245,35 @@ def offers_rpde() -> Any:
     writer's transaction ends. A second writer therefore draws its (larger) stamps only after
     the first has committed, so stamps become visible strictly in order and no row can ever
     appear behind a cursor a harvester has already passed. (SQLite's database-wide write lock
-    gives the same order.) This query therefore needs no "younger than 2 s" delay.
+    gives the same order.) So this feed needs no "younger than 2 s" delay; it reads the clock
+    and the page in one snapshot.
     """
     hub = current_hub()
-    settings = hub.settings
     try:
         cursor = parse_cursor(request.args)
     except FeedParameterError as exc:
         raise _problem_from(exc) from None
-    feed_url = settings.url(RPDE_PATH)
+    key = (cursor, hub.settings.rpde_page_size)
+    cache = _page_cache()
     with read_snapshot(hub.engine) as session:
-        rows = rpde_rows(session, cursor, settings.rpde_page_size)
-        pairs = [(r.feed_id, r.modified) for r in rows]
-        tag = etag("rpde", feed_url, settings.default_licence, cursor, pairs)
-        last_page = not rows
-        cache_control = "public, max-age=8" if last_page else "public, max-age=3600"
-        last_ms = rows[-1].modified if rows else (cursor.modified if cursor else None)
-        gz = accepts_gzip(request.headers.get("Accept-Encoding"))
-        variant = gzip_etag(tag) if gz else tag
-        if etag_matches(request.headers.get("If-None-Match"), variant):
-            return _not_modified(variant, last_ms, cache_control)
-        cache = _page_cache()
-        entry = cache.get(tag)
-        if entry is None:
-            live = [r.id for r in rows if not r.deleted]
-            records = {rec.feed_id: rec for rec in load_offer_records(session, live)}
-            base, ctx = settings.hub_base_uri, settings.url(CONTEXT_PATH)
-            items = [item_json(r.feed_id, r.modified, None if r.deleted else
-                               dumps(offer_to_jsonld(records[r.feed_id], base, ctx)))
-                     for r in rows]
-            body = page_json(feed_url, cursor, pairs, items, settings.default_licence).encode()
-            entry = cache.put(tag, body)
+        version = feed_version(session)
+        entry = cache.get(key)
+        if entry is None or entry.version != version:
+            entry = _render_page(session, cursor, version)
+            cache.put(key, entry)
+    cache_control = "public, max-age=8" if entry.last_page else "public, max-age=3600"
+    gz = accepts_gzip(request.headers.get("Accept-Encoding"))
+    variant = gzip_etag(entry.tag) if gz else entry.tag
+    if etag_matches(request.headers.get("If-None-Match"), variant):
+        return _not_modified(variant, entry.last_ms, cache_control)
     if gz:
-        if entry[1] is None:
-            entry[1] = gzip_bytes(entry[0] or b"", level=5)
-        resp = Response(entry[1], mimetype="application/json")
+        if entry.gzipped is None:
+            entry.gzipped = gzip_bytes(entry.body, level=5)
+        resp = Response(entry.gzipped, mimetype="application/json")
         resp.headers["Content-Encoding"] = "gzip"
     else:
-        resp = Response(entry[0], mimetype="application/json")
-    return _common(resp, variant, last_ms, cache_control)
+        resp = Response(entry.body, mimetype="application/json")
+    return _common(resp, variant, entry.last_ms, cache_control)
 
 
 FEEDS = (
