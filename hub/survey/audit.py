@@ -127,7 +127,7 @@ class FamilyProblem:
         # Codes no published cell tells apart act as one code: a smaller, equivalent lattice.
         classes: dict[str, list[frozenset[str]]] = {}
         for v in variables:
-            sigs: dict[tuple[bool, ...], set[str]] = defaultdict(set)
+            sigs: dict[tuple[object, ...], set[str]] = defaultdict(set)
             users = [c.selection[v] for c in cells if v in c.selection]
             for code in domains[v]:
                 sigs[tuple(code in s for s in users)].add(code)
@@ -193,8 +193,15 @@ class FamilyProblem:
         return values.min(axis=1), values.max(axis=1)
 
 
-def audit(tables: list[PublishedTable], width: int = 2, exact: bool = False) -> AuditReport:
-    """Audit every suppressed cell of `tables` (current and earlier releases) together."""
+FamilyCache = dict[str, tuple[tuple[object, ...], AuditReport]]
+
+
+def audit(tables: list[PublishedTable], width: int = 2, exact: bool = False,
+          cache: FamilyCache | None = None) -> AuditReport:
+    """Audit every suppressed cell of `tables` (current and earlier releases) together.
+
+    `cache` (optional, kept by the caller between calls) skips families whose published
+    cells did not change since the last call — the protect loop re-audits after each round."""
     report = AuditReport()
     cells = _cells(tables, report)
     by_family: dict[str, list[_Cell]] = defaultdict(list)
@@ -215,7 +222,18 @@ def audit(tables: list[PublishedTable], width: int = 2, exact: bool = False) -> 
         linked[c.family] = c.table.spec.kind == "multiple"
     for fam, fcells in by_family.items():
         doms = {v: sorted(codes) for v, codes in domains[fam].items()}
-        _audit_family(FamilyProblem(fcells, doms, linked[fam]), width, exact, report)
+        state = (width, exact, tuple((c.table.label, c.table.spec.slug, c.coords, c.value,
+                                      c.lower, c.upper) for c in fcells))
+        if cache is not None and fam in cache and cache[fam][0] == state:
+            part = cache[fam][1]
+        else:
+            part = AuditReport()
+            _audit_family(FamilyProblem(fcells, doms, linked[fam]), width, exact, part)
+            if cache is not None:
+                cache[fam] = (state, part)
+        report.findings += part.findings
+        report.ranges.update(part.ranges)
+        report.solves += part.solves
     return report
 
 

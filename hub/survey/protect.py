@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .audit import SYMBOL, AuditReport, PublishedTable, audit, cell_key
+from .audit import SYMBOL, AuditReport, FamilyCache, PublishedTable, audit, cell_key
 from .errors import SurveyError
 from .tables import TOTAL, TableSpec
 
@@ -186,8 +186,9 @@ def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]
         if not progressed:
             break
     _check_all(specs, state, max_suppressed)
+    cache: FamilyCache = {}  # families untouched by a round keep their audit result
     rounds = 0
-    report = audit(state.published(earlier), width)
+    report = audit(state.published(earlier), width, cache=cache)
     while not report.ok and rounds < max_rounds:
         rounds += 1
         progressed = False
@@ -212,7 +213,7 @@ def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]
         if not progressed:
             break
         _check_all(specs, state, max_suppressed)  # refuse early: more rounds only add cells
-        report = audit(state.published(earlier), width)
+        report = audit(state.published(earlier), width, cache=cache)
     if not report.ok:
         f = report.findings[0]
         raise SurveyError("audit-failed", f"Keine sichere Sperrung gefunden: {f.message}",
