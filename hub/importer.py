@@ -13,11 +13,15 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import validators as validators_pkg
+from .. import vocab as vocab_pkg
 from ..validators import Limits, validate
 from ..vocab.records import OfferRecord
 from .db import begin_write, transaction
@@ -69,7 +73,8 @@ def upload_dict(upload_id: int, status: str, mode: str, dry_run: bool,
     body: dict[str, Any] = {"upload_id": upload_id, "status": status, "mode": mode,
                             "dry_run": dry_run, **extra}
     body.update(report or {})
-    body["import"] = counts
+    body["import"] = None if counts is None else {
+        k: v for k, v in counts.items() if not k.startswith("_")}
     return body
 
 
@@ -91,6 +96,14 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
         raise ValueError(f"mode must be one of {MODES}")
     upload_id = _record_pending(sessions, provider_id, data, filename, content_type, mode,
                                 dry_run, source)
+    reuse_key = _reuse_key(data, mode, lang, settings)
+    if not dry_run:
+        same = _same_as_last_import(sessions, provider_id, reuse_key)
+        if same is not None:
+            report, stats = same
+            _finish(sessions, upload_id, "done", report, stats, data)
+            counts = {k: v for k, v in stats.items() if not k.startswith("_")}
+            return ImportOutcome(upload_id, "done", mode, dry_run, report, counts)
     try:
         with sessions() as session:
             provider = provider_record(session.execute(
@@ -108,14 +121,17 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
         _finish(sessions, upload_id, "invalid", report, None, data)
         return ImportOutcome(upload_id, "invalid", mode, dry_run, report, None)
     try:
+        # The file's anbieter_name is informational: offers carry the token's provider.
         records = result.offers(provider)
+        for record in records:
+            record.provider = provider
         if dry_run:
             with sessions() as session:
                 counts = preview_counts(session, provider_id, records, mode == "replace")
             _finish(sessions, upload_id, "done", report, counts, data)
         else:
             counts = _write(sessions, provider_id, upload_id, records, mode, report, data,
-                            progress)
+                            progress, reuse_key)
     except Exception as exc:
         log.exception("import of upload %s failed", upload_id)
         _finish(sessions, upload_id, "failed", report, None, data)
@@ -125,7 +141,7 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
 
 def _write(sessions: sessionmaker[Session], provider_id: int, upload_id: int,
            records: Sequence[OfferRecord], mode: str, report: dict[str, Any], data: bytes,
-           progress: Progress | None) -> dict[str, int]:
+           progress: Progress | None, reuse_key: str) -> dict[str, int]:
     write_cb = None if progress is None else (lambda n: progress("write", n, len(records)))
     if progress is not None:
         progress("write", 0, len(records))
@@ -134,10 +150,60 @@ def _write(sessions: sessionmaker[Session], provider_id: int, upload_id: int,
         result = write_offers(session, provider_id, records, replace=mode == "replace",
                               progress=write_cb)
         counts = result.as_dict()
+        stats = {**counts, REUSE: f"{reuse_key}:{_offers_state(session, provider_id)}"}
         # The upload is marked done in the same transaction: done <=> the offers are written.
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
-            status="done", report=report, stats=counts, original=data, finished_at=utcnow()))
+            status="done", report=report, stats=stats, original=data, finished_at=utcnow()))
     return counts
+
+
+# --- the same file again -------------------------------------------------------------------
+# Re-uploading the file of the provider's last import, with nothing changed since (same rules,
+# limits, mode and language; the provider's offers exactly as that import left them), cannot
+# change anything: answer with that import's report and skip validating and hashing.
+REUSE = "_reuse"
+
+
+@lru_cache(maxsize=1)
+def ruleset_fingerprint() -> str:
+    """A hash of the validator code and the vocabulary data: the rules a report came from."""
+    digest = hashlib.sha256()
+    roots = [Path(validators_pkg.__file__).parent, Path(vocab_pkg.__file__).parent]
+    for path in sorted(p for root in roots for p in root.rglob("*")
+                       if p.is_file() and p.suffix in (".py", ".toml", ".csv", ".json")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _reuse_key(data: bytes, mode: str, lang: str, settings: Settings) -> str:
+    limits = (settings.upload_max_bytes, settings.upload_max_rows,
+              settings.upload_max_inflated_bytes)
+    return ":".join([hashlib.sha256(data).hexdigest(), mode, lang, ruleset_fingerprint(),
+                     "-".join(map(str, limits))])
+
+
+def _offers_state(session: Session, provider_id: int) -> str:
+    count, last = session.execute(sa.select(sa.func.count(), sa.func.max(Offer.modified))
+                                  .where(Offer.provider_id == provider_id)).one()
+    return f"{count}-{last}"
+
+
+def _same_as_last_import(sessions: sessionmaker[Session], provider_id: int, reuse_key: str
+                         ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    with sessions() as session:
+        last = session.execute(
+            sa.select(Upload.report, Upload.stats).where(
+                Upload.provider_id == provider_id, Upload.dry_run.is_(False),
+                Upload.status == "done")
+            .order_by(Upload.id.desc()).limit(1)).first()
+        if last is None or not last.stats or not last.report:
+            return None
+        if last.stats.get(REUSE) != f"{reuse_key}:{_offers_state(session, provider_id)}":
+            return None
+    offers = int(last.report.get("stats", {}).get("offers", 0))
+    counts = {"created": 0, "updated": 0, "unchanged": offers, "deleted": 0}
+    return last.report, {**counts, REUSE: last.stats[REUSE]}
 
 
 def lock_provider(session: Session, provider_id: int) -> None:
@@ -186,7 +252,7 @@ def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: byt
 
 
 def _finish(sessions: sessionmaker[Session], upload_id: int, status: str,
-            report: dict[str, Any] | None, counts: dict[str, int] | None, data: bytes) -> None:
+            report: dict[str, Any] | None, counts: dict[str, Any] | None, data: bytes) -> None:
     with transaction(sessions) as session:
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
             status=status, report=report, stats=counts, original=data, finished_at=utcnow()))

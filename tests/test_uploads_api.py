@@ -67,6 +67,25 @@ def test_reupload_of_same_file_changes_no_offer(client, engine, kvhs):
     assert offers_snapshot(engine) == before  # not one `modified` stamp moved
 
 
+def test_same_offers_in_another_encoding_change_no_offer(client, engine, kvhs):
+    pid, token = kvhs
+    post(client, token, fixture_bytes("valid_cp1252.csv"))
+    before = offers_snapshot(engine)
+    utf8 = fixture_bytes("valid_cp1252.csv").decode("cp1252").encode("utf-8-sig")
+    resp = post(client, token, utf8)  # other bytes: validated and compared offer by offer
+    assert resp.get_json()["import"] == {"created": 0, "updated": 0, "unchanged": 3, "deleted": 0}
+    assert offers_snapshot(engine) == before
+
+
+def test_same_file_after_other_changes_is_imported_again(client, engine, kvhs):
+    pid, token = kvhs
+    post(client, token, fixture_bytes("valid_cp1252.csv"))
+    post(client, token, fixture_bytes("valid_changed.csv"), "?mode=upsert")
+    resp = post(client, token, fixture_bytes("valid_cp1252.csv"))
+    assert resp.get_json()["import"] == {"created": 0, "updated": 1, "unchanged": 2, "deleted": 1}
+    assert sorted(live_offers(engine, pid)) == ["27F-10102", "27F-20001", "27F-30003"]
+
+
 def test_replace_tombstones_offers_missing_from_the_file(client, engine, kvhs):
     pid, token = kvhs
     post(client, token, fixture_bytes("valid_cp1252.csv"))
