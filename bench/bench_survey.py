@@ -72,7 +72,7 @@ def main() -> None:
     print(f"suppressed: {len(result.primary)} primary + {len(result.secondary)} secondary "
           f"= {hidden} cells, {result.rounds} audit rounds inside protect")
     print(f"{'step':<34}{'seconds':>9}{'MILPs':>8}  result")
-    print(f"{'protect (lines + audit loop)':<34}{t1 - t0:>9.2f}{result.report.solves:>8}  ok")
+    print(f"{'protect (lines + audit loop)':<34}{t1 - t0:>9.2f}{result.solves:>8}  ok")
     print(f"{'audit as release gate':<34}{t2 - t1:>9.2f}{gate.solves:>8}  "
           f"{'passed' if gate.ok else 'refused'}")
     print(f"{'baseline: exact audit (2 MILPs/cell)':<34}{t3 - t2:>9.2f}{exact.solves:>8}  "

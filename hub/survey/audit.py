@@ -225,15 +225,15 @@ def audit(tables: list[PublishedTable], width: int = 2, exact: bool = False,
         state = (width, exact, tuple((c.table.label, c.table.spec.slug, c.coords, c.value,
                                       c.lower, c.upper) for c in fcells))
         if cache is not None and fam in cache and cache[fam][0] == state:
-            part = cache[fam][1]
+            part = cache[fam][1]  # unchanged since the last call: no new MILPs
         else:
             part = AuditReport()
             _audit_family(FamilyProblem(fcells, doms, linked[fam]), width, exact, part)
+            report.solves += part.solves
             if cache is not None:
                 cache[fam] = (state, part)
         report.findings += part.findings
         report.ranges.update(part.ranges)
-        report.solves += part.solves
     return report
 
 

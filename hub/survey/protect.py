@@ -25,6 +25,7 @@ class Protection:
     secondary: set[CellId] = field(default_factory=set)
     report: AuditReport = field(default_factory=AuditReport)
     rounds: int = 0
+    solves: int = 0  # MILPs over all audit rounds
 
 
 def primary_suppression(spec: TableSpec, counts: dict[tuple[str, ...], int]) -> set[tuple[str, ...]]:
@@ -189,6 +190,7 @@ def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]
     cache: FamilyCache = {}  # families untouched by a round keep their audit result
     rounds = 0
     report = audit(state.published(earlier), width, cache=cache)
+    solves = report.solves
     while not report.ok and rounds < max_rounds:
         rounds += 1
         progressed = False
@@ -214,9 +216,11 @@ def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]
             break
         _check_all(specs, state, max_suppressed)  # refuse early: more rounds only add cells
         report = audit(state.published(earlier), width, cache=cache)
+        solves += report.solves
     if not report.ok:
         f = report.findings[0]
         raise SurveyError("audit-failed", f"Keine sichere Sperrung gefunden: {f.message}",
                           f"Tabelle „{f.table}“, Zelle {' / '.join(f.coords)}")
     _check_all(specs, state, max_suppressed)
-    return Protection(state.published([]), primary, state.suppressed - primary, report, rounds)
+    return Protection(state.published([]), primary, state.suppressed - primary, report, rounds,
+                      solves)

@@ -13,8 +13,14 @@ from ..db import begin_write
 from .audit import PublishedTable, audit, check_sequence
 from .errors import SurveyError
 from .limesurvey import Option, Question, Structure
-from .models import (Survey, SurveyQuestion, SurveyRelease, SurveyReleaseCell,
-                     SurveyReleaseTable, SurveyResponse)
+from .models import (
+    Survey,
+    SurveyQuestion,
+    SurveyRelease,
+    SurveyReleaseCell,
+    SurveyReleaseTable,
+    SurveyResponse,
+)
 from .protect import protect
 from .release import resolve
 from .tables import TOTAL, TableSpec, count_table
@@ -111,7 +117,7 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
         raise SurveyError("audit-failed", f.message, f"Tabelle „{f.table}“, Zelle "
                           f"{' / '.join(f.coords)}")
     for t in result.tables:
-        for coords, n in t.values.items():
+        for n in t.values.values():
             if n is not None and 0 < n < t.spec.k:  # belt and braces: never below k
                 raise SurveyError("below-k", f"Zelle mit {n} < k", f"Tabelle „{t.spec.slug}“")
     version = max((r.version for r in earlier), default=0) + 1
@@ -134,7 +140,7 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
         hidden2 = {c for s, c in result.secondary if s == t.spec.slug}
         summary.tables.append(TableSummary(t.spec.slug, t.spec.title, len(t.values),
                                            len(hidden), len(hidden2)))
-    summary.solves = report.solves + result.report.solves
+    summary.solves = report.solves + result.solves
     summary.seconds = time.perf_counter() - started
     return summary
 
