@@ -39,7 +39,7 @@ def published(spec, counts, hidden, marks=None) -> PublishedTable:
 
 
 def test_counts_include_margins():
-    spec, counts = small_release()
+    _, counts = small_release()
     assert counts[("jung", TOTAL)] == 35 and counts[(TOTAL, "z")] == 44
     assert counts[(TOTAL, TOTAL)] == sum(GRID.values())
 

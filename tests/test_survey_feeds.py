@@ -7,8 +7,13 @@ import json
 
 import frictionless
 import rdflib
-from bildungsdaten.feeds.survey import (SurveyDimension, SurveyTableData, table_schema,
-                                        table_to_csv, table_to_jsonld)
+from bildungsdaten.feeds.survey import (
+    SurveyDimension,
+    SurveyTableData,
+    table_schema,
+    table_to_csv,
+    table_to_jsonld,
+)
 
 QB = rdflib.Namespace("http://purl.org/linked-data/cube#")
 

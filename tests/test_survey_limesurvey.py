@@ -5,8 +5,7 @@ import json
 
 import pytest
 from bildungsdaten.hub.survey.errors import SurveyError
-from bildungsdaten.hub.survey.limesurvey import (parse_catalogue, parse_lss,
-                                                 parse_responses_csv)
+from bildungsdaten.hub.survey.limesurvey import parse_catalogue, parse_lss, parse_responses_csv
 
 from tests.survey_synth import HEADING, responses_csv, structure_lss
 
@@ -19,7 +18,7 @@ def test_unquoted_empty_is_null_and_quoted_empty_is_empty():
 
 
 def test_quoted_fields_keep_newlines_and_doubled_quotes_and_count_lines():
-    data = '"id";"Q1"\r\n"1";"Zeile 1\r\nZeile ""2"""\r\n"2";"x"\r\n'.encode()
+    data = b'"id";"Q1"\r\n"1";"Zeile 1\r\nZeile ""2"""\r\n"2";"x"\r\n'
     _, rows = parse_responses_csv(data)
     assert rows == [(2, ["1", 'Zeile 1\r\nZeile "2"']), (4, ["2", "x"])]
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..db import begin_write
 from ..models import utcnow
 from .errors import SurveyError
-from .limesurvey import (Cell, Question, Structure, parse_plain_csv, parse_responses_csv)
+from .limesurvey import Cell, Question, Structure, parse_plain_csv, parse_responses_csv
 from .models import STATUSES, Survey, SurveyAnswerOption, SurveyQuestion, SurveyResponse
 
 # Never stored: they identify a respondent or record when/where they answered.
@@ -71,7 +71,7 @@ def plan_columns(heading: list[str], structure: Structure) -> tuple[list[KeptCol
             raise SurveyError("unknown-column", f"Die Spalte „{head}“ passt zu keiner Frage der "
                               "Strukturdatei.", f"Antwortdatei, Spalte {i + 1}")
         allowed = _allowed(q, parts, head)
-        if allowed == "drop":
+        if isinstance(allowed, str):
             dropped.append(head)
             continue
         seen.add(head)
@@ -146,7 +146,7 @@ def read_responses(data: bytes, structure: Structure, plain: bool = False) -> tu
             if value is not None:
                 answers[col.heading] = value
         submitted = True if submit_col is None else bool(row[submit_col])
-        source = row[id_col] if id_col is not None and row[id_col] else str(n)
+        source = (row[id_col] if id_col is not None else None) or str(n)
         out.append({"source_id": source[:40], "submitted": submitted, "answers": answers})
     return out, kept, dropped
 
@@ -201,6 +201,7 @@ def delete_responses(session: Session, slug: str) -> int:
     survey = session.execute(sa.select(Survey).where(Survey.slug == slug)).scalar_one_or_none()
     if survey is None:
         raise SurveyError("unknown-survey", "Diese Umfrage gibt es nicht.", f"Umfrage {slug}")
-    n = session.execute(sa.delete(SurveyResponse).where(SurveyResponse.survey_id == survey.id)).rowcount
+    result = session.execute(sa.delete(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
+    n = getattr(result, "rowcount", 0)
     survey.response_count, survey.responses_deleted_at = 0, utcnow()
     return int(n or 0)

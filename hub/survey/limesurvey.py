@@ -182,7 +182,7 @@ def parse_lss(data: bytes) -> Structure:
     """Questions, subquestions and answers with texts in the survey's base language."""
     try:
         root = SafeET.fromstring(data)
-    except Exception as exc:  # defusedxml raises several types for hostile or broken XML
+    except Exception as exc:  # noqa: BLE001 - defusedxml raises several types for hostile XML
         raise SurveyError("lss-syntax", f"Die Strukturdatei ist kein gültiges XML ({exc}).",
                           "Strukturdatei") from None
     if root.tag != "document":

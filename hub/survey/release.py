@@ -104,9 +104,9 @@ def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
     k = _k(raw.get("k", 5), "Definitionsdatei, k")
     per_question = {str(q): _k(v, f"Definitionsdatei, k_je_frage.{q}")
                     for q, v in (raw.get("k_je_frage") or {}).items()}
-    for q in per_question:
-        if _question(q, questions) is None:
-            raise SurveyError("unknown-question", f"Die Frage „{q}“ gibt es in der Umfrage nicht.",
+    for code in per_question:
+        if _question(code, questions) is None:
+            raise SurveyError("unknown-question", f"Die Frage „{code}“ gibt es in der Umfrage nicht.",
                               "Definitionsdatei, k_je_frage")
     definition = ReleaseDefinition(
         title=str(raw.get("titel", "")), k=k, min_group=int(raw.get("mindestgruppe", 2 * k)),

@@ -1,9 +1,8 @@
 """A server-rendered SVG bar chart of a published table (no JavaScript needed)."""
 from __future__ import annotations
 
-from markupsafe import Markup, escape
-
 from bildungsdaten.feeds.survey import TOTAL, SurveyTableData
+from markupsafe import Markup, escape
 
 BAR_H, GAP, LABEL_W, CHART_W = 22, 6, 260, 420
 
@@ -22,9 +21,9 @@ def bar_chart(t: SurveyTableData) -> Markup:
         bars.append((label, count))
     top = max((n for _, n in bars if n), default=1)
     height = len(bars) * (BAR_H + GAP) + GAP
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
-             f'width="{LABEL_W + CHART_W + 60}" height="{height}" '
-             f'aria-label="{escape(t.title)}: Balkendiagramm, alle Befragten">']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+              f'width="{LABEL_W + CHART_W + 60}" height="{height}" '
+              f'aria-label="{escape(t.title)}: Balkendiagramm, alle Befragten">')]
     for i, (label, n) in enumerate(bars):
         y = GAP + i * (BAR_H + GAP)
         parts.append(f'<text x="{LABEL_W - 6}" y="{y + 15}" text-anchor="end" '
