@@ -1,0 +1,72 @@
+"""The upload page in a real browser (Debian chromium through Playwright): keyboard sign-in,
+error summary focused, a dry run with errors shown as a table, then a real import."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.import_support import FIXTURES, add_provider, add_token, live_offers
+from tests.support import unavailable
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(live_server: str) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        unavailable("chromium fehlt (Debian-Paket chromium; .ci/run installiert es)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright (Python) ist nicht installiert")
+    with sync_playwright() as pw:
+        # --no-sandbox: CI containers run as root, where chromium's sandbox cannot start.
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        tab = browser.new_page(base_url=live_server)
+        tab.set_default_timeout(15_000)
+        yield tab
+        browser.close()
+
+
+def sign_in_by_keyboard(page: Any, token: str) -> None:
+    page.goto("/hochladen")
+    page.focus("#token")
+    page.keyboard.type(token)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_wrong_token_focuses_the_error_summary(page):
+    sign_in_by_keyboard(page, "bdh_falsch")
+    assert page.evaluate("document.activeElement.id") == "fehlerliste"
+    assert "Das Token ist unbekannt" in page.inner_text("#fehlerliste")
+
+
+def test_dry_run_shows_error_table_then_valid_file_is_imported(page, engine):
+    pid = add_provider(engine, "kvhs", "Kreisvolkshochschule Bergstraße")
+    sign_in_by_keyboard(page, add_token(engine, pid))
+    assert "Angemeldet für" in page.inner_text("main")
+
+    page.set_input_files("#datei", str(FIXTURES / "with_errors.csv"))
+    page.click("button[value=pruefen]")
+    page.wait_for_selector("#bericht")
+    assert page.evaluate("document.activeElement.id") == "ergebnis"
+    assert "nichts wurde übernommen" in page.inner_text("#ergebnis")
+    headers = page.locator("#bericht thead th").all_inner_texts()
+    assert headers[:2] == ["Zeile", "Spalte"] and "Problem" in headers and "Wert" in headers
+    rows = {page.locator("#bericht tbody tr").nth(i).locator("td").first.inner_text()
+            for i in range(page.locator("#bericht tbody tr.error").count())}
+    assert {"3", "4", "5"} <= rows
+    assert live_offers(engine, pid) == {}
+
+    page.click("text=Weitere Datei hochladen")
+    page.set_input_files("#datei", str(FIXTURES / "valid_cp1252.csv"))
+    page.check("#modus-replace")
+    page.click("button[value=importieren]")
+    page.wait_for_selector("#ergebnis")
+    assert "Übernommen" in page.inner_text("#ergebnis")
+    assert sorted(live_offers(engine, pid)) == ["27F-10102", "27F-20001", "27F-30003"]
