@@ -9,14 +9,18 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
+from .db import transaction
 from .models import ApiToken, Provider, utcnow
 
 TOKEN_PREFIX = "bdh_"
 SHOWN_PREFIX_LENGTH = 12
+TOUCH_EVERY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class TokenOwner:
     provider_id: int
     provider_slug: str
     provider_name: str
+    last_used_at: datetime | None = None
 
 
 def hash_token(token: str) -> str:
@@ -49,20 +54,31 @@ def create_token(session: Session, provider_id: int, label: str | None = None) -
 
 
 def authenticate(session: Session, token: str | None) -> TokenOwner | None:
-    """The owner of a valid, unrevoked token, or None. Marks the token as used."""
+    """The owner of a valid, unrevoked token, or None (reads only; see touch)."""
     if not token or len(token) > 200:
         return None
     digest = hash_token(token)
     row = session.execute(
         sa.select(ApiToken.id, ApiToken.token_hash, ApiToken.provider_id, ApiToken.revoked_at,
-                  Provider.slug, Provider.name)
+                  ApiToken.last_used_at, Provider.slug, Provider.name)
         .join(Provider, Provider.id == ApiToken.provider_id)
         .where(ApiToken.token_hash == digest)).first()
     # The lookup is by hash (so the index never sees the secret); compare again in constant time.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         return None
-    session.execute(sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=utcnow()))
-    return TokenOwner(row.id, row.provider_id, row.slug, row.name)
+    return TokenOwner(row.id, row.provider_id, row.slug, row.name, row.last_used_at)
+
+
+def touch(sessions: sessionmaker[Session], owner: TokenOwner) -> None:
+    """Note the token's use (at most every few minutes; never fails the request)."""
+    if owner.last_used_at is not None and utcnow() - owner.last_used_at < TOUCH_EVERY:
+        return
+    try:
+        with transaction(sessions) as session:
+            session.execute(sa.update(ApiToken).where(ApiToken.id == owner.token_id)
+                            .values(last_used_at=utcnow()))
+    except OperationalError:  # SQLite busy with a long import: the note can wait
+        pass
 
 
 def owner_of_token_id(session: Session, token_id: int) -> TokenOwner | None:

@@ -30,7 +30,7 @@ from ..importer import ImportFailed, import_file
 from ..pages_nav import register_link
 from ..problems import Problem
 from ..ratelimit import client_key, is_blocked, record_failure
-from ..tokens import TokenOwner, authenticate, owner_of_token_id
+from ..tokens import TokenOwner, authenticate, owner_of_token_id, touch
 from .uploads import own_upload, read_limited
 
 bp = Blueprint("upload_page", __name__, template_folder="../templates")
@@ -96,16 +96,17 @@ def sign_in() -> Any:
     if not token:
         return _page(None, [("token", "Bitte geben Sie Ihr Token ein.")], 400)
     client = client_key(request.remote_addr)
-    with transaction(hub.sessions) as db:
+    with hub.sessions() as db:  # reads only; writes below in their own transactions
         if is_blocked(db, client, hub.settings.failed_auth_limit):
             return _page(None, [("token", ("Zu viele Fehlversuche von dieser Adresse. Bitte "
-                                          "warten Sie eine Minute."))], 429)
+                                           "warten Sie eine Minute."))], 429)
         owner = authenticate(db, token)
-        if owner is None:
-            record_failure(db, client)
     if owner is None:
+        with transaction(hub.sessions) as db:
+            record_failure(db, client)
         return _page(None, [("token", ("Das Token ist unbekannt oder gesperrt. Bitte prüfen Sie "
-                                      "es oder fragen Sie die Bildungskoordination."))], 401)
+                                       "es oder fragen Sie die Bildungskoordination."))], 401)
+    touch(hub.sessions, owner)
     session.clear()
     session[SESSION_TOKEN] = owner.token_id
     csrf_token()

@@ -22,7 +22,7 @@ from ..importer import ImportFailed, import_file, upload_dict
 from ..models import Upload
 from ..problems import Problem, bad_parameter
 from ..ratelimit import client_key, is_blocked, record_failure
-from ..tokens import TokenOwner, authenticate
+from ..tokens import TokenOwner, authenticate, touch
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads")
 
@@ -62,17 +62,20 @@ def check_token(token: str | None) -> TokenOwner:
     """The provider a presented token speaks for; counts and limits failed attempts."""
     hub = current_hub()
     client = client_key(request.remote_addr)
-    with transaction(hub.sessions) as session:
+    # Reads first, writes in their own short transactions: on SQLite a read transaction that
+    # later writes fails at once ("locked") when another upload committed in between.
+    with hub.sessions() as session:
         if is_blocked(session, client, hub.settings.failed_auth_limit):
             raise too_many_attempts()
         if not token:
             raise unauthorized("Bitte das Token des Anbieters als „Authorization: Bearer …“ "
                                "mitsenden.")
         owner = authenticate(session, token)
-        if owner is None:
-            record_failure(session, client)
     if owner is None:
+        with transaction(hub.sessions) as session:
+            record_failure(session, client)
         raise unauthorized("Das Token ist unbekannt oder gesperrt.")
+    touch(hub.sessions, owner)
     return owner
 
 
