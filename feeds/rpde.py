@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 RPDE_KIND = "Course"
@@ -84,11 +83,3 @@ def page_json(feed_url: str, request_cursor: Cursor | None, items: Sequence[tupl
     return (f'{{"next":{json.dumps(page_url(feed_url, next_cursor))},'
             f'"items":[{",".join(items_json)}],'
             f'"license":{json.dumps(licence)}}}')
-
-
-def page(feed_url: str, request_cursor: Cursor | None, items: Sequence[dict[str, Any]],
-         licence: str) -> dict[str, Any]:
-    """The same page as a dict, from item dicts (for callers that do not need raw speed)."""
-    pairs = [(i["id"], i["modified"]) for i in items]
-    return json.loads(page_json(feed_url, request_cursor, pairs,
-                                [json.dumps(i, ensure_ascii=False) for i in items], licence))

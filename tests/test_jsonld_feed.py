@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import pytest
 import rdflib
-from rdflib import RDF, XSD, Literal, Namespace, URIRef
-
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer
 from bildungsdaten.hub.store import tombstone_offers
-from tests.feed_data import BENSHEIM, KVHS, MUSIK, sample_offer, simple_offer, write
+from rdflib import RDF, XSD, Literal, Namespace, URIRef
+
+from tests.feed_data import BENSHEIM, MUSIK, sample_offer, simple_offer, write
 
 SDO = Namespace("https://schema.org/")
 BD = Namespace("https://w3id.org/bildungsdaten/vocab/")
@@ -218,3 +218,24 @@ def test_feeds_page_lists_every_feed_in_german(client):
         assert path in html
     assert "curl" in html and "Änderungsfeed" in html
     assert 'href="/feeds"' in client.get("/").get_data(as_text=True)
+
+
+def test_snapshot_stream_is_one_json_document_per_batch_chunk():
+    from bildungsdaten.feeds.jsonld import stream_snapshot
+
+    batches = [[simple_offer(f"B{b}-{n}") for n in range(3)] for b in range(4)] + [[]]
+    chunks = list(stream_snapshot(iter(batches), "http://hub.test", "http://hub.test/ctx"))
+    assert len(chunks) == 2 + 4  # head, one chunk per non-empty batch, tail
+    doc = json.loads(b"".join(chunks))
+    assert doc["@context"] == "http://hub.test/ctx"
+    assert [n["courseCode"] for n in doc["@graph"]][:4] == ["B0-0", "B0-1", "B0-2", "B1-0"]
+    assert len(doc["@graph"]) == 12
+    assert json.loads(b"".join(stream_snapshot([], "http://h", "http://h/c")))["@graph"] == []
+
+
+def test_ids_with_reserved_characters_are_percent_encoded():
+    from bildungsdaten.feeds.jsonld import offer_to_jsonld
+
+    node = offer_to_jsonld(simple_offer("Kurs 1/ä"), "http://hub.test/", None)
+    assert node["@id"] == "http://hub.test/offers/kvhs/Kurs%201%2F%C3%A4"
+    assert node["hasCourseInstance"][0]["@id"].startswith(node["@id"] + "#termin-")
