@@ -15,10 +15,20 @@ from decimal import Decimal
 from typing import Any
 
 from ..vocab.columns import COLUMNS, Column
-from ..vocab.records import PRICE_AMOUNT, PRICE_FREE, PRICE_ON_REQUEST, InstanceRecord, \
-    OfferRecord, VenueRecord
-from ..vocab.table_schema import CSV_DELIMITER, LIST_SEPARATOR, PRICE_FREE_TEXT, \
-    PRICE_ON_REQUEST_TEXT
+from ..vocab.records import (
+    PRICE_AMOUNT,
+    PRICE_FREE,
+    PRICE_ON_REQUEST,
+    InstanceRecord,
+    OfferRecord,
+    VenueRecord,
+)
+from ..vocab.table_schema import (
+    CSV_DELIMITER,
+    LIST_SEPARATOR,
+    PRICE_FREE_TEXT,
+    PRICE_ON_REQUEST_TEXT,
+)
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff".encode()

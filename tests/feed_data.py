@@ -6,7 +6,6 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.store import ensure_provider, write_offers
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord, VenueRecord
@@ -31,7 +30,7 @@ def sample_offer(angebot_id: str = "25H-10102", provider: ProviderRecord = KVHS,
     first = InstanceRecord(
         termin_id=f"{angebot_id}-A", start_date=start, end_date=start + timedelta(days=70),
         start_time=time(18, 30), end_time=time(20, 0), weekdays=["Mo"], rhythm="woechentlich",
-        sessions=12, teaching_units=Decimal("24"), schedule_note="nicht in den Herbstferien",
+        sessions=12, teaching_units=Decimal(24), schedule_note="nicht in den Herbstferien",
         rolling_entry=False, registration_deadline=start - timedelta(days=7), status="geplant",
         mode="praesenz", time_forms=["abends"], accessibility_features=["aufzug",
                                                                           "induktive_hoeranlage"],
@@ -40,7 +39,7 @@ def sample_offer(angebot_id: str = "25H-10102", provider: ProviderRecord = KVHS,
         price_note="zzgl. 15 € Lehrbuch", venue=venue)
     second = InstanceRecord(
         termin_id=f"{angebot_id}-B", start_date=start + timedelta(days=90), mode="online_live",
-        online_url="https://meet.example.org/englisch", price=Decimal("0"),
+        online_url="https://meet.example.org/englisch", price=Decimal(0),
         price_kind="kostenlos",
         status="warteliste")
     return OfferRecord(
