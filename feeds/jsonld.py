@@ -7,7 +7,7 @@ language, so the documents stay small and read like ordinary JSON.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, time
 from decimal import Decimal
 from functools import cache
@@ -28,6 +28,8 @@ from ..vocab.records import (
 from ..vocab.terms import MUNICIPALITY_KEY_NS, VOCAB_NS
 
 JSONLD_MEDIA_TYPE = "application/ld+json"
+# Bump whenever offer_to_jsonld's output changes: the hub keys its stored documents on it.
+JSONLD_VERSION = "1"
 BERLIN = "Europe/Berlin"
 # Price kinds as hub-vocabulary IRIs ("89,00", "kostenlos", "auf Anfrage" in the CSV).
 _PRICE_KIND_IRI = {k: f"{VOCAB_NS}preisart/{k}" for k in (PRICE_AMOUNT, PRICE_FREE,
@@ -291,20 +293,40 @@ def dumps(node: Any) -> str:
     return orjson.dumps(node, default=_default).decode()
 
 
-def stream_snapshot(batches: Iterable[Iterable[OfferRecord]], base_uri: str,
-                    context_url: str) -> Iterator[bytes]:
-    """The JSON-LD snapshot {"@context", "@graph": [...]} as UTF-8 chunks, one per batch.
+def offer_document(record: OfferRecord, base_uri: str) -> str:
+    """The offer's JSON-LD as compact JSON text without "@context": the form the hub stores
+    once per offer and the snapshot's @graph lists as it is."""
+    return dumps(offer_to_jsonld(record, base_uri, None))
 
-    Memory stays constant whatever the number of offers: each batch is serialised, yielded
-    and dropped before the next is read.
+
+def with_context(document: str, context_url: str | None) -> str:
+    """A stored `offer_document` text with "@context" put first, byte for byte what
+    dumps(offer_to_jsonld(record, base_uri, context_url)) gives (no parse, no re-encoding)."""
+    if not context_url:
+        return document
+    return '{"@context":' + dumps(context_url) + "," + document[1:]
+
+
+def stream_documents(batches: Iterable[Sequence[str]], context_url: str) -> Iterator[bytes]:
+    """The JSON-LD snapshot {"@context", "@graph": [...]} from `offer_document` texts, as
+    UTF-8 chunks, one per batch.
+
+    Memory stays constant whatever the number of offers: each batch is joined, yielded and
+    dropped before the next is read.
     """
     yield ('{"@context":' + dumps(context_url) + ',"@graph":[').encode()
     first = True
     for batch in batches:
-        parts = [dumps(offer_to_jsonld(r, base_uri, None)) for r in batch]
-        if not parts:
+        if not batch:
             continue
-        text = ",".join(parts)
+        text = ",".join(batch)
         yield (text if first else "," + text).encode()
         first = False
     yield b"]}"
+
+
+def stream_snapshot(batches: Iterable[Iterable[OfferRecord]], base_uri: str,
+                    context_url: str) -> Iterator[bytes]:
+    """The JSON-LD snapshot of offer records, rendered batch by batch (see stream_documents)."""
+    return stream_documents(([offer_document(r, base_uri) for r in batch] for batch in batches),
+                            context_url)

@@ -1,0 +1,29 @@
+"""offer_documents: each offer's JSON-LD rendered once, keyed by its modified stamp
+
+Revision ID: 0003_offer_documents
+Revises: 0002_survey
+Create Date: 2026-11-26 05:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0003_offer_documents'
+down_revision = '0002_survey'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('offer_documents',
+    sa.Column('offer_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('modified', sa.BigInteger(), nullable=False),
+    sa.Column('render_version', sa.String(length=40), nullable=False),
+    sa.Column('jsonld', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], name=op.f('fk_offer_documents_offer_id_offers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('offer_id', name=op.f('pk_offer_documents'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('offer_documents')
