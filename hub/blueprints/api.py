@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,7 @@ provider_item_schema = ProviderListItemSchema()
 @bp.get("/providers")
 def providers() -> Response:
     """Every provider with the number of its live offers."""
+    _reject_parameters(set())
     hub = current_hub()
     live = sa.and_(offers_t.c.provider_id == providers_t.c.id, offers_t.c.deleted.is_(False))
     stmt = (sa.select(providers_t.c.slug, providers_t.c.name, providers_t.c.type,
@@ -58,7 +60,6 @@ def providers() -> Response:
                       providers_t.c.licence, sa.func.count(offers_t.c.id).label("offer_count"))
             .select_from(providers_t.outerjoin(offers_t, live))
             .group_by(providers_t.c.id).order_by(providers_t.c.slug))
-    _reject_parameters(set())
     with hub.sessions() as session:
         rows = session.execute(stmt).all()
     items = []
@@ -67,7 +68,7 @@ def providers() -> Response:
             **row._mapping,
             "offers": hub.settings.url("/api/v1/offers?" + urlencode({"provider": row.slug}))})
         items.append(item)
-    return jsonify(items=items)
+    return _json({"items": items})
 
 
 @bp.get("/offers")
@@ -86,7 +87,7 @@ def offers() -> Response:
         kept = [(k, v) for k, v in request.args.items(multi=True) if k != "after"]
         kept.append(("after", _encode_cursor(ids[limit - 1])))
         next_url = hub.settings.url("/api/v1/offers?" + urlencode(kept))
-    return jsonify(items=items, next=next_url)
+    return _json({"items": items, "next": next_url})
 
 
 @bp.get("/offers/<provider>/<path:angebot_id>")
@@ -101,18 +102,24 @@ def offer(provider: str, angebot_id: str) -> Response:
     if record.deleted:
         raise Problem(410, "offer-deleted", "Angebot gelöscht",
                       f"Das Angebot „{angebot_id}“ des Anbieters „{provider}“ wurde gelöscht.")
-    return jsonify(_offer_json(record))
+    return _json(_offer_json(record))
 
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of this API (servers from HUB_BASE_URI)."""
-    resp = jsonify(openapi_document(current_hub().settings.url("/api/v1")))
+    resp = _json(openapi_document(current_hub().settings.url("/api/v1")))
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def _json(body: Any) -> Response:
+    # Fields in schema order (jsonify would sort them), compact, UTF-8 as is.
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                    mimetype="application/json")
+
 
 def offer_url(feed_id: str) -> str:
     """The absolute API URL of one offer."""
@@ -174,7 +181,10 @@ def _decode_cursor(cursor: str) -> int:
 
 def _filtered_offer_ids(session: Session, params: dict[str, Any]) -> sa.Select[Any]:
     o, i = offers_t, instances_t
-    stmt = sa.select(o.c.id).where(o.c.deleted.is_(False)).order_by(o.c.id)
+    # coalesce() keeps SQLite off the (deleted, last_date) index: walking the primary key in
+    # order lets LIMIT stop early instead of sorting every live offer.
+    stmt = (sa.select(o.c.id).where(sa.func.coalesce(o.c.deleted, False).is_(False))
+            .order_by(o.c.id))
     if "after_id" in params:
         stmt = stmt.where(o.c.id > params["after_id"])
     if "provider" in params:
@@ -191,7 +201,9 @@ def _filtered_offer_ids(session: Session, params: dict[str, Any]) -> sa.Select[A
     if has_dates:
         inst_conds.append(_instance_overlaps(params.get("date_from"), params.get("date_to")))
     if inst_conds:
-        match: sa.ColumnElement[bool] = sa.exists().where(i.c.offer_id == o.c.id, *inst_conds)
+        # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite probe
+        # the mode index for every offer (quadratic).
+        match: sa.ColumnElement[bool] = o.c.id.in_(sa.select(i.c.offer_id).where(*inst_conds))
         if has_dates and len(inst_conds) == 1:
             # An offer without any instance has no dates: rolling entry, it always matches.
             match = sa.or_(match, ~sa.exists().where(i.c.offer_id == o.c.id))
@@ -221,14 +233,20 @@ def _instance_overlaps(start: date | None, end: date | None) -> sa.ColumnElement
 
 def _text_matches(session: Session, text: str) -> sa.ColumnElement[bool]:
     """Case-insensitive substring match in title or description on both dialects."""
-    lower: Any = sa.func.lower
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite's lower() folds ASCII only; Python's folds Ä/Ö/Ü as PostgreSQL's lower() does.
-        raw: Any = session.connection().connection.driver_connection
-        raw.create_function("hub_lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
-                            deterministic=True)
-        lower = sa.func.hub_lower
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    return sa.or_(lower(offers_t.c.title).like(pattern, escape="\\"),
-                  lower(offers_t.c.description).like(pattern, escape="\\"))
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if session.get_bind().dialect.name != "sqlite":
+        pattern = f"%{escaped.lower()}%"
+        return sa.or_(sa.func.lower(offers_t.c.title).like(pattern, escape="\\"),
+                      sa.func.lower(offers_t.c.description).like(pattern, escape="\\"))
+    if text.isascii():
+        # SQLite's LIKE ignores the case of ASCII letters, and only those are in the pattern.
+        pattern = f"%{escaped}%"
+        return sa.or_(offers_t.c.title.like(pattern, escape="\\"),
+                      offers_t.c.description.like(pattern, escape="\\"))
+    # SQLite folds ASCII only; Python's lower() folds Ä/Ö/Ü as PostgreSQL's lower() does.
+    raw: Any = session.connection().connection.driver_connection
+    raw.create_function("hub_lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
+                        deterministic=True)
+    pattern = f"%{escaped.lower()}%"
+    return sa.or_(sa.func.hub_lower(offers_t.c.title).like(pattern, escape="\\"),
+                  sa.func.hub_lower(offers_t.c.description).like(pattern, escape="\\"))
