@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +17,15 @@ from ..vocab.codelists import codelist, municipality_by_ags
 from ..vocab.records import OfferRecord
 from .db import json_list_contains
 from .models import FeedClock, Offer, OfferInstance, Provider, Venue
+from .offer_documents import (
+    RenderedDocument,
+    documents_t,
+    prune_documents,
+    render_documents,
+    render_version,
+    store_documents,
+    with_documents,
+)
 from .store import load_offer_records
 
 offers_t = Offer.__table__
@@ -138,23 +147,93 @@ def iter_offer_batches(engine: Engine, filters: SnapshotFilters,
             yield load_offer_records(session, ids)
 
 
+def iter_offer_documents(engine: Engine, filters: SnapshotFilters, base_uri: str,
+                         batch_size: int = BATCH_SIZE, store: bool = True
+                         ) -> Iterator[list[str]]:
+    """The stored JSON-LD texts (feeds.jsonld.offer_document) of live offers matching
+    `filters` in id order, `batch_size` at a time, from one snapshot.
+
+    Offers without a valid stored document are rendered per batch and, with `store`, saved in
+    a separate short transaction (the snapshot's own read transaction stays read-only).
+    """
+    version = render_version(base_uri)
+    with read_snapshot(engine) as session:
+        last = 0
+        where = _where(filters)
+        while True:
+            rows = session.execute(
+                sa.select(offers_t.c.id, offers_t.c.feed_id, documents_t.c.jsonld)
+                .select_from(with_documents(version))
+                .where(offers_t.c.id > last, *where)
+                .order_by(offers_t.c.id).limit(batch_size)).all()
+            if not rows:
+                return
+            last = rows[-1][0]
+            texts, rendered = fill_documents(session, rows, base_uri)
+            if rendered and store:
+                store_documents(engine, rendered, version)
+            yield texts
+
+
+def fill_documents(session: Session, rows: Sequence[Any], base_uri: str
+                   ) -> tuple[list[str], list[RenderedDocument]]:
+    """Each row's (id, feed_id, stored text or None) document text, rendering the missing
+    ones in one batch from the session's snapshot; also the newly rendered documents."""
+    missing = [(r[0], r[1]) for r in rows if r[2] is None]
+    if not missing:
+        return [r[2] for r in rows], []
+    rendered = render_documents(session, missing, base_uri)
+    return [r[2] if r[2] is not None else rendered[r[0]].jsonld for r in rows], \
+        list(rendered.values())
+
+
+def prerender_documents(engine: Engine, base_uri: str, everything: bool = False,
+                        batch_size: int = BATCH_SIZE) -> int:
+    """Render and store the documents of live offers that have no valid one (all live offers
+    with `everything`), batch by batch, each batch stored in its own transaction; then drop
+    the documents of tombstones. Returns the number of documents stored."""
+    version = render_version(base_uri)
+    stored, last = 0, 0
+    while True:
+        with read_snapshot(engine) as session:
+            query = sa.select(offers_t.c.id, offers_t.c.feed_id).where(
+                offers_t.c.id > last, offers_t.c.deleted.is_(False))
+            if not everything:
+                query = query.select_from(with_documents(version)).where(
+                    documents_t.c.offer_id.is_(None))
+            rows = session.execute(query.order_by(offers_t.c.id).limit(batch_size)).all()
+            if not rows:
+                break
+            last = rows[-1][0]
+            rendered = render_documents(session, [(r[0], r[1]) for r in rows], base_uri)
+        stored += store_documents(engine, rendered.values(), version, lock_wait_ms=None)
+    prune_documents(engine)
+    return stored
+
+
 @dataclass(frozen=True)
 class FeedRow:
     id: int
     feed_id: str
     modified: int
     deleted: bool
+    document: str | None = None  # the stored JSON-LD text, when valid (see rpde_query)
 
 
-def rpde_query(cursor: Cursor | None, limit: int) -> sa.Select[Any]:
-    """The RPDE page query: offers after `cursor` by the (modified, feed_id) keyset.
+def rpde_query(cursor: Cursor | None, limit: int, version: str | None = None) -> sa.Select[Any]:
+    """The RPDE page query: offers after `cursor` by the (modified, feed_id) keyset; with a
+    render `version`, also each offer's stored document when it is still valid.
 
     The condition is exactly RPDE's `(modified = :ts AND id > :id) OR modified > :ts` with `>`
     (never `>=`) and runs on the index ix_offers_modified_feed_id; no OFFSET, so every page
-    costs the same wherever it is in the feed.
+    costs the same wherever it is in the feed. The documents join by primary key.
     """
-    query = sa.select(offers_t.c.id, offers_t.c.feed_id, offers_t.c.modified,
-                      offers_t.c.deleted)
+    columns: list[Any] = [offers_t.c.id, offers_t.c.feed_id, offers_t.c.modified,
+                          offers_t.c.deleted]
+    if version is None:
+        query = sa.select(*columns)
+    else:
+        query = sa.select(*columns, documents_t.c.jsonld).select_from(with_documents(version))
     if cursor is not None:
         # `modified >= :ts` adds nothing logically; it lets PostgreSQL walk the index as one
         # ordered range scan (an OR alone becomes a bitmap OR followed by a sort).
@@ -164,7 +243,20 @@ def rpde_query(cursor: Cursor | None, limit: int) -> sa.Select[Any]:
     return query.order_by(offers_t.c.modified, offers_t.c.feed_id).limit(limit)
 
 
-def rpde_rows(session: Session, cursor: Cursor | None, limit: int) -> list[FeedRow]:
+def rpde_rows(session: Session, cursor: Cursor | None, limit: int,
+              version: str | None = None) -> list[FeedRow]:
     """One RPDE page of offer rows after `cursor` (see rpde_query)."""
-    return [FeedRow(r.id, r.feed_id, int(r.modified), bool(r.deleted))
-            for r in session.execute(rpde_query(cursor, limit))]
+    if version is None:
+        return [FeedRow(r[0], r[1], int(r[2]), bool(r[3]))
+                for r in session.execute(rpde_query(cursor, limit))]
+    return [FeedRow(r[0], r[1], int(r[2]), bool(r[3]), r[4])
+            for r in session.execute(rpde_query(cursor, limit, version))]
+
+
+def offer_head(session: Session, feed_id: str, version: str) -> Any:
+    """(id, feed_id, modified, deleted, jsonld) of one offer with its valid stored document
+    (jsonld None without one), or None for an unknown offer."""
+    return session.execute(
+        sa.select(offers_t.c.id, offers_t.c.feed_id, offers_t.c.modified, offers_t.c.deleted,
+                  documents_t.c.jsonld).select_from(with_documents(version))
+        .where(offers_t.c.feed_id == feed_id)).first()

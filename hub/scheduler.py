@@ -21,6 +21,7 @@ from flask import Flask
 from .context import HubContext
 from .db import begin_write, transaction
 from .expiry import BERLIN, expire_offers, purge_tombstones
+from .feed_queries import prerender_documents
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,19 @@ def purge_tombstones_job(app: Flask) -> int:
     return count
 
 
+def render_offer_documents_job(app: Flask) -> int:
+    """Render and store the JSON-LD of live offers without a valid stored document (new,
+    changed, or after a config/vocabulary change), so harvesters hit a warm cache."""
+    hub: HubContext = app.extensions["hub"]
+    count = prerender_documents(hub.engine, hub.settings.hub_base_uri)
+    log.info("render-offer-documents: %d documents rendered", count)
+    return count
+
+
 JOBS: list[Job] = [
     ("expire-offers", expire_offers_job, {"trigger": "cron", "minute": 5}),
     ("purge-tombstones", purge_tombstones_job, {"trigger": "cron", "hour": 3, "minute": 17}),
+    ("render-offer-documents", render_offer_documents_job, {"minutes": 3}),
 ]
 
 

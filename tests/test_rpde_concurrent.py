@@ -9,9 +9,11 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 from bildungsdaten.feeds.jsonld import offer_to_jsonld
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
+from bildungsdaten.hub.feed_queries import prerender_documents
 from bildungsdaten.hub.models import Offer
 from bildungsdaten.hub.store import (
     ensure_provider,
@@ -60,7 +62,21 @@ def _local(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def test_harvester_copy_equals_database_after_concurrent_writes(app, client, engine):
+def _renderer(engine, base_uri: str, writers: list[threading.Thread],
+              errors: list[Exception]) -> None:
+    """The render job, run again and again while the writers work."""
+    try:
+        while any(t.is_alive() for t in writers):
+            prerender_documents(engine, base_uri, batch_size=3)
+    except Exception as exc:  # noqa: BLE001 (reported by the test thread)
+        errors.append(exc)
+
+
+@pytest.mark.parametrize("render_job", [False, True], ids=["requests-render", "job-renders"])
+def test_harvester_copy_equals_database_after_concurrent_writes(app, client, engine,
+                                                                render_job):
+    """Stored documents in play: pages store what they render, and (job-renders) the render
+    job stores documents concurrently too; none may be served stale."""
     app.extensions["hub"].settings.rpde_page_size = 4
     write(engine, [simple_offer(f"S-{n}") for n in range(6)])
     errors: list[Exception] = []
@@ -68,6 +84,11 @@ def test_harvester_copy_equals_database_after_concurrent_writes(app, client, eng
                range(WRITERS)]
     for t in threads:
         t.start()
+    if render_job:
+        renderer = threading.Thread(target=_renderer, args=(
+            engine, app.extensions["hub"].settings.hub_base_uri, list(threads), errors))
+        renderer.start()
+        threads.append(renderer)
     copy: dict[str, dict | None] = {}
     url, last_key, requests, empty_after_stop = "/feeds/offers/rpde", (0, ""), 0, False
     while not empty_after_stop:

@@ -20,21 +20,23 @@ from ...feeds.http import (
     gzip_stream,
     http_date,
 )
-from ...feeds.jsonld import JSONLD_MEDIA_TYPE, dumps, offer_to_jsonld, stream_snapshot
+from ...feeds.jsonld import JSONLD_MEDIA_TYPE, stream_documents, with_context
 from ...feeds.rpde import Cursor, FeedParameterError, item_json, page_json, parse_cursor
 from ...vocab.jsonld import CONTEXT_PATH, context_bytes
 from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
 from ..feed_queries import (
     feed_version,
+    fill_documents,
     iter_offer_batches,
+    iter_offer_documents,
     parse_filters,
     read_snapshot,
     rpde_rows,
 )
+from ..offer_documents import RenderedDocument, render_version, store_documents
 from ..pages_nav import register_link
 from ..problems import bad_parameter
-from ..store import load_offer_records
 
 bp = Blueprint("feeds", __name__, template_folder="../templates")
 
@@ -45,6 +47,8 @@ RPDE_PATH = "/feeds/offers/rpde"
 CSV_PATH = "/feeds/offers.csv"
 SNAPSHOT_MAX_AGE = 300
 PAGE_CACHE_SIZE = 256  # rendered RPDE pages kept per process (~100 kB gzip + ~1 MB each)
+# app.config key: False turns the per-process page cache off (benchmarks of page building).
+PAGE_CACHE_CONFIG = "RPDE_PAGE_CACHE"
 
 
 def _problem_from(exc: FeedParameterError) -> Any:
@@ -105,10 +109,11 @@ def offers_jsonld() -> Any:
     engine = hub.engine
 
     def chunks() -> Iterable[bytes]:
-        return stream_snapshot(iter_offer_batches(engine, filters), settings.hub_base_uri,
-                               settings.url(CONTEXT_PATH))
+        return stream_documents(iter_offer_documents(engine, filters, settings.hub_base_uri),
+                                settings.url(CONTEXT_PATH))
 
-    return _conditional_stream("jsonld", JSONLD_MEDIA_TYPE, chunks, filters.key())
+    return _conditional_stream("jsonld", JSONLD_MEDIA_TYPE, chunks,
+                               (render_version(settings.hub_base_uri), *filters.key()))
 
 
 @bp.route(CSV_PATH, methods=["GET", "HEAD"])
@@ -208,32 +213,38 @@ class _PageCache:
                 self.pages.popitem(last=False)
 
 
-def _page_cache() -> _PageCache:
+def _page_cache() -> _PageCache | None:
+    if not current_app.config.get(PAGE_CACHE_CONFIG, True):
+        return None
     cache = current_app.extensions.get("rpde_page_cache")
     if cache is None:
         cache = current_app.extensions.setdefault("rpde_page_cache", _PageCache(PAGE_CACHE_SIZE))
     return cache  # type: ignore[no-any-return]
 
 
-def _render_page(session: Any, cursor: Cursor | None, version: int) -> _CachedPage:
+def _render_page(session: Any, cursor: Cursor | None, version: int,
+                 old: _CachedPage | None) -> tuple[_CachedPage, list[RenderedDocument]]:
+    """The page after `cursor` from the session's snapshot, and the documents it had to render
+    (to be stored once the read transaction has ended)."""
     settings = current_hub().settings
     feed_url = settings.url(RPDE_PATH)
-    rows = rpde_rows(session, cursor, settings.rpde_page_size)
+    docs_version = render_version(settings.hub_base_uri)
+    rows = rpde_rows(session, cursor, settings.rpde_page_size, docs_version)
     pairs = [(r.feed_id, r.modified) for r in rows]
-    tag = etag("rpde", feed_url, settings.default_licence, cursor, pairs)
+    tag = etag("rpde", feed_url, settings.default_licence, docs_version, cursor, pairs)
     last_ms = rows[-1].modified if rows else (cursor.modified if cursor else None)
-    old = _page_cache().get((cursor, settings.rpde_page_size))
     if old is not None and old.tag == tag:  # the clock moved, but not for this page
         old.version = version
-        return old
-    live = [r.id for r in rows if not r.deleted]
-    records = {rec.feed_id: rec for rec in load_offer_records(session, live)}
-    base, ctx = settings.hub_base_uri, settings.url(CONTEXT_PATH)
-    items = [item_json(r.feed_id, r.modified, None if r.deleted else
-                       dumps(offer_to_jsonld(records[r.feed_id], base, ctx)))
+        return old, []
+    live = [(r.id, r.feed_id, r.document) for r in rows if not r.deleted]
+    texts, rendered = fill_documents(session, live, settings.hub_base_uri)
+    documents = iter(texts)
+    ctx = settings.url(CONTEXT_PATH)
+    items = [item_json(r.feed_id, r.modified,
+                       None if r.deleted else with_context(next(documents), ctx))
              for r in rows]
     body = page_json(feed_url, cursor, pairs, items, settings.default_licence).encode()
-    return _CachedPage(version, tag, last_ms, not rows, body)
+    return _CachedPage(version, tag, last_ms, not rows, body), rendered
 
 
 @bp.route(RPDE_PATH, methods=["GET", "HEAD"])
@@ -255,12 +266,16 @@ def offers_rpde() -> Any:
         raise _problem_from(exc) from None
     key = (cursor, hub.settings.rpde_page_size)
     cache = _page_cache()
+    rendered: list[RenderedDocument] = []
     with read_snapshot(hub.engine) as session:
         version = feed_version(session)
-        entry = cache.get(key)
+        entry = cache.get(key) if cache is not None else None
         if entry is None or entry.version != version:
-            entry = _render_page(session, cursor, version)
-            cache.put(key, entry)
+            entry, rendered = _render_page(session, cursor, version, entry)
+            if cache is not None:
+                cache.put(key, entry)
+    if rendered:  # after the read transaction: a separate short write (a cache, see there)
+        store_documents(hub.engine, rendered, render_version(hub.settings.hub_base_uri))
     cache_control = "public, max-age=8" if entry.last_page else "public, max-age=3600"
     gz = accepts_gzip(request.headers.get("Accept-Encoding"))
     variant = gzip_etag(entry.tag) if gz else entry.tag

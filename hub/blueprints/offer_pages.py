@@ -8,12 +8,14 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from ...feeds.http import etag, etag_matches, http_date
-from ...feeds.jsonld import JSONLD_MEDIA_TYPE, dumps, offer_to_jsonld
+from ...feeds.jsonld import JSONLD_MEDIA_TYPE, offer_document, with_context
 from ...vocab.codelists import codelist
 from ...vocab.jsonld import CONTEXT_PATH
 from ..context import current_hub
+from ..feed_queries import fill_documents, offer_head, read_snapshot
+from ..offer_documents import RenderedDocument, render_version, store_documents
 from ..problems import Problem
-from ..store import load_offer
+from ..store import load_offer_records
 
 bp = Blueprint("offer_pages", __name__, template_folder="../templates")
 
@@ -30,33 +32,48 @@ def _label(scheme: str, code: str | None) -> str:
 @bp.route("/offers/<provider>/<path:angebot_id>", methods=["GET", "HEAD"])
 def offer(provider: str, angebot_id: str) -> Any:
     hub = current_hub()
+    settings = hub.settings
     wanted = request.accept_mimetypes.best_match(MEDIA_TYPES, default="text/html")
     machine = wanted != "text/html"
-    with hub.sessions() as session:
-        record = load_offer(session, provider, angebot_id)
-    if record is None or record.deleted:
-        status = 404 if record is None else 410
-        if machine:
-            raise Problem(status, "not-found" if status == 404 else "gone",
-                          "Nicht gefunden" if status == 404 else "Angebot gelöscht",
-                          f"Angebot „{provider}/{angebot_id}“ "
-                          + ("gibt es nicht." if status == 404 else "wurde gelöscht oder ist "
-                             "abgelaufen."))
-        abort(status)
-    settings = hub.settings
-    tag = etag("offer", record.feed_id, record.modified, wanted, settings.hub_base_uri)
-    headers = {"ETag": tag, "Vary": "Accept", "Access-Control-Allow-Origin": "*",
-               "Cache-Control": "public, max-age=300"}
-    last_modified = http_date(record.modified or 0)
-    if last_modified:
-        headers["Last-Modified"] = last_modified
-    if etag_matches(request.headers.get("If-None-Match"), tag):
-        return Response(status=304, headers=headers)
-    node = offer_to_jsonld(record, settings.hub_base_uri, settings.url(CONTEXT_PATH))
+    version = render_version(settings.hub_base_uri)
+    with read_snapshot(hub.engine) as session:  # head, record and document agree
+        head = offer_head(session, f"{provider}/{angebot_id}", version)
+        if head is None or head.deleted:
+            status = 404 if head is None else 410
+            if machine:
+                raise Problem(status, "not-found" if status == 404 else "gone",
+                              "Nicht gefunden" if status == 404 else "Angebot gelöscht",
+                              f"Angebot „{provider}/{angebot_id}“ "
+                              + ("gibt es nicht." if status == 404 else "wurde gelöscht oder "
+                                 "ist abgelaufen."))
+            abort(status)
+        tag = etag("offer", head.feed_id, head.modified, wanted, version)
+        headers = {"ETag": tag, "Vary": "Accept", "Access-Control-Allow-Origin": "*",
+                   "Cache-Control": "public, max-age=300"}
+        last_modified = http_date(head.modified or 0)
+        if last_modified:
+            headers["Last-Modified"] = last_modified
+        if etag_matches(request.headers.get("If-None-Match"), tag):
+            return Response(status=304, headers=headers)
+        rendered: list[RenderedDocument] = []
+        record = None
+        if machine:  # the stored document alone answers: no record needed
+            (document,), rendered = fill_documents(
+                session, [(head.id, head.feed_id, head.jsonld)], settings.hub_base_uri)
+        else:
+            # The page shows the record; its JSON-LD is the stored text or rendered from it.
+            record = load_offer_records(session, [head.id])[0]
+            document = head.jsonld
+            if document is None:
+                document = offer_document(record, settings.hub_base_uri)
+                rendered = [RenderedDocument(head.id, int(record.modified or 0), document)]
+    if rendered:  # a separate short write after the read (a cache, see hub.offer_documents)
+        store_documents(hub.engine, rendered, version)
+    text = with_context(document, settings.url(CONTEXT_PATH))
     if machine:
-        return Response(dumps(node), mimetype=JSONLD_MEDIA_TYPE, headers=headers)
+        return Response(text, mimetype=JSONLD_MEDIA_TYPE, headers=headers)
     # "<" escaped so no text inside the offer can close the <script> element.
-    embedded = Markup(dumps(node).replace("<", "\\u003c"))
+    embedded = Markup(text.replace("<", "\\u003c"))
     html = render_template("offer.html", offer=record, jsonld=embedded, label=_label,
                            jsonld_url=request.path)
     return Response(html, mimetype="text/html", headers=headers)
