@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-
 from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
 from bildungsdaten.hub.demo import demo_records
 from bildungsdaten.hub.migrate import upgrade
@@ -69,17 +68,17 @@ def main() -> int:
                 "SELECT id FROM offers WHERE deleted = :f ORDER BY id"), {"f": False})]
         live = len(ids)
 
-        print("\nId-Auswahl einer Seite (500), Median von 7, keyset vs. OFFSET (Baseline):")
-        keyset_sql = sa.text("SELECT id FROM offers WHERE deleted = :f AND id > :c "
-                             "ORDER BY id LIMIT 501")
-        offset_sql = sa.text("SELECT id FROM offers WHERE deleted = :f ORDER BY id "
-                             "LIMIT 501 OFFSET :o")
-        with engine.connect() as conn:
+        print("\nId-Auswahl einer Seite (500) mit der Abfrage der API, Median von 7, "
+              "keyset vs. OFFSET (Baseline):")
+        from bildungsdaten.hub.blueprints.api import _filtered_offer_ids
+
+        with make_sessionmaker(engine)() as session:
             for share in (0.0, 0.5, 0.99):
                 pos = int(live * share)
-                cursor = ids[pos - 1] if pos else 0
-                k = median_ms(lambda c=cursor: conn.execute(keyset_sql, {"f": False, "c": c}).all())
-                o = median_ms(lambda p=pos: conn.execute(offset_sql, {"f": False, "o": p}).all())
+                keyset = _filtered_offer_ids(session, {"after_id": ids[pos - 1] if pos else 0})
+                offset = _filtered_offer_ids(session, {}).offset(pos)
+                k = median_ms(lambda q=keyset: session.execute(q.limit(501)).all())
+                o = median_ms(lambda q=offset: session.execute(q.limit(501)).all())
                 print(f"  Position {pos:>7}: keyset {k:6.2f} ms   OFFSET {o:6.2f} ms   "
                       f"({o / k:4.1f}x)")
 
@@ -103,8 +102,12 @@ def main() -> int:
         print(f"\nAlle Seiten: {seen} Angebote in {page} Seiten, {took:.1f} s = "
               f"{seen / took:,.0f} Angebote/s (vollständig: {'ja' if seen == live else 'NEIN'})")
 
+        with engine.connect() as conn:
+            biggest = conn.execute(sa.text(
+                "SELECT p.slug FROM providers p JOIN offers o ON o.provider_id = p.id "
+                "GROUP BY p.slug ORDER BY count(*) DESC LIMIT 1")).scalar_one()
         print("\nFilter (limit=50, Median von 7):")
-        for query in ("provider=kvhs-bergstrasse", "municipality=06431011",
+        for query in (f"provider={biggest}", "life_phase=studium", "q=zzzz", "municipality=06431011",
                       "life_phase=senioren", "mode=online_live", "from=2026-01-01&to=2026-01-31",
                       "q=englisch", "q=übung&municipality=06431002&mode=praesenz"):
             ms = median_ms(lambda q=query: client.get(f"/api/v1/offers?limit=50&{q}"))
