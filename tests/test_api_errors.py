@@ -88,3 +88,13 @@ def test_wrong_method_is_problem_json(client: Any) -> None:
 
 def test_unknown_api_route_is_problem_json(client: Any) -> None:
     assert problem(client.get("/api/v1/angebote"), 404)["code"] == "not-found"
+
+
+def test_database_failure_is_problem_json_not_html(tmp_path: Any) -> None:
+    from bildungsdaten.hub.app import create_app
+
+    broken = create_app({"database_url": f"sqlite:///{tmp_path / 'never-migrated.sqlite'}",
+                         "instance_path": tmp_path, "secret_key": "test"})
+    body = problem(broken.test_client().get("/api/v1/offers"), 500)
+    assert body["code"] == "internal-error"
+    broken.extensions["hub"].engine.dispose()

@@ -5,8 +5,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from bildungsdaten.hub.db import make_sessionmaker, transaction
+from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.vocab.records import OfferRecord
 
-from tests.api_sample import full_offer, store_district, store_offer
+from tests.api_sample import KVHS, full_offer, store_district, store_offer
 
 BASE = "http://hub.test"
 KVHS_LIVE = {f"kvhs-bergstrasse/k{n}" for n in range(1, 7)}
@@ -59,9 +62,15 @@ def test_next_link_keeps_the_filters(district: Any) -> None:
     assert rest["next"] is None
 
 
-def test_default_page_size_is_50(district: Any) -> None:
-    body = district.get("/api/v1/offers").get_json()
-    assert len(body["items"]) == 14 and body["next"] is None
+def test_default_page_size_is_50(app: Any, client: Any) -> None:
+    many = [OfferRecord(angebot_id=f"n{n:03d}", title=f"Kurs {n}", description="",
+                        provider=KVHS) for n in range(55)]
+    engine = app.extensions["hub"].engine
+    with transaction(make_sessionmaker(engine)) as session:
+        write_offers(session, ensure_provider(session, KVHS), many)
+    body = client.get("/api/v1/offers").get_json()
+    assert len(body["items"]) == 50 and body["next"] is not None
+    assert len(client.get(body["next"][len(BASE):]).get_json()["items"]) == 5
 
 
 def test_filter_by_provider(district: Any) -> None:
