@@ -38,9 +38,12 @@ test: install-test
 bench: install-test
 	$(BIN)/python -m bench.run_all
 
+# mypy resolves `bildungsdaten.*` through a link (the folders install under that name via setup.py).
 lint: install-test
 	$(BIN)/ruff check hub feeds validators vocab tests bench
-	$(BIN)/mypy hub feeds validators vocab
+	mkdir -p build/typecheck && ln -sfn ../.. build/typecheck/bildungsdaten
+	MYPYPATH=build/typecheck $(BIN)/mypy -p bildungsdaten.vocab -p bildungsdaten.feeds \
+		-p bildungsdaten.validators -p bildungsdaten.hub
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
