@@ -307,9 +307,9 @@ def with_context(document: str, context_url: str | None) -> str:
     return '{"@context":' + dumps(context_url) + "," + document[1:]
 
 
-def stream_documents(batches: Iterable[Sequence[str]], context_url: str) -> Iterator[bytes]:
-    """The JSON-LD snapshot {"@context", "@graph": [...]} from `offer_document` texts, as
-    UTF-8 chunks, one per batch.
+def stream_documents(batches: Iterable[Sequence[bytes]], context_url: str) -> Iterator[bytes]:
+    """The JSON-LD snapshot {"@context", "@graph": [...]} from `offer_document` texts as UTF-8,
+    in chunks, one per batch.
 
     Memory stays constant whatever the number of offers: each batch is joined, yielded and
     dropped before the next is read.
@@ -319,8 +319,8 @@ def stream_documents(batches: Iterable[Sequence[str]], context_url: str) -> Iter
     for batch in batches:
         if not batch:
             continue
-        text = ",".join(batch)
-        yield (text if first else "," + text).encode()
+        # Later batches start with the separating comma, in the same single copy.
+        yield b",".join(batch) if first else b",".join([b"", *batch])
         first = False
     yield b"]}"
 
@@ -328,5 +328,5 @@ def stream_documents(batches: Iterable[Sequence[str]], context_url: str) -> Iter
 def stream_snapshot(batches: Iterable[Iterable[OfferRecord]], base_uri: str,
                     context_url: str) -> Iterator[bytes]:
     """The JSON-LD snapshot of offer records, rendered batch by batch (see stream_documents)."""
-    return stream_documents(([offer_document(r, base_uri) for r in batch] for batch in batches),
-                            context_url)
+    return stream_documents(([offer_document(r, base_uri).encode() for r in batch]
+                             for batch in batches), context_url)

@@ -13,6 +13,7 @@ RPDE_KIND = "Course"
 MAX_STAMP = 2**63 - 1  # consumers store `modified` as int64
 MAX_ID_LENGTH = 120
 PARAMETERS = ("afterTimestamp", "afterId")
+_json_text = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per item
 
 
 class FeedParameterError(ValueError):
@@ -63,23 +64,31 @@ def page_url(feed_url: str, cursor: Cursor | None) -> str:
                                        "afterId": cursor.feed_id})
 
 
-def item_json(feed_id: str, modified: int, data_json: str | None) -> str:
-    """One item as JSON text; `data_json` is the offer's JSON-LD text, None for a deletion."""
-    head = (f'{{"state":"{"deleted" if data_json is None else "updated"}",'
-            f'"kind":"{RPDE_KIND}","id":{json.dumps(feed_id, ensure_ascii=False)},'
-            f'"modified":{int(modified)}')
-    return head + ("}" if data_json is None else f',"data":{data_json}}}')
+def page_bytes(feed_url: str, request_cursor: Cursor | None,
+               items: Sequence[tuple[str, int]], documents: Sequence[bytes | None],
+               licence: str, context_url: str | None) -> bytes:
+    """A whole page as UTF-8. `items` are the page's (feed_id, modified) in order, `documents`
+    each item's JSON-LD as UTF-8 JSON without "@context" (feeds.jsonld.offer_document), None
+    for a deletion; `data` gets "@context" put first. `next` comes from the last item; on the
+    last page (no items) it is the page's own URL.
 
-
-def page_json(feed_url: str, request_cursor: Cursor | None, items: Sequence[tuple[str, int]],
-              items_json: Sequence[str], licence: str) -> str:
-    """A whole page. `items` are the page's (feed_id, modified) in order, `items_json` their
-    JSON. `next` comes from the last item; on the last page (no items) it is the page's own URL.
+    The documents are copied once, into the page (no parsing, no re-encoding).
     """
     if items:
         next_cursor: Cursor | None = Cursor(items[-1][1], items[-1][0])
     else:
         next_cursor = request_cursor
-    return (f'{{"next":{json.dumps(page_url(feed_url, next_cursor))},'
-            f'"items":[{",".join(items_json)}],'
-            f'"license":{json.dumps(licence)}}}')
+    data_head = (',"data":{"@context":' + json.dumps(context_url) + ","
+                 if context_url else ',"data":{').encode()
+    parts: list[bytes | memoryview] = [
+        f'{{"next":{json.dumps(page_url(feed_url, next_cursor))},"items":['.encode()]
+    for n, ((feed_id, modified), document) in enumerate(zip(items, documents, strict=True)):
+        head = (f'{"," if n else ""}{{"state":"{"deleted" if document is None else "updated"}",'
+                f'"kind":"{RPDE_KIND}","id":{_json_text(feed_id)},'
+                f'"modified":{int(modified)}').encode()
+        if document is None:
+            parts += (head, b"}")
+        else:  # the document without its opening brace, which data_head provides
+            parts += (head, data_head, memoryview(document)[1:], b"}")
+    parts.append(f'],"license":{json.dumps(licence)}}}'.encode())
+    return b"".join(parts)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
+
 from bildungsdaten.feeds.jsonld import dumps, offer_document, offer_to_jsonld, with_context
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.feed_queries import feed_version, prerender_documents
@@ -19,8 +21,6 @@ from bildungsdaten.hub.offer_documents import (
 )
 from bildungsdaten.hub.scheduler import run_job
 from bildungsdaten.hub.store import tombstone_offers
-from click.testing import CliRunner
-
 from tests.feed_data import sample_offer, simple_offer, write
 
 BASE = "http://hub.test"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+
 from bildungsdaten.feeds.jsonld import offer_to_jsonld
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.feed_queries import prerender_documents
@@ -21,7 +22,6 @@ from bildungsdaten.hub.store import (
     tombstone_offers,
     write_offers,
 )
-
 from tests.feed_data import KVHS, MUSIK, simple_offer, write
 
 WRITERS = 3

@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+
 from bildungsdaten.feeds.rpde import Cursor
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.feed_queries import rpde_query
 from bildungsdaten.hub.models import Offer, Provider
 from bildungsdaten.hub.offer_documents import render_version
 from bildungsdaten.hub.store import restamp_provider_offers, tombstone_offers
-
 from tests.feed_data import HEPPENHEIM, KVHS, simple_offer, write
 
 FEED = "/feeds/offers/rpde"

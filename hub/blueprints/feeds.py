@@ -20,8 +20,8 @@ from ...feeds.http import (
     gzip_stream,
     http_date,
 )
-from ...feeds.jsonld import JSONLD_MEDIA_TYPE, stream_documents, with_context
-from ...feeds.rpde import Cursor, FeedParameterError, item_json, page_json, parse_cursor
+from ...feeds.jsonld import JSONLD_MEDIA_TYPE, stream_documents
+from ...feeds.rpde import Cursor, FeedParameterError, page_bytes, parse_cursor
 from ...vocab.jsonld import CONTEXT_PATH, context_bytes
 from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
@@ -229,21 +229,23 @@ def _render_page(session: Any, cursor: Cursor | None, version: int,
     settings = current_hub().settings
     feed_url = settings.url(RPDE_PATH)
     docs_version = render_version(settings.hub_base_uri)
-    rows = rpde_rows(session, cursor, settings.rpde_page_size, docs_version)
+    # With a cached page at hand, first the keys alone: the page may still be the same.
+    rows = rpde_rows(session, cursor, settings.rpde_page_size,
+                     None if old is not None else docs_version)
     pairs = [(r.feed_id, r.modified) for r in rows]
     tag = etag("rpde", feed_url, settings.default_licence, docs_version, cursor, pairs)
     last_ms = rows[-1].modified if rows else (cursor.modified if cursor else None)
-    if old is not None and old.tag == tag:  # the clock moved, but not for this page
-        old.version = version
-        return old, []
+    if old is not None:
+        if old.tag == tag:  # the clock moved, but not for this page
+            old.version = version
+            return old, []
+        rows = rpde_rows(session, cursor, settings.rpde_page_size, docs_version)  # same snapshot
     live = [(r.id, r.feed_id, r.document) for r in rows if not r.deleted]
-    texts, rendered = fill_documents(session, live, settings.hub_base_uri)
-    documents = iter(texts)
-    ctx = settings.url(CONTEXT_PATH)
-    items = [item_json(r.feed_id, r.modified,
-                       None if r.deleted else with_context(next(documents), ctx))
-             for r in rows]
-    body = page_json(feed_url, cursor, pairs, items, settings.default_licence).encode()
+    filled, rendered = fill_documents(session, live, settings.hub_base_uri)
+    documents = iter(filled)
+    body = page_bytes(feed_url, cursor, pairs,
+                      [None if r.deleted else next(documents) for r in rows],
+                      settings.default_licence, settings.url(CONTEXT_PATH))
     return _CachedPage(version, tag, last_ms, not rows, body), rendered
 
 

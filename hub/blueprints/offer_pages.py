@@ -58,13 +58,15 @@ def offer(provider: str, angebot_id: str) -> Any:
         rendered: list[RenderedDocument] = []
         record = None
         if machine:  # the stored document alone answers: no record needed
-            (document,), rendered = fill_documents(
+            (stored,), rendered = fill_documents(
                 session, [(head.id, head.feed_id, head.jsonld)], settings.hub_base_uri)
+            document = stored.decode()
         else:
             # The page shows the record; its JSON-LD is the stored text or rendered from it.
             record = load_offer_records(session, [head.id])[0]
-            document = head.jsonld
-            if document is None:
+            if head.jsonld is not None:
+                document = bytes(head.jsonld).decode()
+            else:
                 document = offer_document(record, settings.hub_base_uri)
                 rendered = [RenderedDocument(head.id, int(record.modified or 0), document)]
     if rendered:  # a separate short write after the read (a cache, see hub.offer_documents)
