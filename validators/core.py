@@ -6,14 +6,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import parallel as parallel_
 from .crossrow import count_offers, cross_row_errors
 from .errors import BlankRow, FileTooLarge, TooManyRows, UnsupportedFormat
-from .header import read_header
+from .header import Header, read_header
 from .offers import group_offers
 from .report import Report
 from .rows import RowChecker
-from .sources import Source, detect_encoding, inflated_size, sniff_format
-from .tables import Row, TableBroken, csv_rows, xlsx_rows
+from .sources import Encoding, Source, detect_encoding, inflated_size, sniff_format
+from .tables import Row, TableBroken, csv_delimiter, csv_rows, xlsx_rows
 
 PROGRESS_EVERY = 5000
 BATCH = 1024  # rows checked together, column by column
@@ -28,12 +29,24 @@ class Limits:
     max_inflated_bytes: int = 200 * 1024 * 1024
 
 
+# A row mapper turns a batch of typed rows (tuples indexed like COLUMNS) into one item each.
+RowMapper = Callable[[list[Any]], list[Any]]
+
+
 class ValidationResult:
     """The report of one validation and, with collect=True, the typed rows."""
 
-    def __init__(self, report: Report, rows: list[tuple[int, list[Any]]] | None) -> None:
+    def __init__(self, report: Report, rows: list[Any] | None, mapped: bool = False) -> None:
         self.report = report
-        self._rows = rows
+        self._rows = None if mapped else rows
+        self._mapped = rows if mapped else None
+
+    @property
+    def mapped(self) -> list[Any]:
+        """The items of `validate(..., collect=True, mapper=...)`, in file order."""
+        if self._mapped is None:
+            raise ValueError("mapped braucht validate(..., collect=True, mapper=...)")
+        return self._mapped
 
     @property
     def valid(self) -> bool:
@@ -48,45 +61,53 @@ class ValidationResult:
         already neutralised (leading apostrophe).
         """
         if self._rows is None:
-            raise ValueError("offers() braucht validate(..., collect=True)")
+            raise ValueError("offers() braucht validate(..., collect=True) ohne mapper")
         return group_offers(self._rows, provider)
 
 
 def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = None,
              lang: str = "de", limits: Limits | None = None, collect: bool = False,
-             progress: Callable[[int], None] | None = None) -> ValidationResult:
+             progress: Callable[[int], None] | None = None,
+             mapper: Callable[[], RowMapper] | None = None,
+             parallel: bool | None = None) -> ValidationResult:
     """Check an upload (CSV or XLSX, as bytes or a path) and report every problem.
 
     Messages are German by default, English with lang="en". With collect=True the typed
     rows are kept for `ValidationResult.offers()`; otherwise memory stays small (a few
-    bytes per row for the cross-row checks). `progress(n)` is called every few thousand
-    rows with the number of data rows read. Raises OSError only when a path cannot be read.
+    bytes per row for the cross-row checks). With collect=True and `mapper` (a factory of
+    a RowMapper, called once per process), the mapped items are kept instead, as
+    `ValidationResult.mapped`. `progress(n)` is called every few thousand rows with the
+    number of data rows read. A large CSV is checked in two processes where the system
+    allows (`parallel`: None decides by size, False never, True whenever possible); the
+    report is the same. Raises OSError only when a path cannot be read.
     """
     limits = limits or Limits()
-    report = Report(lang)
     src = Source.of(source, filename)
-    rows: list[tuple[int, list[Any]]] | None = [] if collect else None
+    mapped = collect and mapper is not None
+    report = Report(lang)
+    rows: list[Any] | None = [] if collect else None
     size = src.size
     if size == 0:
         report.add(UnsupportedFormat(detail="empty"))
-        return ValidationResult(report, rows)
+        return ValidationResult(report, rows, mapped)
     if size > limits.max_bytes:
         report.add(FileTooLarge(params={"size": size, "limit": limits.max_bytes}))
-        return ValidationResult(report, rows)
+        return ValidationResult(report, rows, mapped)
     kind = sniff_format(src)
     lossy = False
     table: Callable[[], Iterator[Row]]
+    split: int | None = None
     if kind == "xlsx":
         try:
             inflated = inflated_size(src)
         except Exception as exc:  # noqa: BLE001 - untrusted input: zipfile raises many kinds
             report.add(UnsupportedFormat(detail="xlsx-broken",
                                          params={"detail": exc.__class__.__name__}))
-            return ValidationResult(report, rows)
+            return ValidationResult(report, rows, mapped)
         if inflated > limits.max_inflated_bytes:
             report.add(FileTooLarge(detail="inflated",
                                     params={"size": inflated, "limit": limits.max_inflated_bytes}))
-            return ValidationResult(report, rows)
+            return ValidationResult(report, rows, mapped)
 
         def table() -> Iterator[Row]:
             return xlsx_rows(src)
@@ -96,38 +117,76 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
 
         def table() -> Iterator[Row]:
             return csv_rows(src, encoding)
+        if (not collect or mapper is not None) and parallel_.can_split(src, encoding, parallel):
+            split = parallel_.split_offset(src)
     else:
         report.add(UnsupportedFormat(detail=kind))
-        return ValidationResult(report, rows)
+        return ValidationResult(report, rows, mapped)
+    map_rows = mapper() if mapper is not None and collect else None
+    if split is not None:
+        try:
+            _check_table(table, report, limits, rows, progress, pad=False, lossy=lossy,
+                         map_rows=map_rows, second=(src, encoding, split, mapper))
+            report.sort()
+            return ValidationResult(report, rows, mapped)
+        except parallel_.SplitFailed:
+            report = Report(lang)  # check again in one pass
+            rows = [] if collect else None
+            map_rows = mapper() if mapper is not None and collect else None
     try:
-        _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy)
+        _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy,
+                     map_rows=map_rows)
     except TableBroken as exc:  # broken before the header was read
         report.add(_broken(exc, kind == "xlsx"))
     report.sort()
-    return ValidationResult(report, rows)
+    return ValidationResult(report, rows, mapped)
 
 
 def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Limits,
-                 rows: list[tuple[int, list[Any]]] | None,
-                 progress: Callable[[int], None] | None, *, pad: bool, lossy: bool) -> None:
-    reader = table()
+                 rows: list[Any] | None, progress: Callable[[int], None] | None, *,
+                 pad: bool, lossy: bool, map_rows: RowMapper | None,
+                 second: tuple[Source, Encoding, int, Callable[[], RowMapper] | None] | None
+                 = None) -> None:
+    """Header, rows and cross-row checks; with `second` = (source, encoding, offset, mapper)
+    the rows from `offset` on are checked by a forked child (raises SplitFailed if that
+    cannot give the one-pass report)."""
+    first_part = None
+    if second is None:
+        reader = table()
+    else:
+        src, encoding, offset, mapper = second
+        first_part = parallel_.UntilSentinel(csv_rows(src, encoding, stop=offset))
+        reader = iter(first_part)
     header = None
-    for number, cells in reader:
-        if any(c.strip() for c in cells):
-            header, problems = read_header(cells, number)
-            for problem in problems:
-                report.add(problem)
-            break
+    try:
+        for number, cells in reader:
+            if any(c.strip() for c in cells):
+                header, problems = read_header(cells, number)
+                for problem in problems:
+                    report.add(problem)
+                break
+    except TableBroken:
+        if second is not None:
+            raise parallel_.SplitFailed("header") from None
+        raise
     if header is None:
+        if second is not None:
+            raise parallel_.SplitFailed("no header in the first part")
         report.add(UnsupportedFormat(detail="no-header"))
         return
     report.set_column_order(header.labels)
     checker = RowChecker(header, report, pad_short_rows=pad, lossy=lossy)
-    try:
-        report.rows = _check_rows(reader, checker, report, limits, rows, progress)
-    except TableBroken as exc:
-        report.rows = checker.rows_checked
-        report.add(_broken(exc, pad))
+    if second is not None:
+        assert first_part is not None
+        _check_split(reader, first_part, checker, header, report, limits, rows, progress,
+                     map_rows, second)
+    else:
+        try:
+            report.rows, _blank = _check_rows(reader, checker, report, limits, rows, progress,
+                                              map_rows)
+        except TableBroken as exc:
+            report.rows = checker.rows_checked
+            report.add(_broken(exc, pad))
     report.offers = count_offers(checker.offer_keys)
     try:
         for error in cross_row_errors(checker, table(), report.max_errors):
@@ -136,9 +195,65 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
         pass  # already reported by the first pass
 
 
+def _check_split(reader: Iterator[Row], first_part: parallel_.UntilSentinel,
+                 checker: RowChecker, header: Header, report: Report, limits: Limits,
+                 rows: list[Any] | None, progress: Callable[[int], None] | None,
+                 map_rows: RowMapper | None,
+                 second: tuple[Source, Encoding, int, Callable[[], RowMapper] | None]) -> None:
+    src, encoding, offset, mapper = second
+    delimiter, _directive = csv_delimiter(_first_line(src, encoding))
+    unlimited = Limits(limits.max_bytes, 1 << 62, limits.max_inflated_bytes)
+
+    def child_work() -> parallel_.PartResult:
+        part_report = Report(report.lang, report.max_errors)
+        part_checker = RowChecker(header, part_report, pad_short_rows=False, lossy=checker.lossy)
+        part_rows: list[Any] | None = [] if rows is not None else None
+        count, blank = _check_rows(csv_rows(src, encoding, start=offset, delimiter=delimiter),
+                                   part_checker, part_report, unlimited, part_rows, None,
+                                   mapper() if mapper is not None and rows is not None else None)
+        return parallel_.part_result(part_checker, part_report, count, blank, part_rows)
+
+    # The first part's counts are the file's up to there; its last, partial count is not.
+    first_progress = None if progress is None else (
+        lambda n: progress(n) if n % PROGRESS_EVERY == 0 else None)
+    pid, read_fd = parallel_.start_child(child_work)
+    try:
+        try:
+            count, blank = _check_rows(reader, checker, report, unlimited, rows, first_progress,
+                                       map_rows)
+        except TableBroken:
+            raise parallel_.SplitFailed("first part damaged") from None
+        if not first_part.clean:
+            raise parallel_.SplitFailed("split inside a quoted cell")
+        part = parallel_.collect_child(pid, read_fd)
+    except BaseException:
+        parallel_.stop_child(pid, read_fd)
+        raise
+    if count + part.rows > limits.max_rows:
+        raise parallel_.SplitFailed("too many rows")  # the one pass reports where it stops
+    parallel_.merge_second_part(report, checker, blank, part, first_part.last_row)
+    if rows is not None and part.collected:
+        rows.extend(part.collected)
+    report.rows = count + part.rows
+    if progress is not None:  # the counts one pass would have reported from here on
+        for n in range(count - count % PROGRESS_EVERY + PROGRESS_EVERY, report.rows + 1,
+                       PROGRESS_EVERY):
+            progress(n)
+        if report.rows % PROGRESS_EVERY:
+            progress(report.rows)
+
+
+def _first_line(src: Source, encoding: Encoding) -> str:
+    """The file's first line (for its delimiter), as csv_rows reads it."""
+    head = src.head(1 << 20)
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    return head[:min(ends) if ends else len(head)].decode(encoding.name, "replace")
+
+
 def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limits: Limits,
-                rows: list[tuple[int, list[Any]]] | None,
-                progress: Callable[[int], None] | None) -> int:
+                rows: list[Any] | None, progress: Callable[[int], None] | None,
+                map_rows: RowMapper | None = None) -> tuple[int, list[int]]:
+    """Check the data rows; returns their count and the blank rows at the end (unreported)."""
     count = 0
     blank: list[int] = []
     batch: list[Row] = []
@@ -146,7 +261,10 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
     def flush() -> None:
         values = checker.check_batch(batch)
         if rows is not None:
-            rows.extend(zip((number for number, _cells in batch), values))
+            if map_rows is not None:
+                rows.extend(map_rows(values))
+            else:
+                rows.extend(zip((number for number, _cells in batch), values, strict=True))
         batch.clear()
 
     try:
@@ -176,7 +294,7 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
             flush()  # the rows read before a damaged part are still checked
     if progress is not None and count % PROGRESS_EVERY:
         progress(count)
-    return count
+    return count, blank
 
 
 def _broken(exc: TableBroken, xlsx: bool) -> UnsupportedFormat:

@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 CHUNK = 1 << 20
 
@@ -161,9 +161,67 @@ def _decodes(source: Source, encoding: str) -> bool:
     return True
 
 
-def open_text(source: Source, encoding: Encoding) -> IO[str]:
-    """The source as a text stream with raw line endings (for the csv module)."""
+def open_text(source: Source, encoding: Encoding, start: int = 0,
+              stop: int | None = None) -> IO[str]:
+    """The source (or its bytes start:stop) as a text stream with raw line endings."""
     errors = "replace" if encoding.lossy else "strict"
     if source.data is not None:
-        return io.StringIO(source.data.decode(encoding.name, errors), newline="")
-    return open(source.path, encoding=encoding.name, errors=errors, newline="")  # type: ignore[arg-type]
+        data = source.data if start == 0 and stop is None else source.data[start:stop]
+        return io.StringIO(data.decode(encoding.name, errors), newline="")
+    if start == 0 and stop is None:
+        return open(source.path, encoding=encoding.name, errors=errors, newline="")  # type: ignore[arg-type]
+    window = io.BufferedReader(_Window(open(source.path, "rb"), start, stop), CHUNK)  # type: ignore[arg-type]
+    return io.TextIOWrapper(window, encoding=encoding.name, errors=errors, newline="")
+
+
+class _Window(io.RawIOBase):
+    """Bytes start:stop of an open file, read in place (a part of a large file)."""
+
+    def __init__(self, raw: IO[bytes], start: int, stop: int | None) -> None:
+        raw.seek(start)
+        self.raw = raw
+        self.left = None if stop is None else stop - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self.left is not None:
+            view = view[:self.left]
+        n = self.raw.readinto(view) or 0  # type: ignore[attr-defined]
+        if self.left is not None:
+            self.left -= n
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def quote_balanced_split(source: Source, near: int) -> int | None:
+    """A byte offset at a line start after `near` with an even number of quote characters
+    before it (so, in a well-formed CSV, between two records), or None."""
+    count = 0
+    pos = 0
+    head = b""
+    for chunk in source.chunks():
+        if pos + len(chunk) <= near:
+            count += chunk.count(b'"')
+            pos += len(chunk)
+            continue
+        head = chunk[max(near - pos, 0):]
+        count += chunk.count(b'"', 0, max(near - pos, 0))
+        pos = max(near, pos)
+        break
+    # Look at most a few thousand lines on for a line start outside quotes.
+    offset = 0
+    for _ in range(5000):
+        newline = head.find(b"\n", offset)
+        if newline < 0:
+            return None
+        count += head.count(b'"', offset, newline + 1)
+        offset = newline + 1
+        if count % 2 == 0:
+            return pos + offset if offset < len(head) else None
+    return None

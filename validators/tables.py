@@ -33,27 +33,73 @@ def sniff_delimiter(line: str) -> str:
     return best if counts[best] else ";"
 
 
-def csv_rows(source: Source, encoding: Encoding) -> Iterator[Row]:
-    """Rows of a CSV file as (Excel row number, cells); a leading `sep=;` line is no row."""
-    with open_text(source, encoding) as stream:
-        first = stream.readline()
-        first = first.removeprefix("\ufeff")
-        stripped = first.strip().strip('"')
-        lines: Iterator[str]
-        if stripped.lower().startswith("sep=") and len(stripped) <= 10:
-            # Excel's own directive line: it names the delimiter and Excel does not show it.
-            delimiter = stripped[4] if len(stripped) > 4 and stripped[4] != "\\" else ";"
-            if stripped[4:6] == "\\t":
-                delimiter = "\t"
-            lines = stream
+def records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
+    """CSV records of text lines (raw line endings), exactly as the csv module reads them.
+
+    A line without any quote is split directly (the csv module would read it the same way,
+    at a fraction of the cost); a line with a quote starts a record the csv module reads,
+    pulling the further lines of a quoted multi-line cell itself. Raises csv.Error.
+    """
+    pending: list[str] = []
+
+    def feed() -> Iterator[str]:
+        while True:
+            if pending:
+                yield pending.pop()
+            else:
+                line = next(lines, None)
+                if line is None:
+                    return
+                yield line
+
+    reader = csv.reader(feed(), delimiter=delimiter, quotechar='"', doublequote=True,
+                        skipinitialspace=False, strict=False)
+    for line in lines:
+        if '"' in line or len(line) > FIELD_LIMIT:
+            pending.append(line)
+            yield next(reader)
         else:
-            delimiter = sniff_delimiter(first)
-            lines = chain((first,), stream)
-        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True,
-                            skipinitialspace=False, strict=False)
+            body = line.rstrip("\r\n")
+            yield body.split(delimiter) if body else []
+
+
+def csv_delimiter(first: str) -> tuple[str, bool]:
+    """The delimiter named by a file's first line, and whether that line is Excel's `sep=`
+    directive (no row: Excel does not show it) rather than the header."""
+    stripped = first.removeprefix("\ufeff").strip().strip('"')
+    if stripped.lower().startswith("sep=") and len(stripped) <= 10:
+        delimiter = stripped[4] if len(stripped) > 4 and stripped[4] != "\\" else ";"
+        if stripped[4:6] == "\\t":
+            delimiter = "\t"
+        return delimiter, True
+    return sniff_delimiter(first.removeprefix("\ufeff")), False
+
+
+# Ends the first part of a file split for checking in two processes: a row of exactly this cell
+# proves the part ended between records (NUL never reaches here: such files are not split).
+SENTINEL = "\x00\x01part-end\x01\x00"
+
+
+def csv_rows(source: Source, encoding: Encoding, *, start: int = 0, stop: int | None = None,
+             delimiter: str | None = None) -> Iterator[Row]:
+    """Rows of a CSV file as (Excel row number, cells); a leading `sep=;` line is no row.
+
+    With `start`/`stop` (byte offsets at line starts) only that part is read, numbered from 1;
+    a part with a `stop` ends with a SENTINEL row. A part after the start needs `delimiter`.
+    """
+    with open_text(source, encoding, start, stop) as stream:
+        lines: Iterator[str]
+        if delimiter is None:
+            first = stream.readline()
+            delimiter, directive = csv_delimiter(first)
+            lines = stream if directive else chain((first.removeprefix("\ufeff"),), stream)
+        else:
+            lines = stream
+        if stop is not None:
+            lines = chain(lines, (SENTINEL + "\n",))
         number = 0
         try:
-            for number, cells in enumerate(reader, start=1):
+            for number, cells in enumerate(records(lines, delimiter), start=1):
                 if encoding.nul and any("\x00" in c for c in cells):
                     raise TableBroken(number, "NUL-Byte")
                 yield number, cells
