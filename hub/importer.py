@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import validators as validators_pkg
 from .. import vocab as vocab_pkg
 from ..validators import Limits, validate
-from ..vocab.records import OfferRecord
+from ..vocab.records import OfferRecord, ProviderRecord
 from .db import begin_write, transaction
 from .models import Offer, Provider, Upload, utcnow
+from .offer_rows import PreparedOffer, Preparer, group_items
 from .settings import Settings
-from .store import content_hash, provider_record, write_offers
+from .store import provider_record, write_prepared
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +109,14 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
         with sessions() as session:
             provider = provider_record(session.execute(
                 sa.select(Provider).where(Provider.id == provider_id)).scalar_one())
+            dialect = session.get_bind().dialect
         estimate = _estimate_rows(data, filename)
         read_cb = None if progress is None else (lambda n: progress("read", n, estimate))
+        # Rows become database-ready items while they are checked (in the validator's
+        # processes), so no OfferRecords are built on the way into the database.
         result = validate(data, filename=filename, lang=lang, limits=limits_from(settings),
-                          collect=True, progress=read_cb)
+                          collect=True, progress=read_cb,
+                          mapper=lambda: Preparer(dialect).map_rows)
         report = result.report.to_dict()
     except Exception as exc:
         log.exception("validation of upload %s broke", upload_id)
@@ -122,16 +127,14 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
         return ImportOutcome(upload_id, "invalid", mode, dry_run, report, None)
     try:
         # The file's anbieter_name is informational: offers carry the token's provider.
-        records = result.offers(provider)
-        for record in records:
-            record.provider = provider
+        offers, venues = group_items(result.mapped, provider.name)
         if dry_run:
             with sessions() as session:
-                counts = preview_counts(session, provider_id, records, mode == "replace")
+                counts = _preview(session, provider_id, offers, mode == "replace")
             _finish(sessions, upload_id, "done", report, counts, data)
         else:
-            counts = _write(sessions, provider_id, upload_id, records, mode, report, data,
-                            progress, reuse_key)
+            counts = _write(sessions, provider, provider_id, upload_id, offers, venues, mode,
+                            report, data, progress, reuse_key)
     except Exception as exc:
         log.exception("import of upload %s failed", upload_id)
         _finish(sessions, upload_id, "failed", report, None, data)
@@ -139,16 +142,18 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
     return ImportOutcome(upload_id, "done", mode, dry_run, report, counts)
 
 
-def _write(sessions: sessionmaker[Session], provider_id: int, upload_id: int,
-           records: Sequence[OfferRecord], mode: str, report: dict[str, Any], data: bytes,
-           progress: Progress | None, reuse_key: str) -> dict[str, int]:
-    write_cb = None if progress is None else (lambda n: progress("write", n, len(records)))
+def _write(sessions: sessionmaker[Session], provider: ProviderRecord, provider_id: int,
+           upload_id: int, offers: Sequence[PreparedOffer], venues: dict[str, tuple[Any, ...]],
+           mode: str, report: dict[str, Any], data: bytes, progress: Progress | None,
+           reuse_key: str) -> dict[str, int]:
+    write_cb = None if progress is None else (lambda n: progress("write", n, len(offers)))
     if progress is not None:
-        progress("write", 0, len(records))
+        progress("write", 0, len(offers))
+    prefix = provider.slug + "/"
     with transaction(sessions) as session:
         lock_provider(session, provider_id)
-        result = write_offers(session, provider_id, records, replace=mode == "replace",
-                              progress=write_cb)
+        result = write_prepared(session, provider_id, offers, venues, prefix.__add__,
+                                replace=mode == "replace", progress=write_cb)
         counts = result.as_dict()
         stats = {**counts, REUSE: f"{reuse_key}:{_offers_state(session, provider_id)}"}
         # The upload is marked done in the same transaction: done <=> the offers are written.
@@ -217,20 +222,26 @@ def lock_provider(session: Session, provider_id: int) -> None:
 def preview_counts(session: Session, provider_id: int, records: Sequence[OfferRecord],
                    replace: bool) -> dict[str, int]:
     """What write_offers would do, without writing (for dry runs)."""
+    offers, _venues = Preparer(session.get_bind().dialect).prepare_records(records)
+    return _preview(session, provider_id, offers, replace)
+
+
+def _preview(session: Session, provider_id: int, offers: Sequence[PreparedOffer],
+             replace: bool) -> dict[str, int]:
     existing = {r.angebot_id: (r.content_hash, r.deleted) for r in session.execute(
         sa.select(Offer.angebot_id, Offer.content_hash, Offer.deleted)
         .where(Offer.provider_id == provider_id))}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
-    for record in records:
-        old = existing.get(record.angebot_id)
+    for offer in offers:
+        old = existing.get(offer.angebot_id)
         if old is None:
             counts["created"] += 1
-        elif old[1] or old[0] != content_hash(record):
+        elif old[1] or old[0] != offer.digest:
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
     if replace:
-        seen = {r.angebot_id for r in records}
+        seen = {o.angebot_id for o in offers}
         counts["deleted"] = sum(1 for aid, (_h, deleted) in existing.items()
                                 if aid not in seen and not deleted)
     return counts

@@ -10,48 +10,51 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..vocab.records import (
-    COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, InstanceRecord, OfferRecord, ProviderRecord,
-    VenueRecord, record_to_dict,
+    COURSE_FIELDS,
+    INSTANCE_FIELDS,
+    VENUE_FIELDS,
+    InstanceRecord,
+    OfferRecord,
+    ProviderRecord,
+    VenueRecord,
 )
 from .changelog import reserve_stamps
 from .models import Offer, OfferInstance, Provider, Venue, utcnow
+from .offer_rows import (
+    PreparedOffer,
+    Preparer,
+    date_span,
+    json_default,
+    plain,
+    venue_key_of,
+)
 
-offers_t = Offer.__table__
-instances_t = OfferInstance.__table__
-venues_t = Venue.__table__
-providers_t = Provider.__table__
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (date, time, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
-    return value
+offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
+instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
+venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
+providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
 
 
 def venue_key(venue: VenueRecord) -> str:
     """A venue's identity within its provider: the hash of its fields."""
-    raw = json.dumps([_plain(getattr(venue, f)) for f in VENUE_FIELDS], ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return venue_key_of(_venue_values(venue))
 
 
 def canonical(record: OfferRecord) -> dict[str, Any]:
     """Everything a feed shows of an offer, as JSON-able data (the basis of its hash)."""
     return {
         "provider": record.provider.name,
-        "course": {f: _plain(getattr(record, f)) for f in COURSE_FIELDS},
+        "course": {f: plain(getattr(record, f)) for f in COURSE_FIELDS},
         "instances": [
-            {**{f: _plain(getattr(i, f)) for f in INSTANCE_FIELDS},
-             "venue": None if i.venue is None else {f: _plain(getattr(i.venue, f))
+            {**{f: plain(getattr(i, f)) for f in INSTANCE_FIELDS},
+             "venue": None if i.venue is None else {f: plain(getattr(i.venue, f))
                                                     for f in VENUE_FIELDS}}
             for i in record.instances
         ],
@@ -63,31 +66,15 @@ _instance_values = operator.attrgetter(*INSTANCE_FIELDS)
 _venue_values = operator.attrgetter(*VENUE_FIELDS)
 
 
-def _json_default(value: Any) -> Any:
-    """json.dumps hook: the same conversions as _plain, called only for non-JSON values."""
-    plain = _plain(value)
-    if plain is value:
-        raise TypeError(f"not JSON-able: {type(value).__name__}")
-    return plain
-
-
 def content_hash(record: OfferRecord) -> str:
-    """The hash of canonical(record)'s content; positional (no keys) because it is hot."""
+    """The hash of canonical(record)'s content; positional (no keys) because it is hot.
+    hub.offer_rows builds the same hash from JSON fragments (`offer_digest`)."""
     parts: list[Any] = [record.provider.name, _course_values(record)]
     for inst in record.instances:
         parts.append(_instance_values(inst))
         parts.append(None if inst.venue is None else _venue_values(inst.venue))
-    raw = json.dumps(parts, ensure_ascii=False, default=_json_default)
+    raw = json.dumps(parts, ensure_ascii=False, default=json_default)
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _date_span(record: OfferRecord) -> tuple[date | None, date | None]:
-    starts = [i.start_date for i in record.instances if i.start_date]
-    ends = [i.end_date or i.start_date for i in record.instances if i.end_date or i.start_date]
-    # An instance without dates (rolling entry) keeps the offer open-ended.
-    open_ended = any(i.start_date is None and i.end_date is None for i in record.instances)
-    return (min(starts) if starts else None,
-            None if open_ended or not ends else max(d for d in ends if d))
 
 
 @dataclass
@@ -130,134 +117,164 @@ def write_offers(session: Session, provider_id: int, records: Sequence[OfferReco
     `records` must have distinct angebot_ids. The caller owns the transaction. `progress`, if
     given, is called with the number of records handled so far as the write proceeds.
     """
+    preparer = Preparer(session.get_bind().dialect)
+    offers, venues = preparer.prepare_records(records)
+    feed_ids = {r.angebot_id: r.feed_id for r in records}
+    return write_prepared(session, provider_id, offers, venues, feed_ids.__getitem__,
+                          replace=replace, progress=progress)
+
+
+def write_prepared(session: Session, provider_id: int, offers: Sequence[PreparedOffer],
+                   venues: dict[str, tuple[Any, ...]], feed_id: Callable[[str], str], *,
+                   replace: bool = False,
+                   progress: Callable[[int], None] | None = None) -> WriteResult:
+    """write_offers for offers already prepared by hub.offer_rows (database values, hash);
+    `venues` holds the typed values of their venues by key, `feed_id(angebot_id)` the ids."""
     result = WriteResult()
     existing = {
         row.angebot_id: row for row in session.execute(
             sa.select(offers_t.c.id, offers_t.c.angebot_id, offers_t.c.content_hash,
                       offers_t.c.deleted).where(offers_t.c.provider_id == provider_id))
     }
-    to_create: list[tuple[OfferRecord, str]] = []
-    to_update: list[tuple[OfferRecord, str, int]] = []
-    for record in records:
-        digest = content_hash(record)
-        old = existing.get(record.angebot_id)
+    to_create: list[PreparedOffer] = []
+    to_update: list[tuple[PreparedOffer, int]] = []
+    for offer in offers:
+        old = existing.get(offer.angebot_id)
         if old is None:
-            to_create.append((record, digest))
-        elif old.deleted or old.content_hash != digest:
-            to_update.append((record, digest, old.id))
+            to_create.append(offer)
+        elif old.deleted or old.content_hash != offer.digest:
+            to_update.append((offer, old.id))
         else:
-            result.unchanged.append(record.feed_id)
-    seen = {r.angebot_id for r in records}
+            result.unchanged.append(feed_id(offer.angebot_id))
+    seen = {o.angebot_id for o in offers}
     to_delete = [row for aid, row in existing.items()
                  if replace and aid not in seen and not row.deleted]
     total = len(to_create) + len(to_update) + len(to_delete)
     if total == 0:
         if progress is not None:
-            progress(len(records))
+            progress(len(offers))
         return result
     stamp = reserve_stamps(session, total)
     now = utcnow()
-    keys = _VenueKeys()
-    venue_ids = _ensure_venues(session, provider_id,
-                               [i.venue for r, *_ in to_create + to_update
-                                for i in r.instances if i.venue and not i.venue.is_empty()],
-                               keys)
-
+    written = [*to_create, *(o for o, _ in to_update)]
+    venue_ids = _ensure_venue_keys(
+        session, provider_id, {i.venue_key for o in written for i in o.instances if i.venue_key},
+        venues)
     if to_update or to_delete:
-        stale = [oid for *_, oid in to_update] + [row.id for row in to_delete]
+        stale = [oid for _, oid in to_update] + [row.id for row in to_delete]
         for chunk in _chunks(stale, 500):
             session.execute(instances_t.delete().where(instances_t.c.offer_id.in_(chunk)))
+    writer = _Writer(session)
+    fixed = writer.fixed(now)
+    ids: dict[str, int] = {}
     if to_update:
         rows = []
-        for record, digest, oid in to_update:
-            rows.append({"b_id": oid, **_offer_row(record, digest, stamp, now)})
+        for offer, oid in to_update:
+            rows.append((oid, *_offer_values(offer, stamp, fixed)))
             stamp += 1
-            result.updated.append(record.feed_id)
-        session.execute(
-            offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")),
-            rows)
+            result.updated.append(feed_id(offer.angebot_id))
+            ids[offer.angebot_id] = oid
+        writer.update_offers(rows)
     if to_delete:
-        rows = []
+        rows_ = []
         for row in to_delete:
-            rows.append({"b_id": row.id, "modified": stamp, "deleted": True, "deleted_at": now,
-                         "updated_at": now, "content_hash": None})
+            rows_.append({"b_id": row.id, "modified": stamp, "deleted": True, "deleted_at": now,
+                          "updated_at": now, "content_hash": None})
             stamp += 1
-        session.execute(offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")), rows)
+        session.execute(offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")), rows_)
         result.deleted.extend(_feed_ids(session, [row.id for row in to_delete]))
-    new_ids: dict[str, int] = {}
     if to_create:
+        created_at = fixed[-1]
         rows = []
-        for record, digest in to_create:
-            rows.append({"provider_id": provider_id, "angebot_id": record.angebot_id,
-                         "feed_id": record.feed_id, "created_at": now,
-                         **_offer_row(record, digest, stamp, now)})
+        for offer in to_create:
+            aid = offer.angebot_id
+            fid = feed_id(aid)
+            rows.append((provider_id, aid, fid, created_at, *_offer_values(offer, stamp, fixed)))
             stamp += 1
-            result.created.append(record.feed_id)
-        for chunk in _chunks(rows, 5000):
-            _bulk_insert(session, offers_t, chunk)
-        created = {r.angebot_id for r, _ in to_create}
+            result.created.append(fid)
+        writer.insert_offers(rows)
+        created = {o.angebot_id for o in to_create}
         for oid, aid in session.execute(sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
                 offers_t.c.provider_id == provider_id)):
             if aid in created:
-                new_ids[aid] = oid
-    written = [*to_create, *to_update]
+                ids[aid] = oid
     done = len(result.unchanged)
-    for part in _chunks(written, 2000):
-        instance_rows: list[dict[str, Any]] = []
-        for record, *rest in part:
-            oid = rest[1] if len(rest) == 2 else new_ids[record.angebot_id]
-            for pos, inst in enumerate(record.instances):
-                instance_rows.append(_instance_row(oid, pos, inst, venue_ids, keys))
-        _bulk_insert(session, instances_t, instance_rows)
+    for part in _chunks(written, 5000):
+        instance_rows: list[tuple[Any, ...]] = []
+        for offer in part:
+            oid = ids[offer.angebot_id]
+            for pos, inst in enumerate(offer.instances):
+                instance_rows.append((oid, pos, inst.key,
+                                      venue_ids[inst.venue_key] if inst.venue_key else None,
+                                      *inst.values))
+        writer.insert_instances(instance_rows)
         done += len(part)
         if progress is not None:
             progress(done)
     return result
 
 
-def _bulk_insert(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT many rows with one DBAPI executemany, converting values with the column types'
-    own bind processors (so storage is exactly as through SQLAlchemy, at a fraction of its
-    per-row cost). Every row must give every column except the autoincrement id."""
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    names = [c.name for c in table.columns if c.name != "id"]
-    compiled = table.insert().compile(dialect=dialect, column_keys=names)
-    order = compiled.positiontup or names
-    if set(order) != set(names):  # a column default would need SQLAlchemy's own execution
-        session.execute(table.insert(), rows)
-        return
-    pick = operator.itemgetter(*order)
-    procs = []
-    for pos, name in enumerate(order):
-        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if proc is not None:
-            json_list = isinstance(table.c[name].type, sa.JSON)
-            procs.append((pos, _memo_lists(proc) if json_list else proc))
-    params: list[Any] = []
-    for row in rows:
-        values = list(pick(row))
-        for pos, proc in procs:
-            values[pos] = proc(values[pos])
-        params.append(tuple(values) if compiled.positiontup else dict(zip(order, values)))
-    conn.exec_driver_sql(compiled.string, params)
+_FIXED = ("deleted", "deleted_at", "updated_at", "created_at")
+_OFFER_NAMES = ("modified", "content_hash", "first_date", "last_date", "deleted", "deleted_at",
+                "updated_at", *COURSE_FIELDS)
+_INSTANCE_NAMES = ("offer_id", "position", "instance_key", "venue_id", *INSTANCE_FIELDS)
 
 
-def _memo_lists(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A bind processor that converts each distinct list once (JSON lists repeat a lot)."""
-    cache: dict[tuple[Any, ...], Any] = {}
+def _offer_values(offer: PreparedOffer, stamp: int, fixed: tuple[Any, ...]) -> tuple[Any, ...]:
+    """_OFFER_NAMES values of an offer (fixed: database values of deleted, deleted_at and
+    updated_at, then created_at)."""
+    first, last = date_span(offer.instances)
+    return (stamp, offer.digest, first, last, fixed[0], fixed[1], fixed[2], *offer.course)
 
-    def run(value: Any) -> Any:
-        if not isinstance(value, list):
-            return proc(value)
-        key = tuple(value)
-        out = cache.get(key)
-        if out is None:
-            out = cache[key] = proc(value)
-        return out
-    return run
+
+class _Writer:
+    """Bulk INSERT/UPDATE through one DBAPI executemany per call, with values that are
+    already database values (converted by the columns' own bind processors)."""
+
+    def __init__(self, session: Session) -> None:
+        self.conn = session.connection()
+        self.dialect = self.conn.dialect
+
+    def fixed(self, now: datetime) -> tuple[Any, ...]:
+        values = (False, None, now, now)
+        return tuple(self._convert(offers_t, name, v) for name, v in zip(_FIXED, values, strict=True))
+
+    def _convert(self, table: sa.Table, name: str, value: Any) -> Any:
+        proc = table.c[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
+        return proc(value) if proc is not None and value is not None else value
+
+    def insert_offers(self, rows: list[tuple[Any, ...]]) -> None:
+        names = ("provider_id", "angebot_id", "feed_id", "created_at", *_OFFER_NAMES)
+        self._run(offers_t.insert(), names, rows)
+
+    def insert_instances(self, rows: list[tuple[Any, ...]]) -> None:
+        self._run(instances_t.insert(), _INSTANCE_NAMES, rows)
+
+    def update_offers(self, rows: list[tuple[Any, ...]]) -> None:
+        stmt = offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")).values(
+            {name: sa.bindparam(name) for name in _OFFER_NAMES})
+        self._run(stmt, ("b_id", *_OFFER_NAMES), rows)
+
+    def _run(self, stmt: Any, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if isinstance(stmt, sa.Insert):
+            missing = {c.name for c in stmt.table.columns} - {"id", *names}
+            assert not missing, f"no value for {missing}"  # defaults need SQLAlchemy itself
+            compiled = stmt.compile(dialect=self.dialect, column_keys=list(names))
+        else:
+            compiled = stmt.compile(dialect=self.dialect)
+        order = compiled.positiontup
+        params: list[Any]
+        if order is not None:
+            if list(order) != list(names):
+                pick = operator.itemgetter(*(names.index(n) for n in order))
+                params = [pick(row) for row in rows]
+            else:
+                params = rows
+        else:
+            params = [dict(zip(names, row, strict=True)) for row in rows]
+        self.conn.exec_driver_sql(compiled.string, params)
 
 
 def tombstone_offers(session: Session, offer_ids: Sequence[int]) -> int:
@@ -296,46 +313,15 @@ def _feed_ids(session: Session, ids: list[int]) -> list[str]:
     return out
 
 
-def _offer_row(record: OfferRecord, digest: str, stamp: int, now: datetime) -> dict[str, Any]:
-    first, last = _date_span(record)
-    row = dict(zip(COURSE_FIELDS, _course_values(record)))
-    row.update(modified=stamp, deleted=False, deleted_at=None, content_hash=digest,
-               first_date=first, last_date=last, updated_at=now)
-    return row
-
-
-def _instance_row(offer_id: int, position: int, inst: InstanceRecord,
-                  venue_ids: dict[str, int], keys: _VenueKeys) -> dict[str, Any]:
-    row = dict(zip(INSTANCE_FIELDS, _instance_values(inst)))
-    row.update(offer_id=offer_id, position=position, instance_key=inst.key[:60],
-               venue_id=venue_ids.get(keys(inst.venue))
-               if inst.venue and not inst.venue.is_empty() else None)
-    return row
-
-
-class _VenueKeys:
-    """venue_key with a cache: an upload repeats the same few venues on many rows."""
-
-    def __init__(self) -> None:
-        self.cache: dict[tuple[Any, ...], str] = {}
-
-    def __call__(self, venue: VenueRecord) -> str:
-        values = _venue_values(venue)
-        key = self.cache.get(values)
-        if key is None:
-            key = self.cache[values] = venue_key(venue)
-        return key
-
-
-def _ensure_venues(session: Session, provider_id: int, venues: Iterable[VenueRecord],
-                   keys: _VenueKeys) -> dict[str, int]:
-    wanted = {keys(v): v for v in venues}
-    if not wanted:
+def _ensure_venue_keys(session: Session, provider_id: int, keys: set[str],
+                       venues: dict[str, tuple[Any, ...]]) -> dict[str, int]:
+    """Venue ids by key, inserting the provider's venues not stored yet."""
+    if not keys:
         return {}
     known = {key: vid for vid, key in session.execute(
         sa.select(venues_t.c.id, venues_t.c.venue_key).where(venues_t.c.provider_id == provider_id))}
-    missing = [{"provider_id": provider_id, "venue_key": k, **record_to_dict(v)}
-               for k, v in wanted.items() if k not in known]
+    missing = [{"provider_id": provider_id, "venue_key": k, **dict(zip(VENUE_FIELDS, venues[k], strict=True))}
+               for k in sorted(keys) if k not in known]
     for chunk in _chunks(missing, 2000):
         for vid, key in session.execute(
                 venues_t.insert().returning(venues_t.c.id, venues_t.c.venue_key), chunk):

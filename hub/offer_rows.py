@@ -1,0 +1,353 @@
+"""Offers as database-ready rows: from typed upload rows (inside the validator's processes) or
+from OfferRecords, with the content hash built from JSON fragments.
+
+The content hash is exactly `store.content_hash(record)`: the SHA-256 of
+``json.dumps([provider name, course values, instance 1 values, venue 1 values or null, …])``.
+A JSON list is its items' own JSON joined by ", ", so every row brings the JSON text of its
+instance and venue, the first row of an offer the JSON of the course, and the hash of an offer
+is the hash of those texts joined: no dicts, no records, one pass.
+
+Values are converted for the database by the columns' own SQLAlchemy bind processors (once per
+distinct value), so storage is exactly what SQLAlchemy itself would write.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from ..validators.rows import IDX
+from ..vocab.columns import COLUMNS
+from ..vocab.records import COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, OfferRecord
+from .models import Offer, OfferInstance
+
+LIST_FIELDS = frozenset(c.field for c in COLUMNS if c.is_list)
+_COURSE_IDX = itemgetter(*(IDX[f] for f in COURSE_FIELDS))
+_INSTANCE_IDX = tuple(IDX[f] for f in INSTANCE_FIELDS if f not in ("price", "price_kind"))
+_VENUE_IDX = itemgetter(*(IDX[f] for f in VENUE_FIELDS))
+_ID, _PRICE, _TERMIN, _START = IDX["angebot_id"], IDX["price"], IDX["termin_id"], IDX["start_date"]
+_PRICE_POS = INSTANCE_FIELDS.index("price")
+_START_POS, _END_POS = INSTANCE_FIELDS.index("start_date"), INSTANCE_FIELDS.index("end_date")
+_NO_PRICE = (None, None)
+_course_values = attrgetter(*COURSE_FIELDS)
+_instance_values = attrgetter(*INSTANCE_FIELDS)
+_venue_values = attrgetter(*VENUE_FIELDS)
+
+
+def plain(value: Any) -> Any:
+    """A value as the content hash's JSON shows it (dates ISO, decimals without noise)."""
+    if isinstance(value, (date, time, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    return value
+
+
+def json_default(value: Any) -> Any:
+    """json.dumps hook: the conversions of `plain`, called only for non-JSON values."""
+    converted = plain(value)
+    if converted is value:
+        raise TypeError(f"not JSON-able: {type(value).__name__}")
+    return converted
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
+
+
+def venue_key_of(values: Sequence[Any]) -> str:
+    """A venue's identity within its provider: the hash of its field values."""
+    raw = json.dumps([plain(v) for v in values], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def offer_digest(provider_name: str, course_json: str, instance_jsons: Iterable[str]) -> str:
+    """The content hash of an offer from its JSON fragments (= store.content_hash)."""
+    parts = [_dumps(provider_name), course_json, *instance_jsons]
+    return hashlib.sha256(("[" + ", ".join(parts) + "]").encode()).hexdigest()
+
+
+class _Converted(dict):  # type: ignore[type-arg]
+    """value -> database value through one bind processor, each distinct value once."""
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        out = self[value] = self.process(value)
+        return out
+
+
+class Converter:
+    """Turns tuples of typed values (columns `names` of `table`) into database values."""
+
+    def __init__(self, table: sa.Table, names: Sequence[str], dialect: Dialect) -> None:
+        self.steps: list[tuple[int, _Converted]] = []
+        for pos, name in enumerate(names):
+            proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                self.steps.append((pos, _Converted(proc)))
+
+    def __call__(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        out = list(values)
+        for pos, convert in self.steps:
+            out[pos] = convert[out[pos]]
+        return tuple(out)
+
+
+_enc = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+class _JsonOf(dict):  # type: ignore[type-arg]
+    """value -> its JSON text as in the content hash, each distinct value once."""
+
+    def __missing__(self, value: Any) -> str:
+        out = self[value] = _dumps(value)
+        return out
+
+
+class _DecimalJson(dict):  # type: ignore[type-arg]
+    """str(decimal) -> its JSON text (keyed by text: 1.5 and 1.50 are equal Decimals)."""
+
+    def __missing__(self, text: str) -> str:
+        out = self[text] = "null" if text == "None" else _dumps(plain(Decimal(text)))
+        return out
+
+
+class _Columns:
+    """Columns of typed values -> rows of database values and rows of JSON fragments."""
+
+    def __init__(self, table: sa.Table, names: Sequence[str], dialect: Dialect) -> None:
+        self.plan: list[tuple[str, _Converted | None, dict[Any, str]]] = []
+        for name in names:
+            column = table.c[name]
+            proc = column.type.dialect_impl(dialect).bind_processor(dialect)
+            convert = _Converted(proc) if proc is not None else None
+            python_type = _python_type(column)
+            json_memo: dict[Any, str]
+            if name in LIST_FIELDS:
+                kind, json_memo = "list", _JsonOf({None: "[]"})
+                if convert is not None:
+                    convert[None] = convert.process(())  # an empty list column is []
+            elif name in ("title", "description"):
+                kind, json_memo = "text-required", {}
+            elif python_type is str and name not in _CODE_FIELDS:
+                kind, json_memo = "text", {}
+            elif python_type is Decimal:
+                kind, json_memo = "decimal", _DecimalJson()
+            else:
+                kind, json_memo = "value", _JsonOf()
+            self.plan.append((kind, convert, json_memo))
+
+    def run(self, columns: Sequence[Sequence[Any]]) -> tuple[list[tuple[Any, ...]], list[str]]:
+        """Rows of database values and the JSON text of each row's values (without [])."""
+        db_cols: list[Any] = []
+        js_cols: list[Any] = []
+        for (kind, convert, json_memo), col in zip(self.plan, columns, strict=True):
+            if kind == "text-required":
+                col = [v if v is not None else "" for v in col]
+                js_cols.append(list(map(_enc, col)))
+            elif kind == "text":
+                js_cols.append([_enc(v) if v is not None else "null" for v in col])
+            elif kind == "decimal":
+                js_cols.append(list(map(json_memo.__getitem__, map(str, col))))
+            else:
+                js_cols.append(list(map(json_memo.__getitem__, col)))
+            db_cols.append(list(map(convert.__getitem__, col)) if convert is not None else col)
+        return list(zip(*db_cols, strict=True)), list(map(", ".join, zip(*js_cols, strict=True)))
+
+
+def _python_type(column: sa.Column[Any]) -> type | None:
+    try:
+        return column.type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return None
+
+
+class InstanceItem(NamedTuple):
+    """One instance ready to store: database values, key, venue and its hash fragment."""
+
+    values: tuple[Any, ...]  # INSTANCE_FIELDS as database values
+    key: str  # instance_key
+    venue_key: str | None
+    json: str  # '<instance values JSON>, <venue values JSON or null>'
+
+
+class RowItem(NamedTuple):
+    """What the mapper keeps of one upload row."""
+
+    angebot_id: str
+    course: tuple[str, tuple[Any, ...]] | None  # (JSON, database values) at first sight
+    instance: InstanceItem
+    venue: tuple[Any, ...] | None  # typed venue values at the venue's first sight
+
+
+@dataclass
+class PreparedOffer:
+    """An offer ready to store: database values of course and instances, and its hash."""
+
+    angebot_id: str
+    digest: str
+    course: tuple[Any, ...]  # COURSE_FIELDS as database values
+    instances: list[InstanceItem] = field(default_factory=list)
+
+
+class Preparer:
+    """Database-ready rows for one dialect (one per upload and process)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.course = Converter(Offer.__table__, COURSE_FIELDS, dialect)  # type: ignore[arg-type]
+        self.instance = Converter(OfferInstance.__table__, INSTANCE_FIELDS, dialect)  # type: ignore[arg-type]
+        self.seen_offers: set[str] = set()
+        self.venue_keys: dict[tuple[Any, ...], str] = {}
+        self.venues: dict[tuple[Any, ...], tuple[str | None, str]] = {}
+        self.course_columns = _Columns(Offer.__table__, COURSE_FIELDS, dialect)  # type: ignore[arg-type]
+        self.instance_columns = _Columns(OfferInstance.__table__, INSTANCE_FIELDS, dialect)  # type: ignore[arg-type]
+
+    # --- from typed upload rows (validators' RowMapper) ------------------------------------
+
+    def map_rows(self, rows: list[tuple[Any, ...]]) -> list[RowItem]:
+        """A validator RowMapper: one RowItem per typed row that has an angebot_id.
+
+        Works column by column (C-level map over memo dicts); values repeat a lot."""
+        rows = [vals for vals in rows if vals[_ID] is not None]
+        if not rows:
+            return []
+        cols = list(zip(*rows, strict=True))
+        ids = cols[_ID]
+        seen = self.seen_offers
+        first = [n for n, aid in enumerate(ids) if aid not in seen and not seen.add(aid)]  # type: ignore[func-returns-value]
+        courses: list[Any] = [None] * len(rows)
+        if first:
+            every = len(first) == len(rows)
+            picked = [cols[i] if every else [cols[i][n] for n in first] for i in _COURSE_COLS]
+            db, js = self.course_columns.run(picked)
+            for n, values, text in zip(first, db, js, strict=True):
+                courses[n] = ("[" + text + "]", values)
+        inst_cols: list[Sequence[Any]] = [cols[i] for i in _INSTANCE_COLS]
+        price = cols[_PRICE]
+        inst_cols[_PRICE_POS:_PRICE_POS] = [
+            [p[0] if p is not None else None for p in price],
+            [p[1] if p is not None else None for p in price]]
+        inst_db, inst_js = self.instance_columns.run(inst_cols)
+        venue_of = self._venue
+        out = []
+        for vals, course, values, text in zip(rows, courses, inst_db, inst_js, strict=True):
+            new_venue, venue_key, venue_json = venue_of(_VENUE_IDX(vals))
+            termin = vals[_TERMIN]
+            start = vals[_START]
+            key = termin if termin else (start.isoformat() if start else "laufend")
+            out.append(RowItem(vals[_ID], course, InstanceItem(
+                values, key[:60], venue_key, "[" + text + "], " + venue_json), new_venue))
+        return out
+
+    def _venue(self, venue: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, str | None, str]:
+        """(typed values at first sight, key, JSON) of a row's venue fields."""
+        # Decimals equal in value may differ in text (49.5, 49.50): the key keeps them apart.
+        memo_key = (venue, str(venue[_LAT]), str(venue[_LON]))
+        known = self.venues.get(memo_key)
+        if known is not None:
+            return None, known[0], known[1]
+        if all(v is None for v in venue):
+            key, text = None, "null"
+        else:
+            key, text = venue_key_of(venue), _dumps(venue)
+        self.venues[memo_key] = (key, text)
+        return (venue if key is not None else None), key, text
+
+    # --- from records -------------------------------------------------------------------------
+
+    def prepare_records(self, records: Sequence[OfferRecord], provider_name: str | None = None
+                        ) -> tuple[list[PreparedOffer], dict[str, tuple[Any, ...]]]:
+        """PreparedOffers of records (hash with each record's provider name unless given) and
+        the typed values of their venues by key."""
+        offers: list[PreparedOffer] = []
+        venues: dict[str, tuple[Any, ...]] = {}
+        for record in records:
+            course_vals = _course_values(record)
+            items = []
+            for inst in record.instances:
+                vals = list(_instance_values(inst))
+                venue = inst.venue
+                if venue is None or venue.is_empty():
+                    venue_key, venue_json = None, "null" if venue is None else _dumps(
+                        _venue_values(venue))
+                else:
+                    values = _venue_values(venue)
+                    venue_key = self.venue_keys.get(values)
+                    if venue_key is None:
+                        venue_key = self.venue_keys[values] = venue_key_of(values)
+                    venues.setdefault(venue_key, values)
+                    venue_json = _dumps(values)
+                items.append(InstanceItem(self.instance(_hashable(vals)), inst.key[:60],
+                                          venue_key, _dumps(vals) + ", " + venue_json))
+            name = provider_name if provider_name is not None else record.provider.name
+            offers.append(PreparedOffer(
+                record.angebot_id, offer_digest(name, _dumps(course_vals), [i.json for i in items]),
+                self.course(_hashable(list(course_vals))), items))
+        return offers, venues
+
+
+def _hashable(values: list[Any]) -> list[Any]:
+    """Lists as tuples (the converters memoise by value)."""
+    for pos, value in enumerate(values):
+        if type(value) is list:
+            values[pos] = tuple(value)
+    return values
+
+
+_COURSE_COLS = tuple(IDX[f] for f in COURSE_FIELDS)
+_INSTANCE_COLS = tuple(IDX[f] for f in INSTANCE_FIELDS if f not in ("price", "price_kind"))
+_LAT, _LON = VENUE_FIELDS.index("lat"), VENUE_FIELDS.index("lon")
+_CODE_FIELDS = frozenset(c.field for c in COLUMNS if c.kind == "code")
+_COURSE_LISTS = tuple(n for n, f in enumerate(COURSE_FIELDS) if f in LIST_FIELDS)
+_INSTANCE_LISTS = tuple(n for n, f in enumerate(f for f in INSTANCE_FIELDS
+                                                   if f not in ("price", "price_kind"))
+                        if f in LIST_FIELDS)
+
+
+def group_items(items: Iterable[RowItem], provider_name: str
+                ) -> tuple[list[PreparedOffer], dict[str, tuple[Any, ...]]]:
+    """RowItems (file order) grouped into PreparedOffers (first appearance order) with their
+    content hashes, and the typed values of the venues by key."""
+    offers: dict[str, PreparedOffer] = {}
+    jsons: dict[str, str] = {}
+    venues: dict[str, tuple[Any, ...]] = {}
+    for item in items:
+        offer = offers.get(item.angebot_id)
+        if offer is None:
+            assert item.course is not None  # an offer's first row carries its course
+            jsons[item.angebot_id], course = item.course
+            offer = offers[item.angebot_id] = PreparedOffer(item.angebot_id, "", course)
+        offer.instances.append(item.instance)
+        if item.venue is not None and item.instance.venue_key is not None:
+            venues.setdefault(item.instance.venue_key, item.venue)
+    for angebot_id, offer in offers.items():
+        offer.digest = offer_digest(provider_name, jsons[angebot_id],
+                                    [i.json for i in offer.instances])
+    return list(offers.values()), venues
+
+
+def date_span(instances: Sequence[InstanceItem]) -> tuple[Any, Any]:
+    """first_date/last_date of an offer from its instances' database date values (ISO texts
+    on SQLite, dates on PostgreSQL: both order like the dates)."""
+    if len(instances) == 1:  # the common case, without lists
+        values = instances[0].values
+        start, end = values[_START_POS], values[_END_POS]
+        return start, (end if end is not None else start)
+    starts = [i.values[_START_POS] for i in instances if i.values[_START_POS] is not None]
+    ends = [i.values[_END_POS] if i.values[_END_POS] is not None else i.values[_START_POS]
+            for i in instances]
+    # An instance without dates (rolling entry) keeps the offer open-ended.
+    if None in ends or not ends:
+        return (min(starts) if starts else None), None
+    return (min(starts) if starts else None), max(ends)
