@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 import rdflib
+from rdflib import RDF, XSD, Literal, Namespace, URIRef
+
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer
 from bildungsdaten.hub.store import tombstone_offers
-from rdflib import RDF, XSD, Literal, Namespace, URIRef
-
 from tests.feed_data import BENSHEIM, MUSIK, sample_offer, simple_offer, write
 
 SDO = Namespace("https://schema.org/")

@@ -4,9 +4,8 @@ Revision ID: 0003_offer_documents
 Revises: 0002_survey
 Create Date: 2026-11-26 05:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_offer_documents'
 down_revision = '0002_survey'
