@@ -6,10 +6,10 @@ offer) keep only compact 64-bit fingerprints here; see `crossrow.py`.
 """
 from __future__ import annotations
 
+import re
 from array import array
-from collections.abc import Callable
-from itertools import repeat
-from operator import is_, itemgetter
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from bildungsdaten.vocab.codelists import codelist, find_municipality, municipality_by_ags
@@ -41,7 +41,7 @@ AZAV_FUNDING = frozenset(c.code for c in codelist("foerderung").concepts
 ADDRESS_FIELDS = ("venue_name", "street", "postal_code", "locality")
 MEMO_SIZE = 4096
 FORMULA_PREFIXES = ("=", "+", "-", "@")
-MISS = object()  # not yet in a column's memo
+_FORMULA_AFTER = re.compile("\x00[=+\\-@]")  # a formula at the start of a joined cell
 EMPTY_RESULT: tuple[None, None] = (None, None)
 
 _ID, _TERMIN, _START, _END = IDX["angebot_id"], IDX["termin_id"], IDX["start_date"], IDX["end_date"]
@@ -49,6 +49,24 @@ _T_FROM, _T_TO, _ROLLING = IDX["start_time"], IDX["end_time"], IDX["rolling_entr
 _MODE, _ONLINE, _FUNDING, _AZAV = IDX["mode"], IDX["online_url"], IDX["funding"], IDX["azav_number"]
 _PLZ, _ORT, _AGS = IDX["postal_code"], IDX["locality"], IDX["ags"]
 _MIN_MAX = ((IDX["min_age"], IDX["max_age"]), (IDX["min_participants"], IDX["max_participants"]))
+
+
+class ParseMemo(dict):  # type: ignore[type-arg]
+    """raw cell text -> typed value through a column's parser, each distinct text once;
+    the problems of a text go to `problems` (cleared together with this memo)."""
+
+    def __init__(self, parse: Parser, problems: dict[str, Any]) -> None:
+        super().__init__()
+        self.parse = parse
+        self.problems = problems
+
+    def __missing__(self, raw: str) -> Any:
+        text = raw.strip()
+        value, found = self.parse(text) if text else EMPTY_RESULT
+        self[raw] = value
+        if found is not None:
+            self.problems[raw] = found
+        return value
 
 
 class RowChecker:
@@ -63,7 +81,7 @@ class RowChecker:
         self.width = header.width
         self.labels = [header.label_of(c) for c in COLUMNS]
         self.present = [header.has(c) for c in COLUMNS]
-        self.plan: list[tuple[int, int, str, Parser, dict[str, Any] | None, bool, int]] = []
+        self.plan: list[tuple[int, int, str, Parser, ParseMemo | None, bool, int]] = []
         self.pos_of: dict[int, int] = {}
         self.problem_memos: dict[int, dict[str, Any]] = {i: {} for i in range(NCOL)}
         self.pos_order: dict[str | None, int] = {label: i for i, label in enumerate(header.labels)}
@@ -74,7 +92,8 @@ class RowChecker:
             plain = (column.max_length or 10**9) if column.kind == "text" and not column.is_list else 0
             idx = COLUMNS.index(column)
             self.pos_of[idx] = m.position
-            self.plan.append((m.position, idx, m.label, parser, {} if memo else None,
+            self.plan.append((m.position, idx, m.label, parser,
+                              ParseMemo(parser, self.problem_memos[idx]) if memo else None,
                               column.required, plain))
         self._place_memo: dict[tuple[str | None, str | None], str | None] = {}
         # Cross-row fingerprints: 8 bytes per value, so a million rows stay small.
@@ -112,62 +131,56 @@ class RowChecker:
         for i, cells in enumerate(rows):
             if len(cells) != width:
                 rows[i] = self._fit(numbers[i], cells, errors, bad.setdefault(i, set()))
-        columns = list(zip(*rows)) if width else []
+        columns = list(zip(*rows, strict=False)) if width else []  # extra cells cut off
         empty_column = [None] * size
         typed: list[list[Any]] = [empty_column] * NCOL
         lossy = self.lossy
         for pos, idx, label, parse, memo, required, plain_limit in self.plan:
-            stripped = list(map(str.strip, columns[pos]))
-            if lossy and "\ufffd" in "".join(stripped):
-                for i, text in enumerate(stripped):
+            raw = columns[pos]
+            if lossy and "\ufffd" in "".join(raw):
+                for i, text in enumerate(raw):
                     if "\ufffd" in text:
-                        errors.append(EncodingError(row=numbers[i], column=label, value=text))
-            has_empty = "" in stripped
-            if plain_limit and not (
-                    max(map(len, stripped)) > plain_limit
-                    or any(map(str.startswith, stripped, repeat(FORMULA_PREFIXES)))
-                    or "\r" in "".join(stripped)):
-                # Plain text without any problem in this batch: the values are the texts.
-                typed[idx] = [t or None for t in stripped] if has_empty else stripped
-            else:
-                if memo is None:
-                    memo = {}  # per batch: long texts rarely repeat beyond their offer
-                problem_memo = self.problem_memos[idx]
-                values = list(map(memo.get, stripped, repeat(MISS)))
-                if any(map(is_, values, repeat(MISS))):
-                    for i, value in enumerate(values):
-                        if value is MISS:
-                            text = stripped[i]
-                            value = memo.get(text, MISS)  # parsed a few rows above?
-                            if value is MISS:
-                                value, found = parse(text) if text else EMPTY_RESULT
-                                if len(memo) >= MEMO_SIZE:
-                                    memo.clear()  # keep recent values: offers come in groups
-                                    problem_memo.clear()
-                                memo[text] = value
-                                if found is not None:
-                                    if len(problem_memo) >= MEMO_SIZE:
-                                        problem_memo.clear()
-                                    problem_memo[text] = found
-                            values[i] = value
-                typed[idx] = values
-                if problem_memo and not problem_memo.keys().isdisjoint(stripped):
-                    for i, text in enumerate(stripped):
-                        found = problem_memo.get(text)
-                        if found is None:
-                            continue
-                        for code, detail, params in found:
-                            errors.append(make_error(code, row=numbers[i], column=label,
-                                                     value=text, detail=detail,
-                                                     params=params))
-                            if code != "formula-injection":
-                                bad.setdefault(i, set()).add(idx)
-            if required and has_empty:
-                for i, text in enumerate(stripped):
-                    if not text and idx not in bad.get(i, ()):
-                        errors.append(RequiredError(row=numbers[i], column=label, value=None))
-                        bad.setdefault(i, set()).add(idx)
-        out: list[Any] = list(zip(*typed))
+                        errors.append(EncodingError(row=numbers[i], column=label,
+                                                    value=text.strip()))
+            if plain_limit:
+                stripped = list(map(str.strip, raw))
+                joined = "\x00".join(stripped)
+                if not ("\r" in joined or max(map(len, stripped)) > plain_limit
+                        or joined.startswith(FORMULA_PREFIXES) or _FORMULA_AFTER.search(joined)):
+                    # Plain text without any problem in this batch: the values are the texts.
+                    if "" in stripped:
+                        typed[idx] = [t or None for t in stripped]
+                        if required:
+                            self._required(errors, bad, numbers, idx, label, raw)
+                    else:
+                        typed[idx] = stripped
+                    continue
+            problems = self.problem_memos[idx]
+            if memo is None:
+                # Per batch: long texts rarely repeat beyond their offer.
+                if len(problems) >= MEMO_SIZE:
+                    problems.clear()
+                memo = ParseMemo(parse, problems)
+            elif len(memo) >= MEMO_SIZE:
+                memo.clear()  # keep recent values: offers come in groups
+                problems.clear()
+            # Memoised by the raw cell text: a repeated value is one C-level dict lookup.
+            values = list(map(memo.__getitem__, raw))
+            typed[idx] = values
+            if problems and not problems.keys().isdisjoint(raw):
+                for i, text in enumerate(raw):
+                    found = problems.get(text)
+                    if found is None:
+                        continue
+                    value = text.strip()
+                    for code, detail, params in found:
+                        errors.append(make_error(code, row=numbers[i], column=label,
+                                                 value=value, detail=detail, params=params))
+                        if code != "formula-injection":
+                            bad.setdefault(i, set()).add(idx)
+            if required and None in values:
+                self._required(errors, bad, numbers, idx, label, raw, values)
+        out: list[Any] = list(zip(*typed, strict=True))
         no_problem: set[int] = set()
         rules, fingerprints = self._rules, self._fingerprints
         for i, vals in enumerate(out):
@@ -183,6 +196,17 @@ class RowChecker:
             for error in errors:
                 add(error)
         return out
+
+    @staticmethod
+    def _required(errors: list[ValidationError], bad: dict[int, set[int]], numbers: list[int],
+                  idx: int, label: str, raw: Sequence[str],
+                  values: Sequence[Any] | None = None) -> None:
+        """required-error for the empty cells of a required column (unless already bad)."""
+        for i, text in enumerate(raw):
+            if (values is None or values[i] is None) and not text.strip() \
+                    and idx not in bad.get(i, ()):
+                errors.append(RequiredError(row=numbers[i], column=label, value=None))
+                bad.setdefault(i, set()).add(idx)
 
     def _fit(self, row: int, cells: list[str], errors: list[ValidationError],
              bad: set[int]) -> list[str]:
