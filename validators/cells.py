@@ -195,7 +195,13 @@ def _bool(text: str) -> Parsed:
 
 # --- identifiers and addresses ------------------------------------------------------------
 
+# Lower-case http(s), a dotted host name, no whitespace: valid without asking urlsplit.
+_SIMPLE_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:[/?#]\S*)?")
+
+
 def _url(text: str) -> Parsed:
+    if len(text) <= 2000 and _SIMPLE_URL.fullmatch(text):
+        return text, None
     url = "https://" + text if text[:4].lower() == "www." else text
     try:
         parts = urlsplit(url)

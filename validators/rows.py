@@ -183,12 +183,16 @@ class RowChecker:
         out: list[Any] = list(zip(*typed, strict=True))
         no_problem: set[int] = set()
         rules, fingerprints = self._rules, self._fingerprints
+        clean = not bad and None not in typed[_ID]
         for i, vals in enumerate(out):
             row_bad = bad.get(i, no_problem)
             ags = rules(numbers[i], vals, rows[i], row_bad, errors)
             if ags is not None:  # derived from PLZ/Ort: rows are tuples, so rebuild this one
                 vals = out[i] = vals[:_AGS] + (ags,) + vals[_AGS + 1:]
-            fingerprints(numbers[i], vals, row_bad)
+            if not clean:
+                fingerprints(numbers[i], vals, row_bad)
+        if clean:
+            self._batch_fingerprints(numbers, typed)
         if errors:
             order = self.pos_order
             errors.sort(key=lambda e: (e.row, order.get(e.column, 10**6)))
@@ -308,6 +312,19 @@ class RowChecker:
             self.course_keys.append(offer_key)
             self.course_fps.append(hash(course_values(vals)))
             self.course_rows.append(row)
+
+    def _batch_fingerprints(self, numbers: list[int], typed: list[Any]) -> None:
+        """_fingerprints for a whole batch without any problem (column-wise, in C)."""
+        ids = typed[_ID]
+        offer_keys = list(map(hash, ids))
+        self.offer_keys.extend(offer_keys)
+        instances = [t if t is not None else s for t, s in zip(typed[_TERMIN], typed[_START],
+                                                                strict=True)]
+        self.unique_keys.extend(map(hash, zip(ids, instances, strict=True)))
+        self.unique_rows.extend(numbers)
+        self.course_keys.extend(offer_keys)
+        self.course_fps.extend(map(hash, zip(*(typed[i] for i in COURSE_IDX), strict=True)))
+        self.course_rows.extend(numbers)
 
     def reparse(self, cells: list[str]) -> tuple[list[Any], dict[int, str]]:
         """Typed values and raw texts of a row again, without reporting (for cross-row text)."""
