@@ -201,7 +201,8 @@ def iter_offer_documents(engine: Engine, filters: SnapshotFilters, base_uri: str
             last = rows[-1][0]
             documents, rendered = fill_documents(session, rows, base_uri)
             if rendered and store:
-                store_documents(engine, rendered, version)
+                # A busy database (an import holds the lock) is not asked again per batch.
+                store = store_documents(engine, rendered, version) > 0
             yield documents
 
 

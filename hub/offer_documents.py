@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 offers_t = Offer.__table__
 # How long a feed request waits for a lock to store documents before it gives up (the
 # documents are a cache: the next request or the job stores them).
-REQUEST_LOCK_WAIT_MS = 200
+REQUEST_LOCK_WAIT_MS = 100
+ATTEMPTS = 3  # for a batch whose offers were purged, or that lost a deadlock, meanwhile
 
 
 class OfferDocument(Base):
@@ -174,22 +175,22 @@ def store_documents(engine: Engine, documents: Iterable[RenderedDocument], versi
     """Upsert rendered documents in their own short transaction; the number stored.
 
     Feed requests pass a short `lock_wait_ms`: while an import holds the lock they skip
-    storing (0) instead of stalling the response. None waits as long as the engine does (the
-    job). Offers purged meanwhile are left out; any other failure propagates only without a
-    lock limit.
+    storing (0) instead of stalling the response. None (the job) waits as long as the engine
+    does and tries again when chosen as a deadlock victim. Offers purged meanwhile are left
+    out either way.
     """
     # Sorted by key, so concurrent upserts of overlapping batches lock rows in one order.
     params = [{"offer_id": d.offer_id, "modified": d.modified, "render_version": version,
                "jsonld": d.jsonld} for d in sorted(documents, key=lambda d: d.offer_id)]
-    if not params:
-        return 0
-    for attempt in (1, 2):
+    for attempt in range(1, ATTEMPTS + 1):
+        if not params:
+            return 0
         try:
             with engine.connect() as conn:
                 _write(conn, params, lock_wait_ms)
             return len(params)
         except sa.exc.IntegrityError:
-            if attempt == 2 and lock_wait_ms is None:
+            if attempt == ATTEMPTS:
                 raise
             # An offer was purged after it was rendered: store the others.
             with engine.connect() as conn:
@@ -197,11 +198,12 @@ def store_documents(engine: Engine, documents: Iterable[RenderedDocument], versi
                     offers_t.c.id.in_([p["offer_id"] for p in params]))).scalars())
             params = [p for p in params if p["offer_id"] in alive]
         except sa.exc.OperationalError as exc:  # lock wait exceeded, deadlock victim
-            if lock_wait_ms is None:
+            if lock_wait_ms is not None:
+                log.info("offer documents not stored (%s); rendered again next time",
+                         type(exc.orig).__name__)
+                return 0
+            if attempt == ATTEMPTS:
                 raise
-            log.info("offer documents not stored (%s); rendered again next time",
-                     type(exc.orig).__name__)
-            return 0
     return 0
 
 

@@ -3,6 +3,7 @@ stale, and kept apart from the change clock."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -200,4 +201,26 @@ def test_concurrent_upserts_of_the_same_documents(engine, offers):
     for t in threads:
         t.join()
     assert errors == []
+    assert len(_documents(engine)) == 3
+
+
+def test_a_busy_database_does_not_stall_a_page(client, engine, offers, no_page_cache):
+    """While another transaction holds the lock (an import), a page is built and served
+    without waiting for it; its documents are stored by a later request."""
+    blocker = engine.connect()
+    tx = blocker.begin()
+    if engine.dialect.name == "sqlite":
+        blocker.exec_driver_sql("UPDATE feed_clock SET last = last WHERE id = 0")  # write lock
+    else:
+        blocker.exec_driver_sql("LOCK TABLE offer_documents IN EXCLUSIVE MODE")  # reads pass
+    try:
+        start = time.perf_counter()
+        page = client.get("/feeds/offers/rpde")
+        assert time.perf_counter() - start < 5
+        assert len(page.get_json()["items"]) == 3
+    finally:
+        tx.rollback()
+        blocker.close()
+    assert _documents(engine) == {}
+    assert client.get("/feeds/offers/rpde").data == page.data
     assert len(_documents(engine)) == 3
