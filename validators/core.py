@@ -187,7 +187,7 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
         except TableBroken as exc:
             report.rows = checker.rows_checked
             report.add(_broken(exc, pad))
-    report.offers = count_offers(checker.offer_keys)
+    report.offers = count_offers(checker.course_keys, checker.other_offer_keys)
     try:
         for error in cross_row_errors(checker, table(), report.max_errors):
             report.add(error)

@@ -20,12 +20,14 @@ from .tables import Row
 def _groups(keys: array, rows: array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows sorted by key (stable: file order within a key) and each one's group start."""
     k = np.frombuffer(keys, dtype=np.int64)
-    r = np.frombuffer(rows, dtype=np.int64)
+    r = np.frombuffer(rows, dtype=np.dtype(rows.typecode))
     order = np.argsort(k, kind="stable")
     ks = k[order]
     new = np.ones(len(ks), dtype=bool)
     new[1:] = ks[1:] != ks[:-1]
-    start = np.maximum.accumulate(np.where(new, np.arange(len(ks)), 0))
+    del ks
+    firsts = np.flatnonzero(new)
+    start = np.repeat(firsts, np.diff(np.append(firsts, len(new))))
     return order, r[order], start
 
 
@@ -51,8 +53,10 @@ def differing_rows(keys: array, fps: array, rows: array, limit: int) -> list[tup
     return pairs[:limit]
 
 
-def count_offers(keys: array) -> int:
-    return int(np.unique(np.frombuffer(keys, dtype=np.int64)).size) if len(keys) else 0
+def count_offers(*keys: array) -> int:
+    """The number of distinct keys in the arrays."""
+    parts = [np.frombuffer(k, dtype=np.int64) for k in keys if len(k)]
+    return int(np.unique(np.concatenate(parts)).size) if parts else 0
 
 
 def cross_row_errors(checker: RowChecker, rows_again: Iterable[Row], limit: int

@@ -28,7 +28,8 @@ from .sources import Encoding, Source, quote_balanced_split
 from .tables import SENTINEL, Row
 
 MIN_BYTES = 4 * 1024 * 1024  # below this a fork costs more than it saves
-ARRAYS = ("unique_keys", "unique_rows", "course_keys", "course_fps", "course_rows", "offer_keys")
+ARRAYS = ("unique_keys", "unique_rows", "course_keys", "course_fps", "course_rows",
+          "other_offer_keys")
 ROW_ARRAYS = ("unique_rows", "course_rows")
 
 
@@ -173,7 +174,10 @@ def merge_second_part(report: Report, checker: RowChecker, first_blank: list[int
     report.warning_count += part.warning_count - kept_warnings
     report.truncated = report.truncated or part.truncated
     for name in ARRAYS:
-        values = np.frombuffer(part.arrays[name], dtype=np.int64)
-        if name in ROW_ARRAYS:
-            values = values + offset
-        getattr(checker, name).frombytes(values.tobytes())
+        target = getattr(checker, name)
+        before = len(target)
+        target.frombytes(part.arrays.pop(name))
+        if name in ROW_ARRAYS and offset:
+            view = np.frombuffer(target, dtype=np.dtype(target.typecode))
+            view[before:] += offset  # renumbered in place
+            del view  # the array must not stay exported

@@ -97,9 +97,11 @@ class RowChecker:
                               column.required, plain))
         self._place_memo: dict[tuple[str | None, str | None], str | None] = {}
         # Cross-row fingerprints: 8 bytes per value, so a million rows stay small.
-        self.unique_keys, self.unique_rows = array("q"), array("q")
-        self.course_keys, self.course_fps, self.course_rows = array("q"), array("q"), array("q")
-        self.offer_keys = array("q")
+        # Row numbers take 4 bytes; offers are counted from the course keys plus the keys of
+        # rows left out of the course check (`other_offer_keys`, usually empty).
+        self.unique_keys, self.unique_rows = array("q"), array("i")
+        self.course_keys, self.course_fps, self.course_rows = array("q"), array("q"), array("i")
+        self.other_offer_keys = array("q")
         self.rows_checked = 0
 
     # --- problems ---------------------------------------------------------------------------
@@ -302,7 +304,6 @@ class RowChecker:
         if angebot_id is None:
             return
         offer_key = hash(angebot_id)
-        self.offer_keys.append(offer_key)
         termin = vals[_TERMIN]
         if termin is not None or (_START not in bad and _TERMIN not in bad):
             instance = termin if termin is not None else vals[_START]
@@ -312,12 +313,13 @@ class RowChecker:
             self.course_keys.append(offer_key)
             self.course_fps.append(hash(course_values(vals)))
             self.course_rows.append(row)
+        else:
+            self.other_offer_keys.append(offer_key)
 
     def _batch_fingerprints(self, numbers: list[int], typed: list[Any]) -> None:
         """_fingerprints for a whole batch without any problem (column-wise, in C)."""
         ids = typed[_ID]
         offer_keys = list(map(hash, ids))
-        self.offer_keys.extend(offer_keys)
         instances = [t if t is not None else s for t, s in zip(typed[_TERMIN], typed[_START],
                                                                 strict=True)]
         self.unique_keys.extend(map(hash, zip(ids, instances, strict=True)))
