@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import subprocess
@@ -196,7 +197,8 @@ def main() -> int:
         path = Path(tmp) / "offers.csv"
         write_offers(path, args.rows)
         size = path.stat().st_size / 1e6
-        print(f"file: {args.rows:,} rows x {len(COLUMNS)} columns, {size:.1f} MB")
+        print(f"file: {args.rows:,} rows x {len(COLUMNS)} columns, {size:.1f} MB; "
+              f"load average {os.getloadavg()[0]:.2f}")
         our_s, our_cpu, stats = ours(path)
         fr_s, fr_cpu, fr_rows, fr_errors = frictionless_run(path)
         # Wall clock is what a user waits; CPU seconds are steadier on a shared machine.

@@ -36,10 +36,12 @@ RowMapper = Callable[[list[Any]], list[Any]]
 class ValidationResult:
     """The report of one validation and, with collect=True, the typed rows."""
 
-    def __init__(self, report: Report, rows: list[Any] | None, mapped: bool = False) -> None:
+    def __init__(self, report: Report, rows: list[Any] | None, mapped: bool = False,
+                 processes: int = 1) -> None:
         self.report = report
         self._rows = None if mapped else rows
         self._mapped = rows if mapped else None
+        self.processes = processes  # 2 when a forked helper checked the second half
 
     @property
     def mapped(self) -> list[Any]:
@@ -128,7 +130,7 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
             _check_table(table, report, limits, rows, progress, pad=False, lossy=lossy,
                          map_rows=map_rows, second=(src, encoding, split, mapper))
             report.sort()
-            return ValidationResult(report, rows, mapped)
+            return ValidationResult(report, rows, mapped, processes=2)
         except parallel_.SplitFailed:
             report = Report(lang)  # check again in one pass
             rows = [] if collect else None

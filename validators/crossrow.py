@@ -10,6 +10,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 
 import numpy as np
+
 from bildungsdaten.vocab.columns import COLUMNS
 
 from .errors import ConstraintError, UniqueError
@@ -38,7 +39,7 @@ def duplicate_rows(keys: array, rows: array, limit: int) -> list[tuple[int, int]
     order, sorted_rows, start = _groups(keys, rows)
     dup = np.ones(len(order), dtype=bool)
     dup[start] = False
-    pairs = sorted(zip(sorted_rows[dup].tolist(), sorted_rows[start][dup].tolist()))
+    pairs = sorted(zip(sorted_rows[dup].tolist(), sorted_rows[start][dup].tolist(), strict=True))
     return pairs[:limit]
 
 
@@ -49,7 +50,8 @@ def differing_rows(keys: array, fps: array, rows: array, limit: int) -> list[tup
     order, sorted_rows, start = _groups(keys, rows)
     f = np.frombuffer(fps, dtype=np.int64)[order]
     differ = f != f[start]
-    pairs = sorted(zip(sorted_rows[differ].tolist(), sorted_rows[start][differ].tolist()))
+    pairs = sorted(zip(sorted_rows[differ].tolist(), sorted_rows[start][differ].tolist(),
+                       strict=True))
     return pairs[:limit]
 
 
