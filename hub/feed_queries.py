@@ -23,6 +23,7 @@ from .offer_documents import (
     RenderedDocument,
     document_bytes,
     documents_t,
+    fetch_documents,
     prune_documents,
     render_documents,
     render_version,
@@ -191,11 +192,11 @@ def iter_offer_documents(engine: Engine, filters: SnapshotFilters, base_uri: str
         last = 0
         where = _where(filters)
         while True:
-            rows = session.execute(
+            rows = fetch_documents(session,
                 sa.select(offers_t.c.id, offers_t.c.feed_id, document_bytes())
                 .select_from(with_documents(version))
                 .where(offers_t.c.id > last, *where)
-                .order_by(offers_t.c.id).limit(batch_size)).all()
+                .order_by(offers_t.c.id).limit(batch_size))
             if not rows:
                 return
             last = rows[-1][0]
@@ -280,7 +281,7 @@ def rpde_rows(session: Session, cursor: Cursor | None, limit: int,
         return [FeedRow(r[0], r[1], int(r[2]), bool(r[3]))
                 for r in session.execute(rpde_query(cursor, limit))]
     return [FeedRow(r[0], r[1], int(r[2]), bool(r[3]), r[4])
-            for r in session.execute(rpde_query(cursor, limit, version))]
+            for r in fetch_documents(session, rpde_query(cursor, limit, version))]
 
 
 def offer_head(session: Session, feed_id: str, version: str) -> Any:

@@ -224,3 +224,15 @@ def test_a_busy_database_does_not_stall_a_page(client, engine, offers, no_page_c
     assert _documents(engine) == {}
     assert client.get("/feeds/offers/rpde").data == page.data
     assert len(_documents(engine)) == 3
+
+
+def test_documents_are_lz4_compressed_where_postgresql_offers_it(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("Kompression der TOAST-Spalten gibt es nur in PostgreSQL")
+    with engine.connect() as conn:
+        offered = conn.scalar(sa.text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                                      "WHERE name = 'default_toast_compression'"))
+        method = conn.scalar(sa.text(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = "
+            "'offer_documents'::regclass AND attname = 'jsonld'"))
+    assert method == ("l" if offered else "")

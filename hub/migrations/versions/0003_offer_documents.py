@@ -22,6 +22,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], name=op.f('fk_offer_documents_offer_id_offers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('offer_id', name=op.f('pk_offer_documents'))
     )
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql" and bind.execute(sa.text(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+            "WHERE name = 'default_toast_compression'")).scalar():
+        # lz4 (PostgreSQL >= 14 built with it) stores the ~6 kB documents twice as fast as the
+        # default pglz and reads them back faster; a cold RPDE page writes 500 of them.
+        op.execute("ALTER TABLE offer_documents ALTER COLUMN jsonld SET COMPRESSION lz4")
 
 
 def downgrade() -> None:
