@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import validators as validators_pkg
 from .. import vocab as vocab_pkg
 from ..validators import Limits, validate
+from ..validators.core import gc_paused
 from ..vocab.records import OfferRecord, ProviderRecord
 from .db import begin_write, transaction
 from .models import Offer, Provider, Upload, utcnow
@@ -127,7 +128,8 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
         return ImportOutcome(upload_id, "invalid", mode, dry_run, report, None)
     try:
         # The file's anbieter_name is informational: offers carry the token's provider.
-        offers, venues = group_items(result.mapped, provider.name)
+        with gc_paused():
+            offers, venues = group_items(result.mapped, provider.name)
         if dry_run:
             with sessions() as session:
                 counts = _preview(session, provider_id, offers, mode == "replace")
@@ -150,7 +152,7 @@ def _write(sessions: sessionmaker[Session], provider: ProviderRecord, provider_i
     if progress is not None:
         progress("write", 0, len(offers))
     prefix = provider.slug + "/"
-    with transaction(sessions) as session:
+    with gc_paused(), transaction(sessions) as session:
         lock_provider(session, provider_id)
         result = write_prepared(session, provider_id, offers, venues, prefix.__add__,
                                 replace=mode == "replace", progress=write_cb)

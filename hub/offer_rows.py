@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from operator import attrgetter, itemgetter
-from typing import Any, NamedTuple
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -172,22 +172,17 @@ def _python_type(column: sa.Column[Any]) -> type | None:
         return None
 
 
-class InstanceItem(NamedTuple):
-    """One instance ready to store: database values, key, venue and its hash fragment."""
-
-    values: tuple[Any, ...]  # INSTANCE_FIELDS as database values
-    key: str  # instance_key
-    venue_key: str | None
-    json: str  # '<instance values JSON>, <venue values JSON or null>'
-
-
-class RowItem(NamedTuple):
-    """What the mapper keeps of one upload row."""
-
-    angebot_id: str
-    course: tuple[str, tuple[Any, ...]] | None  # (JSON, database values) at first sight
-    instance: InstanceItem
-    venue: tuple[Any, ...] | None  # typed venue values at the venue's first sight
+# Plain tuples, not NamedTuples: the helper process pickles them, at half the cost.
+# An instance ready to store: (database values of INSTANCE_FIELDS, instance_key, venue key,
+# '<instance values JSON>, <venue values JSON or null>').
+InstanceItem = tuple[tuple[Any, ...], str, "str | None", str]
+I_VALUES: Final = 0
+I_KEY: Final = 1
+I_VENUE: Final = 2
+I_JSON: Final = 3
+# What the mapper keeps of one upload row: (angebot_id, (course JSON, course database values)
+# at the offer's first sight or None, InstanceItem, typed venue values at first sight or None).
+RowItem = tuple[str, "tuple[str, tuple[Any, ...]] | None", InstanceItem, "tuple[Any, ...] | None"]
 
 
 @dataclass
@@ -246,8 +241,8 @@ class Preparer:
             termin = vals[_TERMIN]
             start = vals[_START]
             key = termin if termin else (start.isoformat() if start else "laufend")
-            out.append(RowItem(vals[_ID], course, InstanceItem(
-                values, key[:60], venue_key, "[" + text + "], " + venue_json), new_venue))
+            out.append((vals[_ID], course,
+                        (values, key[:60], venue_key, "[" + text + "], " + venue_json), new_venue))
         return out
 
     def _venue(self, venue: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, str | None, str]:
@@ -288,11 +283,11 @@ class Preparer:
                         venue_key = self.venue_keys[values] = venue_key_of(values)
                     venues.setdefault(venue_key, values)
                     venue_json = _dumps(values)
-                items.append(InstanceItem(self.instance(_hashable(vals)), inst.key[:60],
-                                          venue_key, _dumps(vals) + ", " + venue_json))
+                items.append((self.instance(_hashable(vals)), inst.key[:60], venue_key,
+                              _dumps(vals) + ", " + venue_json))
             name = provider_name if provider_name is not None else record.provider.name
             offers.append(PreparedOffer(
-                record.angebot_id, offer_digest(name, _dumps(course_vals), [i.json for i in items]),
+                record.angebot_id, offer_digest(name, _dumps(course_vals), [i[I_JSON] for i in items]),
                 self.course(_hashable(list(course_vals))), items))
         return offers, venues
 
@@ -322,18 +317,18 @@ def group_items(items: Iterable[RowItem], provider_name: str
     offers: dict[str, PreparedOffer] = {}
     jsons: dict[str, str] = {}
     venues: dict[str, tuple[Any, ...]] = {}
-    for item in items:
-        offer = offers.get(item.angebot_id)
+    for angebot_id, course, instance, venue in items:
+        offer = offers.get(angebot_id)
         if offer is None:
-            assert item.course is not None  # an offer's first row carries its course
-            jsons[item.angebot_id], course = item.course
-            offer = offers[item.angebot_id] = PreparedOffer(item.angebot_id, "", course)
-        offer.instances.append(item.instance)
-        if item.venue is not None and item.instance.venue_key is not None:
-            venues.setdefault(item.instance.venue_key, item.venue)
+            assert course is not None  # an offer's first row carries its course
+            jsons[angebot_id], values = course
+            offer = offers[angebot_id] = PreparedOffer(angebot_id, "", values)
+        offer.instances.append(instance)
+        if venue is not None and instance[I_VENUE] is not None:
+            venues.setdefault(instance[I_VENUE], venue)
     for angebot_id, offer in offers.items():
         offer.digest = offer_digest(provider_name, jsons[angebot_id],
-                                    [i.json for i in offer.instances])
+                                    [i[I_JSON] for i in offer.instances])
     return list(offers.values()), venues
 
 
@@ -341,12 +336,12 @@ def date_span(instances: Sequence[InstanceItem]) -> tuple[Any, Any]:
     """first_date/last_date of an offer from its instances' database date values (ISO texts
     on SQLite, dates on PostgreSQL: both order like the dates)."""
     if len(instances) == 1:  # the common case, without lists
-        values = instances[0].values
+        values = instances[0][I_VALUES]
         start, end = values[_START_POS], values[_END_POS]
         return start, (end if end is not None else start)
-    starts = [i.values[_START_POS] for i in instances if i.values[_START_POS] is not None]
-    ends = [i.values[_END_POS] if i.values[_END_POS] is not None else i.values[_START_POS]
-            for i in instances]
+    starts = [i[I_VALUES][_START_POS] for i in instances if i[I_VALUES][_START_POS] is not None]
+    ends = [i[I_VALUES][_END_POS] if i[I_VALUES][_END_POS] is not None
+            else i[I_VALUES][_START_POS] for i in instances]
     # An instance without dates (rolling entry) keeps the offer open-ended.
     if None in ends or not ends:
         return (min(starts) if starts else None), None

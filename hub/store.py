@@ -28,6 +28,7 @@ from ..vocab.records import (
 from .changelog import reserve_stamps
 from .models import Offer, OfferInstance, Provider, Venue, utcnow
 from .offer_rows import (
+    I_VENUE,
     PreparedOffer,
     Preparer,
     date_span,
@@ -158,7 +159,7 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
     now = utcnow()
     written = [*to_create, *(o for o, _ in to_update)]
     venue_ids = _ensure_venue_keys(
-        session, provider_id, {i.venue_key for o in written for i in o.instances if i.venue_key},
+        session, provider_id, {i[I_VENUE] for o in written for i in o.instances if i[I_VENUE]},
         venues)
     if to_update or to_delete:
         stale = [oid for _, oid in to_update] + [row.id for row in to_delete]
@@ -203,10 +204,9 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
         instance_rows: list[tuple[Any, ...]] = []
         for offer in part:
             oid = ids[offer.angebot_id]
-            for pos, inst in enumerate(offer.instances):
-                instance_rows.append((oid, pos, inst.key,
-                                      venue_ids[inst.venue_key] if inst.venue_key else None,
-                                      *inst.values))
+            for pos, (values, key, venue, _json) in enumerate(offer.instances):
+                instance_rows.append((oid, pos, key, venue_ids[venue] if venue else None,
+                                      *values))
         writer.insert_instances(instance_rows)
         done += len(part)
         if progress is not None:
@@ -261,6 +261,13 @@ class _Writer:
         if isinstance(stmt, sa.Insert):
             missing = {c.name for c in stmt.table.columns} - {"id", *names}
             assert not missing, f"no value for {missing}"  # defaults need SQLAlchemy itself
+            if self.dialect.paramstyle == "qmark":
+                # SQLite: the columns in the rows' own order, so no row is rebuilt.
+                quote = self.dialect.identifier_preparer.quote
+                sql = (f"INSERT INTO {quote(stmt.table.name)} "
+                       f"({', '.join(map(quote, names))}) VALUES ({', '.join('?' * len(names))})")
+                self.conn.exec_driver_sql(sql, rows)
+                return
             compiled = stmt.compile(dialect=self.dialect, column_keys=list(names))
         else:
             compiled = stmt.compile(dialect=self.dialect)

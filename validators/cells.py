@@ -296,6 +296,7 @@ def _code_parser(name: str, is_list: bool) -> Parser:
             if not item:
                 continue
             concept = scheme.lookup(item)
+            parts: list[tuple[str, Any]]
             if concept is not None:
                 parts = [(item, concept)]
             else:

@@ -1,8 +1,10 @@
 """`validate()`: bytes or a path in, typed rows and a Report out. Pure: no Flask, no database."""
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +85,27 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     allows (`parallel`: None decides by size, False never, True whenever possible); the
     report is the same. Raises OSError only when a path cannot be read.
     """
-    limits = limits or Limits()
+    with gc_paused():
+        return _validate(source, filename, lang, limits or Limits(), collect, progress, mapper,
+                         parallel)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: checking makes millions of objects (rows, cells,
+    kept typed values) that form no cycles, and every full collection would walk them all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang: str,
+              limits: Limits, collect: bool, progress: Callable[[int], None] | None,
+              mapper: Callable[[], RowMapper] | None, parallel: bool | None) -> ValidationResult:
     src = Source.of(source, filename)
     mapped = collect and mapper is not None
     report = Report(lang)
