@@ -326,9 +326,14 @@ def group_items(items: Iterable[RowItem], provider_name: str
         offer.instances.append(instance)
         if venue is not None and instance[I_VENUE] is not None:
             venues.setdefault(instance[I_VENUE], venue)
+    head = "[" + _dumps(provider_name) + ", "  # offer_digest, inlined: it runs per offer
+    sha256 = hashlib.sha256
     for angebot_id, offer in offers.items():
-        offer.digest = offer_digest(provider_name, jsons[angebot_id],
-                                    [i[I_JSON] for i in offer.instances])
+        instances = offer.instances
+        tail = (instances[0][I_JSON] if len(instances) == 1
+                else ", ".join([i[I_JSON] for i in instances]))
+        offer.digest = sha256(
+            (head + jsons[angebot_id] + ", " + tail + "]").encode()).hexdigest()
     return list(offers.values()), venues
 
 

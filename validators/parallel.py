@@ -51,9 +51,9 @@ def can_split(source: Source, encoding: Encoding, force: bool | None) -> bool:
     return (cores or 1) >= 2 and source.size >= MIN_BYTES
 
 
-def split_offset(source: Source) -> int | None:
-    """Where the second part starts (about the middle), or None."""
-    return quote_balanced_split(source, source.size // 2)
+def split_offset(source: Source, first_share: float = 0.5) -> int | None:
+    """Where the second part starts (after about `first_share` of the bytes), or None."""
+    return quote_balanced_split(source, int(source.size * first_share))
 
 
 @dataclass
