@@ -46,7 +46,7 @@ register_link("Offene Daten", "/feeds", "Alle Angebote als JSON-LD, CSV und RPDE
 RPDE_PATH = "/feeds/offers/rpde"
 CSV_PATH = "/feeds/offers.csv"
 SNAPSHOT_MAX_AGE = 300
-PAGE_CACHE_SIZE = 256  # rendered RPDE pages kept per process (~100 kB gzip + ~1 MB each)
+PAGE_CACHE_SIZE = 256  # rendered RPDE pages kept per process (~3 MB + ~180 kB gzip each)
 # app.config key: False turns the per-process page cache off (benchmarks of page building).
 PAGE_CACHE_CONFIG = "RPDE_PAGE_CACHE"
 
