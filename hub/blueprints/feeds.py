@@ -46,7 +46,9 @@ register_link("Offene Daten", "/feeds", "Alle Angebote als JSON-LD, CSV und RPDE
 RPDE_PATH = "/feeds/offers/rpde"
 CSV_PATH = "/feeds/offers.csv"
 SNAPSHOT_MAX_AGE = 300
-PAGE_CACHE_SIZE = 256  # rendered RPDE pages kept per process (~3 MB + ~180 kB gzip each)
+# Rendered RPDE pages kept per process (~3 MB + ~180 kB gzip each); with stored documents a
+# page builds in ~10 ms, so a small cache for the hot pages (the feed's head) is enough.
+PAGE_CACHE_SIZE = 32
 # app.config key: False turns the per-process page cache off (benchmarks of page building).
 PAGE_CACHE_CONFIG = "RPDE_PAGE_CACHE"
 
