@@ -96,9 +96,10 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
-    upload_id = _record_pending(sessions, provider_id, data, filename, content_type, mode,
+    sha256 = hashlib.sha256(data).hexdigest()  # once: a large file takes a while to hash
+    upload_id = _record_pending(sessions, provider_id, data, sha256, filename, content_type, mode,
                                 dry_run, source)
-    reuse_key = _reuse_key(data, mode, lang, settings)
+    reuse_key = _reuse_key(sha256, mode, lang, settings)
     if not dry_run:
         same = _same_as_last_import(sessions, provider_id, reuse_key)
         if same is not None:
@@ -183,10 +184,10 @@ def ruleset_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _reuse_key(data: bytes, mode: str, lang: str, settings: Settings) -> str:
+def _reuse_key(sha256: str, mode: str, lang: str, settings: Settings) -> str:
     limits = (settings.upload_max_bytes, settings.upload_max_rows,
               settings.upload_max_inflated_bytes)
-    return ":".join([hashlib.sha256(data).hexdigest(), mode, lang, ruleset_fingerprint(),
+    return ":".join([sha256, mode, lang, ruleset_fingerprint(),
                      "-".join(map(str, limits))])
 
 
@@ -249,7 +250,7 @@ def _preview(session: Session, provider_id: int, offers: Sequence[PreparedOffer]
     return counts
 
 
-def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: bytes,
+def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: bytes, sha256: str,
                     filename: str | None, content_type: str | None, mode: str, dry_run: bool,
                     source: str) -> int:
     # The file itself is stored once, with the outcome: SQLite rewrites a whole row on UPDATE,
@@ -257,7 +258,7 @@ def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: byt
     with transaction(sessions) as session:
         row = Upload(provider_id=provider_id, filename=(filename or "")[:300] or None,
                      content_type=(content_type or "")[:200] or None, size=len(data),
-                     sha256=hashlib.sha256(data).hexdigest(), mode=mode,
+                     sha256=sha256, mode=mode,
                      source=source, dry_run=dry_run, status="pending")
         session.add(row)
         session.flush()
