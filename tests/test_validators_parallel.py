@@ -109,3 +109,15 @@ def test_mapped_rows_come_back_in_file_order() -> None:
     assert two.processes == 2
     assert two.mapped == one.mapped
     assert len(one.mapped) == 3000
+
+
+def test_a_late_byte_that_is_not_utf8_falls_back_to_one_pass() -> None:
+    # The first 64 KiB are UTF-8, a Windows-1252 "ä" near the end is not: the halves read
+    # strictly as UTF-8 and fail, and the one pass detects the encoding of the whole file.
+    text = offers_csv(3000, 6, 0)
+    cut = len(text) - 2000
+    data = text[:cut] + "Kurs für Anfänger".encode("cp1252") + text[cut:]
+    one = validate(data, parallel=False)
+    two = validate(data, parallel=True)
+    assert two.processes == 1
+    assert two.report.to_dict() == one.report.to_dict()

@@ -15,7 +15,7 @@ from .header import Header, read_header
 from .offers import group_offers
 from .report import Report
 from .rows import RowChecker
-from .sources import Encoding, Source, detect_encoding, inflated_size, sniff_format
+from .sources import Encoding, Source, detect_encoding, guess_utf8, inflated_size, sniff_format
 from .tables import Row, TableBroken, csv_delimiter, csv_rows, xlsx_rows
 
 PROGRESS_EVERY = 5000
@@ -136,14 +136,21 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
         def table() -> Iterator[Row]:
             return xlsx_rows(src)
     elif kind == "csv":
-        encoding = detect_encoding(src)
+        splittable = not collect or mapper is not None
+        # A file whose start is UTF-8 is read as UTF-8 by both halves, strictly: if it is not,
+        # they fail and the one pass below detects the encoding over the whole file.
+        guess = guess_utf8(src) if splittable and parallel is not False else None
+        encoding = guess or detect_encoding(src)
         lossy = encoding.lossy
 
         def table() -> Iterator[Row]:
             return csv_rows(src, encoding)
-        if (not collect or mapper is not None) and parallel_.can_split(src, encoding, parallel):
+        if splittable and parallel_.can_split(src, encoding, parallel):
             # Collected rows travel back from the helper (pickled): give it a bit less.
             split = parallel_.split_offset(src, 0.55 if collect else 0.5)
+        if split is None and guess is not None:
+            encoding = detect_encoding(src)
+            lossy = encoding.lossy
     else:
         report.add(UnsupportedFormat(detail=kind))
         return ValidationResult(report, rows, mapped)
@@ -158,6 +165,8 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
             report = Report(lang)  # check again in one pass
             rows = [] if collect else None
             map_rows = mapper() if mapper is not None and collect else None
+            encoding = detect_encoding(src)
+            lossy = encoding.lossy
     try:
         _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy,
                      map_rows=map_rows)
@@ -190,7 +199,7 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
                 for problem in problems:
                     report.add(problem)
                 break
-    except TableBroken:
+    except (TableBroken, UnicodeDecodeError):
         if second is not None:
             raise parallel_.SplitFailed("header") from None
         raise
@@ -246,8 +255,8 @@ def _check_split(reader: Iterator[Row], first_part: parallel_.UntilSentinel,
         try:
             count, blank = _check_rows(reader, checker, report, unlimited, rows, first_progress,
                                        map_rows)
-        except TableBroken:
-            raise parallel_.SplitFailed("first part damaged") from None
+        except (TableBroken, UnicodeDecodeError):
+            raise parallel_.SplitFailed("first part damaged or not UTF-8") from None
         if not first_part.clean:
             raise parallel_.SplitFailed("split inside a quoted cell")
         part = parallel_.collect_child(pid, read_fd)

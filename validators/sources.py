@@ -148,6 +148,22 @@ def detect_encoding(source: Source) -> Encoding:
     return Encoding("iso-8859-15" if latin9 else "cp1252", nul=nul)
 
 
+def guess_utf8(source: Source) -> Encoding | None:
+    """UTF-8 (with or without BOM) if the first 64 KiB decode as UTF-8, else None; the rest
+    of the file is then only proven UTF-8 by a strict reader (detect_encoding reads it all)."""
+    sample = source.head(65536)
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    import codecs
+
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample)  # a cut character may follow
+    except UnicodeDecodeError:
+        return None
+    nul = any(b"\x00" in chunk for chunk in source.chunks())
+    return Encoding("utf-8-sig" if sample.startswith(b"\xef\xbb\xbf") else "utf-8", nul=nul)
+
+
 def _decodes(source: Source, encoding: str) -> bool:
     import codecs
 
