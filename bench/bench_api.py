@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
 from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
 from bildungsdaten.hub.demo import demo_records
 from bildungsdaten.hub.migrate import upgrade

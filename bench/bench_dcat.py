@@ -20,7 +20,6 @@ from bildungsdaten.hub.app import create_app
 from bildungsdaten.hub.catalog import build_catalogue
 from bildungsdaten.hub.db import make_engine
 from bildungsdaten.hub.migrate import upgrade
-
 from tests.catalog_data import seed
 
 DATASETS = 1000

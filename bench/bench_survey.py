@@ -19,7 +19,6 @@ from bildungsdaten.hub.survey.limesurvey import parse_lss
 from bildungsdaten.hub.survey.protect import protect
 from bildungsdaten.hub.survey.release import resolve
 from bildungsdaten.hub.survey.tables import count_table
-
 from tests.survey_synth import DEFINITION, responses_csv, structure_lss
 
 TARGET_S = 60.0

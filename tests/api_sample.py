@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.store import ensure_provider, tombstone_offers, write_offers
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord, VenueRecord
-from sqlalchemy.engine import Engine
 
 KVHS = ProviderRecord(slug="kvhs-bergstrasse", name="Kreisvolkshochschule Bergstraße", type="vhs",
                       url="https://www.kvhs-bergstrasse.example/", email="info@kvhs.example",

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.engine import Engine
+
 from bildungsdaten.feeds.dcat.model import (
     DISTRICT_KEY,
     FILE_TYPE,
@@ -22,7 +24,6 @@ from bildungsdaten.feeds.dcat.model import (
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.store import ensure_provider, write_offers
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord, VenueRecord
-from sqlalchemy.engine import Engine
 
 KINDS = [("kvhs", "Kreisvolkshochschule Bergstraße", "https://www.kvhs-bergstrasse.example"),
          ("musikschule-bensheim", "Musikschule Bensheim e. V.", "https://musikschule.example"),

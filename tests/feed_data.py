@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.store import ensure_provider, write_offers
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord, VenueRecord

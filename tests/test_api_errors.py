@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bildungsdaten.vocab.codelists import codelist
 
+from bildungsdaten.vocab.codelists import codelist
 from tests.api_sample import store_district
 
 

@@ -5,10 +5,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.store import ensure_provider, write_offers
 from bildungsdaten.vocab.records import OfferRecord
-
 from tests.api_sample import KVHS, full_offer, store_district, store_offer
 
 BASE = "http://hub.test"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from bildungsdaten.feeds.dcat.model import FILE_TYPE, FREQ_IRREG, MEDIA_TYPE, Distribution
 from bildungsdaten.hub.catalog import (
     district_dataset,
@@ -19,7 +20,6 @@ from bildungsdaten.hub.catalog import (
 )
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.store import ensure_provider, write_offers
-
 from tests.catalog_data import add_empty_provider, provider, seed
 from tests.support import shared_path
 

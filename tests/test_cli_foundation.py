@@ -76,6 +76,7 @@ def test_outdated_database_asks_for_db_upgrade(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'alt.sqlite'}"
     assert run(tmp_path, url, "db", "upgrade", "--revision", "0001_foundation").returncode == 0
     from alembic.script import ScriptDirectory
+
     from bildungsdaten.hub.migrate import alembic_config
 
     if ScriptDirectory.from_config(alembic_config(url)).get_heads() == ["0001_foundation"]:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
+
 from bildungsdaten.hub.catalog import (
     district_dataset,
     register_dataset_source,
     unregister_dataset_source,
 )
 from bildungsdaten.hub.cli import main
-from click.testing import CliRunner
-
 from tests.catalog_data import seed
 from tests.support import shared_path
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from bildungsdaten.feeds.dcat import PROFILES, to_graph
-from bildungsdaten.feeds.dcat.rdf import IRI, Lit, Node
-from bildungsdaten.feeds.dcat.writers import render
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from bildungsdaten.feeds.dcat import PROFILES, to_graph
+from bildungsdaten.feeds.dcat.rdf import IRI, Lit, Node
+from bildungsdaten.feeds.dcat.writers import render
 from tests.catalog_data import description
 
 PROFILE = PROFILES["dcat-ap.de-3.0"]

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
+
 from bildungsdaten.feeds.csv_feed import stream_csv
 from bildungsdaten.hub.cli import main
 from bildungsdaten.hub.db import make_engine
@@ -16,7 +18,6 @@ from bildungsdaten.validators.core import validate
 from bildungsdaten.vocab.codelists import codelist, find_municipality, municipalities
 from bildungsdaten.vocab.columns import COLUMNS
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord
-from click.testing import CliRunner
 
 TODAY = date(2025, 10, 1)
 ONLINE = {"online_live", "online_selbstlern", "hybrid", "blended", "fernunterricht"}

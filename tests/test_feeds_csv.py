@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import frictionless
 import pytest
+
 from bildungsdaten.feeds.csv_feed import HEADER, neutralise
 from bildungsdaten.validators import validate
 from bildungsdaten.vocab.columns import COLUMN_NAMES
-
 from tests.feed_data import BENSHEIM, KVHS, MUSIK, sample_offer, simple_offer, write
 
 

@@ -19,10 +19,10 @@ assert frictionless.Resource(data=[["a"], ["1"]]).to_view() is not None
 
 def test_pypi_validators_and_frictionless_import_beside_the_hub() -> None:
     import frictionless
-    from bildungsdaten import validators as hub_validators
-    from bildungsdaten.hub.app import create_app
 
     import validators
+    from bildungsdaten import validators as hub_validators
+    from bildungsdaten.hub.app import create_app
 
     # PyPI's package, not the repository's folder (which installs as bildungsdaten.validators).
     assert not Path(validators.__file__).resolve().is_relative_to(REPO / "validators"), (

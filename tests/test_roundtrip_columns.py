@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from bildungsdaten.hub.db import make_sessionmaker
 from bildungsdaten.hub.store import load_offer_records
 from bildungsdaten.vocab.columns import COLUMNS, COLUMNS_BY_NAME, Column
 from bildungsdaten.vocab.records import OfferRecord
-
 from tests.api_sample import full_offer, store_offer
 
 GROUPS: dict[str, tuple[str, ...]] = {

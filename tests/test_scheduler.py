@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from click.testing import CliRunner
+
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.expiry import expire_offers, local_today
 from bildungsdaten.hub.models import Offer, utcnow
 from bildungsdaten.hub.scheduler import all_jobs, build_scheduler, run_job
 from bildungsdaten.vocab.records import InstanceRecord
-from click.testing import CliRunner
-
 from tests.feed_data import simple_offer, write
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from bildungsdaten.hub.survey.audit import PublishedTable, audit, check_sequence
 from bildungsdaten.hub.survey.errors import SurveyError
 from bildungsdaten.hub.survey.importer import read_responses
@@ -9,7 +10,6 @@ from bildungsdaten.hub.survey.limesurvey import Option, Question, Structure, par
 from bildungsdaten.hub.survey.protect import primary_suppression, protect
 from bildungsdaten.hub.survey.release import resolve
 from bildungsdaten.hub.survey.tables import TOTAL, count_table
-
 from tests.survey_synth import DEFINITION, responses_csv, structure_lss
 
 AGE = Question("ALTER", "L", "single", "Alter", answers=[Option(c, c) for c in ("jung", "mittel", "alt")])

@@ -7,6 +7,7 @@ import json
 
 import frictionless
 import rdflib
+
 from bildungsdaten.feeds.survey import (
     SurveyDimension,
     SurveyTableData,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.survey.errors import SurveyError
 from bildungsdaten.hub.survey.importer import delete_responses, import_survey
 from bildungsdaten.hub.survey.limesurvey import parse_lss
 from bildungsdaten.hub.survey.models import Survey, SurveyQuestion, SurveyResponse
-
 from tests.survey_synth import MARKERS, import_export, responses_csv, structure_lss
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from bildungsdaten.hub.survey.errors import SurveyError
 from bildungsdaten.hub.survey.limesurvey import parse_catalogue, parse_lss, parse_responses_csv
-
 from tests.survey_synth import HEADING, responses_csv, structure_lss
 
 

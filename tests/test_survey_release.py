@@ -6,11 +6,11 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
+
 from bildungsdaten.hub.db import make_sessionmaker
 from bildungsdaten.hub.survey.errors import SurveyError
 from bildungsdaten.hub.survey.models import SurveyRelease, SurveyReleaseCell, SurveyReleaseTable
-from click.testing import CliRunner
-
 from tests.survey_synth import SMALL_DEFINITION, import_export, release, write_export
 
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.demo import demo_records
 from bildungsdaten.hub.models import Offer, Provider
 from bildungsdaten.hub.store import ensure_provider, write_offers
 from bildungsdaten.hub.survey.models import SurveyRelease, SurveyReleaseTable
-
 from tests.survey_synth import MARKERS, SMALL_DEFINITION, import_export, release
 
 TOKEN = "admin-geheim-123"

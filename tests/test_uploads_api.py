@@ -5,7 +5,13 @@ import pytest
 import requests
 
 from tests.import_support import (
-    add_provider, add_token, auth, fixture_bytes, live_offers, offers_snapshot, uploads,
+    add_provider,
+    add_token,
+    auth,
+    fixture_bytes,
+    live_offers,
+    offers_snapshot,
+    uploads,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,6 +5,7 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
+
 from bildungsdaten.validators import Report, validate
 from bildungsdaten.validators.template import EXAMPLE
 from bildungsdaten.vocab.columns import COLUMN_NAMES

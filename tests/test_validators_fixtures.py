@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from bildungsdaten.validators import Limits, ValidationResult, validate
 from bildungsdaten.validators.errors import CODES
 from bildungsdaten.vocab.records import ProviderRecord

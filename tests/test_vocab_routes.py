@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from rdflib import SKOS, Graph, URIRef
+from rdflib.compare import isomorphic
+
 from bildungsdaten.hub.app import create_app
 from bildungsdaten.vocab.codelists import codelists, municipalities
 from bildungsdaten.vocab.terms import VOCAB_NS
-from rdflib import SKOS, Graph, URIRef
-from rdflib.compare import isomorphic
 
 
 @pytest.fixture(scope="module")

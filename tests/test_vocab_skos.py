@@ -5,6 +5,9 @@ import csv
 from collections import Counter
 
 import pytest
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
 from bildungsdaten.vocab import terms
 from bildungsdaten.vocab.codelists import Concept, codelists, municipalities
 from bildungsdaten.vocab.skos import (
@@ -15,9 +18,6 @@ from bildungsdaten.vocab.skos import (
     serialize,
 )
 from bildungsdaten.vocab.terms import MUNICIPALITY_KEY_NS, SCHEMA, VOCAB_NS
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
-
 from tests.support import shared_path
 
 

@@ -5,7 +5,8 @@ This list drives the upload template, the validators, the database model and the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Literal
 
 Level = Literal["course", "instance", "venue", "provider"]

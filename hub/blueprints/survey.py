@@ -9,8 +9,9 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from bildungsdaten.feeds.survey import SurveyTableData, table_schema, table_to_csv, table_to_jsonld
 from flask import Blueprint, Response, abort, render_template, request
+
+from bildungsdaten.feeds.survey import SurveyTableData, table_schema, table_to_csv, table_to_jsonld
 
 from ..context import current_hub
 from ..db import transaction

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from bildungsdaten.hub import models  # noqa: F401 - registers every table on Base.metadata
-from bildungsdaten.hub.survey import models as survey_models  # noqa: F401 - survey tables
-from bildungsdaten.hub import offer_documents  # noqa: F401 - stored JSON-LD documents
+from bildungsdaten.hub import (
+    models,  # noqa: F401 - registers every table on Base.metadata
+    offer_documents,  # noqa: F401 - stored JSON-LD documents
+)
 from bildungsdaten.hub.db import Base, make_engine
+from bildungsdaten.hub.survey import models as survey_models  # noqa: F401 - survey tables
 
 config = context.config
 target_metadata = Base.metadata

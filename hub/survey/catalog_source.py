@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bildungsdaten.feeds.dcat.model import FILE_TYPE, FREQ_IRREG, MEDIA_TYPE, Dataset, Distribution
 from sqlalchemy.orm import Session
+
+from bildungsdaten.feeds.dcat.model import FILE_TYPE, FREQ_IRREG, MEDIA_TYPE, Dataset, Distribution
 
 from ..catalog import district_dataset, register_dataset_source
 from ..settings import Settings

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from bildungsdaten.feeds.survey import SurveyDimension, SurveyTableData
 from sqlalchemy.orm import Session, selectinload
+
+from bildungsdaten.feeds.survey import SurveyDimension, SurveyTableData
 
 from ..settings import Settings
 from .models import Survey, SurveyRelease, SurveyReleaseTable

@@ -1,8 +1,9 @@
 """A server-rendered SVG bar chart of a published table (no JavaScript needed)."""
 from __future__ import annotations
 
-from bildungsdaten.feeds.survey import TOTAL, SurveyTableData
 from markupsafe import Markup, escape
+
+from bildungsdaten.feeds.survey import TOTAL, SurveyTableData
 
 BAR_H, GAP, LABEL_W, CHART_W = 22, 6, 260, 420
 

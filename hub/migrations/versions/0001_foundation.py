@@ -1,11 +1,11 @@
 """foundation: providers, offers, instances, venues, clock, uploads, tokens
 
 Revision ID: 0001_foundation
-Revises: 
+Revises: (none)
 Create Date: 2026-11-26 04:07:25.198055
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0001_foundation'
@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('auth_failures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client', sa.String(length=64), nullable=False),
@@ -198,11 +198,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_offer_instances_start_date'), ['start_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_offer_instances_venue_id'), ['venue_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('offer_instances', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_offer_instances_venue_id'))
         batch_op.drop_index(batch_op.f('ix_offer_instances_start_date'))
@@ -235,4 +235,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_auth_failures_at'))
 
     op.drop_table('auth_failures')
-    
+

@@ -4,9 +4,8 @@ Revision ID: 0002_survey
 Revises: 0001_foundation
 Create Date: 2026-11-26 04:21:36.535409
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_survey'
 down_revision = '0001_foundation'
