@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -171,6 +171,16 @@ def offer_datasets(session: Session, settings: Settings) -> list[Dataset]:
     return [main] + per_provider
 
 
+class DistributionCommon(TypedDict):
+    """The keyword arguments every distribution of one dataset shares (typed for `**common`)."""
+
+    licence: str
+    licence_attribution: str | None
+    issued: datetime | date | None
+    modified: datetime | date | None
+    pages: list[str]
+
+
 def _provider_dataset(settings: Settings, p: Any, s: _OfferStats) -> Dataset:
     ds_id = PROVIDER_PREFIX + p.slug
     licence = normalise_licence(p.licence or settings.default_licence)
@@ -202,8 +212,9 @@ def _offers_dataset(settings: Settings, ds_id: str, s: _OfferStats, query: str, 
         accrual_periodicity=FREQ_CONT, issued=_berlin(s.issued), modified=_berlin(s.modified),
         temporal=PeriodOfTime(s.first_date, s.last_date) if s.first_date or s.last_date else None)
     feeds_page = settings.url("/feeds")
-    common = {"licence": licence, "licence_attribution": attribution, "issued": dataset.issued,
-              "modified": dataset.modified, "pages": [feeds_page]}
+    common: DistributionCommon = {
+        "licence": licence, "licence_attribution": attribution, "issued": dataset.issued,
+        "modified": dataset.modified, "pages": [feeds_page]}
     jsonld_url = settings.url("/feeds/offers.jsonld") + query
     csv_url = settings.url("/feeds/offers.csv") + query
     dataset.distributions = [
@@ -230,7 +241,8 @@ def _offers_dataset(settings: Settings, ds_id: str, s: _OfferStats, query: str, 
     return dataset
 
 
-def _rpde_distribution(settings: Settings, dataset: Dataset, common: dict[str, Any]) -> Distribution:
+def _rpde_distribution(settings: Settings, dataset: Dataset,
+                       common: DistributionCommon) -> Distribution:
     endpoint = settings.url("/feeds/offers/rpde")
     service = DataService(
         iri=dataset.iri + "#rpde-service", endpoint_url=endpoint,

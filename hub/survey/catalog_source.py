@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bildungsdaten.feeds.dcat.model import FILE_TYPE, FREQ_IRREG, MEDIA_TYPE, Dataset, Distribution
 
-from ..catalog import district_dataset, register_dataset_source
+from ..catalog import DistributionCommon, district_dataset, register_dataset_source
 from ..settings import Settings
 from .publish import released_tables, table_path
 
@@ -37,9 +37,10 @@ def survey_datasets(session: Session, settings: Settings) -> list[Dataset]:
                              settings.district_name]},
             accrual_periodicity=FREQ_IRREG, issued=issued, modified=issued)
         ds.landing_page = settings.url(path)
-        common = {"licence": settings.default_licence,
-                  "licence_attribution": settings.licence_attribution,
-                  "issued": issued, "modified": issued, "pages": [settings.url(path)]}
+        common: DistributionCommon = {
+            "licence": settings.default_licence,
+            "licence_attribution": settings.licence_attribution,
+            "issued": issued, "modified": issued, "pages": [settings.url(path)]}
         csv_url, cube_url = settings.url(path + ".csv"), settings.url(path + ".jsonld")
         ds.distributions = [
             Distribution(iri=ds.iri + "#csv", access_url=csv_url, download_url=csv_url,
