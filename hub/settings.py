@@ -29,7 +29,7 @@ class Settings:
     """The hub's configuration. Each field maps to one environment variable (upper case)."""
 
     instance_path: Path = DEFAULT_INSTANCE
-    hub_base_uri: str = "http://127.0.0.1:8000"
+    hub_base_uri: str = ""  # empty: http://HOST:PORT, so `PORT=8080 make run` links to itself
     database_url: str = ""
     secret_key: str = ""
     host: str = "127.0.0.1"
@@ -63,7 +63,7 @@ class Settings:
 
 DOCS: dict[str, str] = {
     "instance_path": "Ordner für SQLite-Datenbank, Schlüssel und Uploads / folder for the SQLite file, secret key and uploads",
-    "hub_base_uri": "Basis aller Daten-IRIs und absoluten Links / base of every data IRI and absolute link",
+    "hub_base_uri": "Basis aller Daten-IRIs und absoluten Links; leer = http://HOST:PORT / base of every data IRI and absolute link; empty = http://HOST:PORT",
     "database_url": "SQLAlchemy-URL; leer = SQLite unter instance/ / SQLAlchemy URL; empty = SQLite under instance/",
     "secret_key": "Flask-Schlüssel; leer = beim ersten Start in instance/ erzeugt / generated into instance/ when empty",
     "host": "Adresse für make run / address for make run",
@@ -111,6 +111,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings(**{**{f.name: getattr(settings, f.name) for f in fields(Settings)}, **values})
     if not settings.database_url:
         settings.database_url = settings.default_database_url
+    if not settings.hub_base_uri:
+        settings.hub_base_uri = f"http://{settings.host}:{settings.port}"
     if not settings.secret_key:
         settings.secret_key = _instance_secret(settings.instance_path)
     return settings
