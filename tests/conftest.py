@@ -1,23 +1,18 @@
 """Fixtures: a fresh, migrated database on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
 from __future__ import annotations
 
-import os
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from bildungsdaten.hub.db import make_engine
 from bildungsdaten.hub.migrate import upgrade
-from tests.support import unavailable
-
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+from tests.support import fresh_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -35,25 +30,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A private PostgreSQL database for this test process, migrated once, dropped at the end."""
-    if not PG_URL:
-        unavailable("PostgreSQL-Tests brauchen TEST_DATABASE_URL "
-                    "(z. B. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    admin_url = make_url(PG_URL)
-    name = f"hubtest_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        unavailable(f"PostgreSQL unter {admin_url.render_as_string()} nicht erreichbar: {exc.orig}")
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with fresh_postgres_database("hubtest") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 def _reset_postgres(url: str) -> None:

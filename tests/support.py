@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HUB_SHARED_DIR", REPO.parent / "shared"))
@@ -24,3 +29,32 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         unavailable(f"{path} fehlt: ../shared (Standards-Kit) liegt nicht neben dem Repository")
     return path
+
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database made from TEST_DATABASE_URL; dropped afterwards.
+
+    Skips on a developer's machine without PostgreSQL, fails under CI=true.
+    """
+    if not PG_URL:
+        unavailable("PostgreSQL-Tests brauchen TEST_DATABASE_URL "
+                    "(z. B. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    admin_url = make_url(PG_URL)
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        unavailable(f"PostgreSQL unter {admin_url.render_as_string()} nicht erreichbar: {exc.orig}")
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

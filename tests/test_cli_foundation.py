@@ -5,18 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from tests.support import unavailable
+from tests.support import fresh_postgres_database
 
 CLI = str(Path(sys.executable).parent / "bildungsdaten")
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -25,19 +21,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'leer.sqlite'}"
         return
-    if not PG_URL:
-        unavailable("PostgreSQL-Tests brauchen TEST_DATABASE_URL")
-    admin = sa.create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    name = f"hubcli_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        unavailable(f"PostgreSQL nicht erreichbar: {exc.orig}")
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with fresh_postgres_database("hubcli") as url:
+        yield url
 
 
 def run(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
