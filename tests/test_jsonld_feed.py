@@ -220,6 +220,18 @@ def test_feeds_page_lists_every_feed_in_german(client):
     assert 'href="/feeds"' in client.get("/").get_data(as_text=True)
 
 
+def test_every_example_request_on_the_feeds_page_answers(client, offers):
+    import html as html_lib
+    import re
+
+    page = client.get("/feeds").get_data(as_text=True)
+    examples = [html_lib.unescape(u) for u in re.findall(r"'http://hub\.test(/[^']*)'", page)]
+    assert len(examples) >= 7
+    for example in examples:
+        resp = client.get(example, headers={"Accept": "application/ld+json"})
+        assert resp.status_code == 200, (example, resp.status_code)
+
+
 def test_snapshot_stream_is_one_json_document_per_batch_chunk():
     from bildungsdaten.feeds.jsonld import stream_snapshot
 

@@ -7,7 +7,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, json, render_template, request
 
 from ...feeds import csv_feed
@@ -34,6 +36,7 @@ from ..feed_queries import (
     read_snapshot,
     rpde_rows,
 )
+from ..models import Offer
 from ..offer_documents import RenderedDocument, render_version, store_documents
 from ..pages_nav import register_link
 from ..problems import bad_parameter
@@ -301,7 +304,7 @@ FEEDS = (
      "/feeds/offers.jsonld?municipality=06431002&life_phase=senioren"),
     ("CSV", CSV_PATH,
      "Eine Zeile je Termin in den Spalten der Upload-Vorlage (`;`, UTF-8); ?bom=1 für Excel.",
-     "/feeds/offers.csv?provider=kvhs-bergstrasse&bom=1"),
+     "/feeds/offers.csv?provider={provider}&bom=1"),
     ("CSVW-Metadaten", "/feeds/offers.csv-metadata.json",
      "Beschreibung der CSV-Spalten nach W3C CSVW (Datentypen, Listen, Pflichtfelder).",
      "/feeds/offers.csv-metadata.json"),
@@ -311,18 +314,34 @@ FEEDS = (
     ("RPDE-Änderungsfeed", RPDE_PATH,
      ("Alle Änderungen seit dem Start, seitenweise nach (modified, id); Löschungen bleiben "
       "als „deleted“ erhalten."),
-     "/feeds/offers/rpde?afterTimestamp=1732600000123&afterId=kvhs-bergstrasse%2F25H-101"),
+     "/feeds/offers/rpde?afterTimestamp={after_ts}&afterId={after_id}"),
     ("JSON-LD-Kontext", CONTEXT_PATH,
      "Der @context, auf den alle JSON-LD-Dokumente des Hubs verweisen.", CONTEXT_PATH),
     ("Einzelnes Angebot", "/offers/<anbieter>/<angebot_id>",
      "HTML-Seite mit eingebettetem JSON-LD; mit „Accept: application/ld+json“ nur JSON-LD.",
-     "/offers/kvhs-bergstrasse/25H-101"),
+     "/offers/{provider}/{angebot_id}"),
 )
+# Used in the examples while the hub holds no offer yet.
+EXAMPLE_OFFER = ("kvhs-bergstrasse/25H-101", 1732600000123)
+
+
+def _examples() -> dict[str, str]:
+    """Example values taken from a real live offer, so every example request answers."""
+    with current_hub().sessions() as session:
+        row = session.execute(sa.select(Offer.feed_id, Offer.modified)
+                              .where(Offer.deleted.is_(False)).order_by(Offer.id).limit(1)).first()
+    feed_id, modified = (row.feed_id, row.modified) if row else EXAMPLE_OFFER
+    provider, angebot_id = feed_id.split("/", 1)
+    return {"provider": quote(provider, safe=""), "angebot_id": quote(angebot_id, safe=""),
+            "after_ts": str(modified - 1), "after_id": quote(feed_id, safe="")}
 
 
 @bp.get("/feeds")
 def feeds_page() -> str:
     settings = current_hub().settings
-    return render_template("feeds.html", feeds=FEEDS, base=settings.hub_base_uri.rstrip("/"),
+    examples = _examples()
+    feeds = [(title, path, text, example.format(**examples))
+             for title, path, text, example in FEEDS]
+    return render_template("feeds.html", feeds=feeds, base=settings.hub_base_uri.rstrip("/"),
                            page_size=settings.rpde_page_size,
                            tombstone_days=settings.tombstone_days)
