@@ -30,24 +30,27 @@ Job = tuple[str, Callable[[Flask], Any], dict[str, Any]]
 JOB_MODULES = ("bildungsdaten.hub.scheduler_pull",)
 
 
-def expire_offers_job(app: Flask) -> int:
-    """Tombstone offers whose last date + grace has passed (one transaction)."""
+def _in_write_transaction(app: Flask, name: str, work: Callable[[Any, Any], int],
+                          done: str) -> int:
+    """Run `work(session, settings)` in one write transaction and log its count."""
     hub: HubContext = app.extensions["hub"]
     with transaction(hub.sessions) as session:
         begin_write(session)
-        count = expire_offers(session, hub.settings)
-    log.info("expire-offers: %d offers became tombstones", count)
+        count = work(session, hub.settings)
+    log.info("%s: %d %s", name, count, done)
     return count
+
+
+def expire_offers_job(app: Flask) -> int:
+    """Tombstone offers whose last date + grace has passed (one transaction)."""
+    return _in_write_transaction(app, "expire-offers", expire_offers,
+                                 "offers became tombstones")
 
 
 def purge_tombstones_job(app: Flask) -> int:
     """Remove tombstones older than tombstone_days (one transaction)."""
-    hub: HubContext = app.extensions["hub"]
-    with transaction(hub.sessions) as session:
-        begin_write(session)
-        count = purge_tombstones(session, hub.settings)
-    log.info("purge-tombstones: %d tombstones removed", count)
-    return count
+    return _in_write_transaction(app, "purge-tombstones", purge_tombstones,
+                                 "tombstones removed")
 
 
 def render_offer_documents_job(app: Flask) -> int:
