@@ -28,6 +28,7 @@ from ..vocab.records import OfferRecord, ProviderRecord
 from .db import begin_write, transaction
 from .models import Offer, Provider, Upload, utcnow
 from .offer_rows import PreparedOffer, Preparer, group_items
+from .originals import PackInBackground, pack
 from .settings import Settings
 from .store import provider_record, write_prepared
 
@@ -153,6 +154,7 @@ def _write(sessions: sessionmaker[Session], provider: ProviderRecord, provider_i
     if progress is not None:
         progress("write", 0, len(offers))
     prefix = provider.slug + "/"
+    packing = PackInBackground(data)  # the original shrinks on the other core meanwhile
     with gc_paused(), transaction(sessions) as session:
         lock_provider(session, provider_id)
         result = write_prepared(session, provider_id, offers, venues, prefix.__add__,
@@ -160,8 +162,10 @@ def _write(sessions: sessionmaker[Session], provider: ProviderRecord, provider_i
         counts = result.as_dict()
         stats = {**counts, REUSE: f"{reuse_key}:{_offers_state(session, provider_id)}"}
         # The upload is marked done in the same transaction: done <=> the offers are written.
+        original, compression = packing.result()
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
-            status="done", report=report, stats=stats, original=data, finished_at=utcnow()))
+            status="done", report=report, stats=stats, original=original,
+            original_compression=compression, finished_at=utcnow()))
     return counts
 
 
@@ -267,9 +271,11 @@ def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: byt
 
 def _finish(sessions: sessionmaker[Session], upload_id: int, status: str,
             report: dict[str, Any] | None, counts: dict[str, Any] | None, data: bytes) -> None:
+    original, compression = pack(data)
     with transaction(sessions) as session:
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
-            status=status, report=report, stats=counts, original=data, finished_at=utcnow()))
+            status=status, report=report, stats=counts, original=original,
+            original_compression=compression, finished_at=utcnow()))
 
 
 def _estimate_rows(data: bytes, filename: str | None) -> int | None:

@@ -70,8 +70,8 @@ class Offer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id", ondelete="CASCADE"),
-                                             index=True)
+    # Found through the unique (provider_id, angebot_id) index: no index of its own.
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id", ondelete="CASCADE"))
     angebot_id: Mapped[str] = mapped_column(sa.String(50))
     feed_id: Mapped[str] = mapped_column(sa.String(120), unique=True)
     modified: Mapped[int] = mapped_column(sa.BigInteger)
@@ -178,6 +178,8 @@ class Upload(Base):
     size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
     original: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # How `original` is stored: None as uploaded, "zlib" compressed (hub.originals).
+    original_compression: Mapped[str | None] = mapped_column(sa.String(10))
     mode: Mapped[str] = mapped_column(sa.String(10), default="replace")
     source: Mapped[str] = mapped_column(sa.String(10), default="api")  # api, page, cli, pull
     dry_run: Mapped[bool] = mapped_column(default=False)

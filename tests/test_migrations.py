@@ -97,3 +97,24 @@ def _target(diff: tuple[object, ...]) -> str:
         if name:
             return str(name)
     return repr(diff[1:])[:80]
+
+
+def test_downgrade_below_0004_gives_back_uploads_as_uploaded(empty_engine: Engine) -> None:
+    from bildungsdaten.hub.originals import pack
+    upgrade(empty_engine, "heads")
+    data = b"angebot_id;titel\r\n" * 500
+    stored, compression = pack(data)
+    with empty_engine.begin() as conn:
+        pid = conn.execute(sa.text("INSERT INTO providers (slug, name, created_at, updated_at) "
+                                   "VALUES ('p', 'P', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) "
+                                   "RETURNING id")).scalar_one()
+        conn.execute(sa.text(
+            "INSERT INTO uploads (provider_id, size, original, original_compression, mode, "
+            "source, dry_run, status, created_at) VALUES (:p, :s, :o, :c, 'replace', 'cli', "
+            "false, 'done', CURRENT_TIMESTAMP)"),
+            {"p": pid, "s": len(data), "o": stored, "c": compression})
+    downgrade(empty_engine, "0003_offer_documents")
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT original FROM uploads")).scalar_one() == data
+    assert "original_compression" not in {
+        c["name"] for c in sa.inspect(empty_engine).get_columns("uploads")}

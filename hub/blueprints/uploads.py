@@ -20,6 +20,7 @@ from ..context import current_hub
 from ..db import transaction
 from ..importer import ImportFailed, import_file, upload_dict
 from ..models import Upload
+from ..originals import unpack
 from ..problems import Problem, bad_parameter
 from ..ratelimit import client_key, is_blocked, record_failure
 from ..tokens import TokenOwner, authenticate, touch
@@ -217,7 +218,7 @@ def get_upload(upload_id: int) -> Response:
 def get_original(upload_id: int) -> Response:
     owner = _bearer_owner()
     row = own_upload(upload_id, owner.provider_id)
-    resp = Response(row.original or b"", mimetype=row.content_type or "application/octet-stream")
+    resp = Response(unpack(row.original, row.original_compression), mimetype=row.content_type or "application/octet-stream")
     name = row.filename or f"upload-{row.id}"
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     resp.headers["Cache-Control"] = "no-store"
