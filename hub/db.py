@@ -51,6 +51,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "checkin")
+        def _sqlite_restore_autocheckpoint(dbapi_conn: Any, record: Any) -> None:
+            # A writer that deferred its checkpoint (hub.checkpoint) gives the default back.
+            if record.info.pop("autocheckpoint_deferred", False) and dbapi_conn is not None:
+                dbapi_conn.execute("PRAGMA wal_autocheckpoint=1000")
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN")

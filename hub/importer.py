@@ -25,6 +25,7 @@ from .. import vocab as vocab_pkg
 from ..validators import Limits, validate
 from ..validators.core import gc_paused
 from ..vocab.records import OfferRecord, ProviderRecord
+from .checkpoint import checkpoint_soon, defer_checkpoint
 from .db import begin_write, transaction
 from .models import Offer, Provider, Upload, utcnow
 from .offer_rows import PreparedOffer, Preparer, group_items
@@ -156,6 +157,7 @@ def _write(sessions: sessionmaker[Session], provider: ProviderRecord, provider_i
     prefix = provider.slug + "/"
     packing = PackInBackground(data)  # the original shrinks on the other core meanwhile
     with gc_paused(), transaction(sessions) as session:
+        deferred = defer_checkpoint(session)
         lock_provider(session, provider_id)
         result = write_prepared(session, provider_id, offers, venues, prefix.__add__,
                                 replace=mode == "replace", progress=write_cb)
@@ -166,6 +168,9 @@ def _write(sessions: sessionmaker[Session], provider: ProviderRecord, provider_i
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
             status="done", report=report, stats=stats, original=original,
             original_compression=compression, finished_at=utcnow()))
+        engine = session.get_bind()
+    if deferred:
+        checkpoint_soon(engine)  # type: ignore[arg-type]
     return counts
 
 
