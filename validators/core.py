@@ -33,6 +33,8 @@ class Limits:
 
 # A row mapper turns a batch of typed rows (tuples indexed like COLUMNS) into one item each.
 RowMapper = Callable[[list[Any]], list[Any]]
+# A sink takes each batch's mapped items with the data rows read and the errors found so far.
+Sink = Callable[[list[Any], int, int], None]
 
 
 class ValidationResult:
@@ -73,7 +75,7 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
              lang: str = "de", limits: Limits | None = None, collect: bool = False,
              progress: Callable[[int], None] | None = None,
              mapper: Callable[[], RowMapper] | None = None,
-             parallel: bool | None = None) -> ValidationResult:
+             parallel: bool | None = None, sink: Sink | None = None) -> ValidationResult:
     """Check an upload (CSV or XLSX, as bytes or a path) and report every problem.
 
     Messages are German by default, English with lang="en". With collect=True the typed
@@ -83,11 +85,21 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     `ValidationResult.mapped`. `progress(n)` is called every few thousand rows with the
     number of data rows read. A large CSV is checked in two processes where the system
     allows (`parallel`: None decides by size, False never, True whenever possible); the
-    report is the same. Raises OSError only when a path cannot be read.
+    report is the same. With `sink` (needs collect=True and mapper), each batch's items go to
+    `sink(items, rows_read, errors_so_far)` as soon as they are made, in file order, instead of
+    being kept; once the file has an error no more items are made (an invalid file is never
+    imported) and the sink gets the counts only. A sink checks in one process, and a CSV whose
+    first 64 KiB are UTF-8 is read as strict UTF-8 without reading the whole file first: where
+    it is not, UnicodeDecodeError is raised and the caller checks again without a sink.
+    Otherwise raises OSError only when a path cannot be read.
     """
+    if sink is not None:
+        if not (collect and mapper is not None):
+            raise ValueError("sink braucht collect=True und mapper")
+        parallel = False  # a second pass after a failed split would hand over rows twice
     with gc_paused():
         return _validate(source, filename, lang, limits or Limits(), collect, progress, mapper,
-                         parallel)
+                         parallel, sink)
 
 
 @contextmanager
@@ -105,7 +117,8 @@ def gc_paused() -> Iterator[None]:
 
 def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang: str,
               limits: Limits, collect: bool, progress: Callable[[int], None] | None,
-              mapper: Callable[[], RowMapper] | None, parallel: bool | None) -> ValidationResult:
+              mapper: Callable[[], RowMapper] | None, parallel: bool | None,
+              sink: Sink | None = None) -> ValidationResult:
     src = Source.of(source, filename)
     mapped = collect and mapper is not None
     report = Report(lang)
@@ -139,7 +152,8 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
         splittable = not collect or mapper is not None
         # A file whose start is UTF-8 is read as UTF-8 by both halves, strictly: if it is not,
         # they fail and the one pass below detects the encoding over the whole file.
-        guess = guess_utf8(src) if splittable and parallel is not False else None
+        guess = (guess_utf8(src) if splittable and (parallel is not False or sink is not None)
+                 else None)
         encoding = guess or detect_encoding(src)
         lossy = encoding.lossy
 
@@ -148,7 +162,7 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
         if splittable and parallel_.can_split(src, encoding, parallel):
             # Collected rows travel back from the helper (pickled): give it a bit less.
             split = parallel_.split_offset(src, 0.55 if collect else 0.5)
-        if split is None and guess is not None:
+        if split is None and guess is not None and sink is None:
             encoding = detect_encoding(src)
             lossy = encoding.lossy
     else:
@@ -169,7 +183,7 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
             lossy = encoding.lossy
     try:
         _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy,
-                     map_rows=map_rows)
+                     map_rows=map_rows, sink=sink)
     except TableBroken as exc:  # broken before the header was read
         report.add(_broken(exc, kind == "xlsx"))
     report.sort()
@@ -180,7 +194,7 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
                  rows: list[Any] | None, progress: Callable[[int], None] | None, *,
                  pad: bool, lossy: bool, map_rows: RowMapper | None,
                  second: tuple[Source, Encoding, int, Callable[[], RowMapper] | None] | None
-                 = None) -> None:
+                 = None, sink: Sink | None = None) -> None:
     """Header, rows and cross-row checks; with `second` = (source, encoding, offset, mapper)
     the rows from `offset` on are checked by a forked child (raises SplitFailed if that
     cannot give the one-pass report)."""
@@ -217,7 +231,7 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
     else:
         try:
             report.rows, _blank = _check_rows(reader, checker, report, limits, rows, progress,
-                                              map_rows)
+                                              map_rows, sink)
         except TableBroken as exc:
             report.rows = checker.rows_checked
             report.add(_broken(exc, pad))
@@ -286,7 +300,8 @@ def _first_line(src: Source, encoding: Encoding) -> str:
 
 def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limits: Limits,
                 rows: list[Any] | None, progress: Callable[[int], None] | None,
-                map_rows: RowMapper | None = None) -> tuple[int, list[int]]:
+                map_rows: RowMapper | None = None, sink: Sink | None = None
+                ) -> tuple[int, list[int]]:
     """Check the data rows; returns their count and the blank rows at the end (unreported)."""
     count = 0
     blank: list[int] = []
@@ -294,7 +309,10 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
 
     def flush() -> None:
         values = checker.check_batch(batch)
-        if rows is not None:
+        if sink is not None and map_rows is not None:
+            errors = report.error_count
+            sink([] if errors else map_rows(values), count, errors)
+        elif rows is not None:
             if map_rows is not None:
                 rows.extend(map_rows(values))
             else:
