@@ -1,11 +1,14 @@
-"""Import a provider's file: validate it, then write its offers all-or-nothing.
+"""Import a provider's file: check it and write its offers, all-or-nothing.
 
-Order of work: record the upload (status "pending") -> validate outside any database
-transaction -> if valid and not a dry run, write every offer in ONE transaction that first
-locks the provider (concurrent uploads of one provider queue up) and marks the upload done,
-keeping the original file and the report with it.
-An invalid file changes no offer; a crash or kill during the write leaves the old offers as they
-were (the transaction never commits) and the upload stays "pending".
+Order of work: record the upload (status "pending") -> check the file in a helper process
+(hub-side: validators.stream) that hands over its rows batch by batch -> from the first batch
+on, write the new offers in ONE transaction that first locks the provider (concurrent uploads
+of one provider queue up) -> when the report is complete and valid, finish the offers of
+several rows and the changed and missing ones, mark the upload done with its original file and
+report, and commit. The first error in the file rolls the transaction back at once (the lock
+is released while the checker still reports the rest). An invalid file changes no offer; a
+crash or kill before the commit leaves the old offers as they were and the upload "pending".
+Dry runs only check and count.
 """
 from __future__ import annotations
 
@@ -18,27 +21,32 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import validators as validators_pkg
 from .. import vocab as vocab_pkg
 from ..validators import Limits, validate
-from ..validators.core import gc_paused
+from ..validators.core import RowMapper, gc_paused
+from ..validators.stream import StreamBroken, check_stream
 from ..vocab.records import OfferRecord, ProviderRecord
 from .checkpoint import checkpoint_soon, defer_checkpoint
 from .db import begin_write, transaction
 from .models import Offer, Provider, Upload, utcnow
 from .offer_rows import PreparedOffer, Preparer, group_items
+from .offer_stream import OfferStream
 from .originals import PackInBackground, pack
 from .settings import Settings
-from .store import provider_record, write_prepared
+from .store import provider_record
 
 log = logging.getLogger(__name__)
 
 MODES = ("replace", "upsert")
 SOURCES = ("api", "page", "cli", "pull")
 
-# progress(phase, done, total): phase "read" (rows read, total estimated or None) or "write".
+# progress(phase, done, total): data rows so far of the total (estimated, or None) in phase
+# "read" (checked only: a dry run, or an invalid file after its first error) or "write"
+# (checked and written; the last call, with done == total, comes after the commit).
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -90,8 +98,12 @@ def limits_from(settings: Settings) -> Limits:
 def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id: int,
                 data: bytes, *, filename: str | None = None, content_type: str | None = None,
                 mode: str = "replace", dry_run: bool = False, source: str = "api",
-                lang: str = "de", progress: Progress | None = None) -> ImportOutcome:
+                lang: str = "de", progress: Progress | None = None,
+                fork: bool | None = None) -> ImportOutcome:
     """Validate `data` and (unless invalid or a dry run) make it the provider's offers.
+
+    `fork`: check in a helper process while writing (None: where it pays; False: never;
+    True: whenever the process may fork).
 
     Raises ImportFailed (after recording the upload as "failed") when the database or the
     validator breaks; an invalid file is a normal outcome with status "invalid".
@@ -109,68 +121,168 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
             _finish(sessions, upload_id, "done", report, stats, data)
             counts = {k: v for k, v in stats.items() if not k.startswith("_")}
             return ImportOutcome(upload_id, "done", mode, dry_run, report, counts)
+    with sessions() as session:
+        provider = provider_record(session.execute(
+            sa.select(Provider).where(Provider.id == provider_id)).scalar_one())
+        dialect = session.get_bind().dialect
+    estimate = _estimate_rows(data, filename)
+    job = _Job(sessions, settings, provider_id, provider, upload_id, data, filename, mode, lang,
+               progress, estimate, reuse_key, lambda: Preparer(dialect).map_rows)
+    if dry_run:
+        return _dry_run(job)
     try:
-        with sessions() as session:
-            provider = provider_record(session.execute(
-                sa.select(Provider).where(Provider.id == provider_id)).scalar_one())
-            dialect = session.get_bind().dialect
-        estimate = _estimate_rows(data, filename)
-        read_cb = None if progress is None else (lambda n: progress("read", n, estimate))
-        # Rows become database-ready items while they are checked (in the validator's
-        # processes), so no OfferRecords are built on the way into the database.
-        result = validate(data, filename=filename, lang=lang, limits=limits_from(settings),
-                          collect=True, progress=read_cb,
-                          mapper=lambda: Preparer(dialect).map_rows)
+        return _stream_import(job, fork=fork)
+    except StreamBroken:
+        log.warning("checking helper of upload %s failed; checking in this process", upload_id)
+        return _stream_import(job, fork=False)
+
+
+@dataclass
+class _Job:
+    """One upload on its way in."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    provider_id: int
+    provider: ProviderRecord
+    upload_id: int
+    data: bytes
+    filename: str | None
+    mode: str
+    lang: str
+    progress: Progress | None
+    estimate: int | None
+    reuse_key: str
+    mapper: Callable[[], RowMapper]
+
+    def read(self, rows: int) -> None:
+        self.report("read", rows)
+
+    def report(self, phase: str, rows: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, rows, self.estimate)
+
+
+def _dry_run(job: _Job) -> ImportOutcome:
+    """Check the file (in two processes where it pays) and count what an import would do."""
+    try:
+        result = validate(job.data, filename=job.filename, lang=job.lang,
+                          limits=limits_from(job.settings), collect=True, progress=job.read,
+                          mapper=job.mapper)
         report = result.report.to_dict()
     except Exception as exc:
-        log.exception("validation of upload %s broke", upload_id)
-        _finish(sessions, upload_id, "failed", None, None, data)
-        raise ImportFailed(upload_id, f"Prüfung abgebrochen: {exc.__class__.__name__}") from exc
+        log.exception("validation of upload %s broke", job.upload_id)
+        _finish(job.sessions, job.upload_id, "failed", None, None, job.data)
+        raise ImportFailed(job.upload_id,
+                           f"Prüfung abgebrochen: {exc.__class__.__name__}") from exc
     if not report["valid"]:
-        _finish(sessions, upload_id, "invalid", report, None, data)
-        return ImportOutcome(upload_id, "invalid", mode, dry_run, report, None)
+        _finish(job.sessions, job.upload_id, "invalid", report, None, job.data)
+        return ImportOutcome(job.upload_id, "invalid", job.mode, True, report, None)
+    with gc_paused():
+        offers, _venues = group_items(result.mapped, job.provider.name)
+    with job.sessions() as session:
+        counts = _preview(session, job.provider_id, offers, job.mode == "replace")
+    _finish(job.sessions, job.upload_id, "done", report, counts, job.data)
+    return ImportOutcome(job.upload_id, "done", job.mode, True, report, counts)
+
+
+class _Writing:
+    """The write transaction of a streamed import, opened at the first batch without errors
+    and dropped (rolled back, lock released) as soon as the file shows an error."""
+
+    def __init__(self, job: _Job) -> None:
+        self.job = job
+        self.session: Session | None = None
+        self.stream: OfferStream | None = None
+        self.deferred_checkpoint = False
+
+    def open(self) -> OfferStream:
+        if self.stream is None:
+            self.session = session = self.job.sessions()
+            self.deferred_checkpoint = defer_checkpoint(session)
+            lock_provider(session, self.job.provider_id)  # a second upload of it waits here
+            self.stream = OfferStream(session, self.job.provider_id, self.job.provider.name,
+                                      (self.job.provider.slug + "/").__add__)
+        return self.stream
+
+    def drop(self) -> None:
+        if self.session is not None:
+            try:
+                self.session.rollback()
+            finally:
+                self.session.close()
+        self.session = self.stream = None
+
+
+def _stream_import(job: _Job, fork: bool | None) -> ImportOutcome:
+    """Check the file in a helper process and write its offers as the batches arrive; commit
+    only when the whole report is valid (all-or-nothing, as the transaction holds it all)."""
+    writing = _Writing(job)
+    failure: Exception | None = None
     try:
-        # The file's anbieter_name is informational: offers carry the token's provider.
-        with gc_paused():
-            offers, venues = group_items(result.mapped, provider.name)
-        if dry_run:
-            with sessions() as session:
-                counts = _preview(session, provider_id, offers, mode == "replace")
-            _finish(sessions, upload_id, "done", report, counts, data)
-        else:
-            counts = _write(sessions, provider, provider_id, upload_id, offers, venues, mode,
-                            report, data, progress, reuse_key)
-    except Exception as exc:
-        log.exception("import of upload %s failed", upload_id)
-        _finish(sessions, upload_id, "failed", report, None, data)
-        raise ImportFailed(upload_id, f"Import abgebrochen: {exc.__class__.__name__}") from exc
-    return ImportOutcome(upload_id, "done", mode, dry_run, report, counts)
+        with gc_paused(), check_stream(job.data, mapper=job.mapper, filename=job.filename,
+                                       lang=job.lang, limits=limits_from(job.settings),
+                                       fork=fork) as stream:
+            try:
+                for batch in stream.batches():
+                    if batch.errors or failure is not None:
+                        writing.drop()  # the file is invalid (or the write broke): keep nothing
+                        job.report("read", batch.rows)
+                        continue
+                    try:
+                        writing.open().add(batch.items)
+                    except SQLAlchemyError as exc:
+                        failure = exc
+                        writing.drop()
+                    job.report("write", batch.rows)  # checked and written (not committed)
+                report = stream.result.report.to_dict()
+            except StreamBroken:
+                raise
+            except Exception as exc:
+                log.exception("validation of upload %s broke", job.upload_id)
+                writing.drop()
+                _finish(job.sessions, job.upload_id, "failed", None, None, job.data)
+                raise ImportFailed(job.upload_id,
+                                   f"Prüfung abgebrochen: {exc.__class__.__name__}") from exc
+            if not report["valid"]:
+                writing.drop()
+                _finish(job.sessions, job.upload_id, "invalid", report, None, job.data)
+                return ImportOutcome(job.upload_id, "invalid", job.mode, False, report, None)
+            try:
+                if failure is not None:
+                    raise failure
+                counts = _complete(job, writing, report)
+            except Exception as exc:
+                log.exception("import of upload %s failed", job.upload_id)
+                writing.drop()
+                _finish(job.sessions, job.upload_id, "failed", report, None, job.data)
+                raise ImportFailed(job.upload_id,
+                                   f"Import abgebrochen: {exc.__class__.__name__}") from exc
+    finally:
+        writing.drop()  # whatever is still open was not committed: roll it back
+    return ImportOutcome(job.upload_id, "done", job.mode, False, report, counts)
 
 
-def _write(sessions: sessionmaker[Session], provider: ProviderRecord, provider_id: int,
-           upload_id: int, offers: Sequence[PreparedOffer], venues: dict[str, tuple[Any, ...]],
-           mode: str, report: dict[str, Any], data: bytes, progress: Progress | None,
-           reuse_key: str) -> dict[str, int]:
-    write_cb = None if progress is None else (lambda n: progress("write", n, len(offers)))
-    if progress is not None:
-        progress("write", 0, len(offers))
-    prefix = provider.slug + "/"
-    packing = PackInBackground(data)  # the original shrinks on the other core meanwhile
-    with gc_paused(), transaction(sessions) as session:
-        deferred = defer_checkpoint(session)
-        lock_provider(session, provider_id)
-        result = write_prepared(session, provider_id, offers, venues, prefix.__add__,
-                                replace=mode == "replace", progress=write_cb)
-        counts = result.as_dict()
-        stats = {**counts, REUSE: f"{reuse_key}:{_offers_state(session, provider_id)}"}
-        # The upload is marked done in the same transaction: done <=> the offers are written.
-        original, compression = packing.result()
-        session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
-            status="done", report=report, stats=stats, original=original,
-            original_compression=compression, finished_at=utcnow()))
-        engine = session.get_bind()
-    if deferred:
+def _complete(job: _Job, writing: _Writing, report: dict[str, Any]) -> dict[str, int]:
+    """Finish the offers, mark the upload done (same transaction: done <=> written), commit."""
+    packing = PackInBackground(job.data)  # the original shrinks on the other core meanwhile
+    stream = writing.open()  # a valid file without data rows still replaces the offers
+    session = writing.session
+    assert session is not None
+    result = stream.finish(job.mode == "replace")
+    counts = result.as_dict()
+    stats = {**counts, REUSE: f"{job.reuse_key}:{_offers_state(session, job.provider_id)}"}
+    original, compression = packing.result()
+    session.execute(sa.update(Upload).where(Upload.id == job.upload_id).values(
+        status="done", report=report, stats=stats, original=original,
+        original_compression=compression, finished_at=utcnow()))
+    engine = session.get_bind()
+    session.commit()
+    if writing.deferred_checkpoint:
         checkpoint_soon(engine)  # type: ignore[arg-type]
+    if job.progress is not None:
+        rows = int(report["stats"]["rows"])
+        job.progress("write", rows, rows)  # committed: every row is in
     return counts
 
 

@@ -60,6 +60,7 @@ def json_default(value: Any) -> Any:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
+dumps_json = _dumps  # a value's JSON text exactly as in the content hash
 
 
 def venue_key_of(values: Sequence[Any]) -> str:
@@ -344,9 +345,19 @@ def date_span(instances: Sequence[InstanceItem]) -> tuple[Any, Any]:
         values = instances[0][I_VALUES]
         start, end = values[_START_POS], values[_END_POS]
         return start, (end if end is not None else start)
-    starts = [i[I_VALUES][_START_POS] for i in instances if i[I_VALUES][_START_POS] is not None]
-    ends = [i[I_VALUES][_END_POS] if i[I_VALUES][_END_POS] is not None
-            else i[I_VALUES][_START_POS] for i in instances]
+    return span_of([(i[I_VALUES][_START_POS], i[I_VALUES][_END_POS]) for i in instances])
+
+
+def instance_dates(instance: InstanceItem) -> tuple[Any, Any]:
+    """(start date, end date) of an instance, as database values."""
+    values = instance[I_VALUES]
+    return values[_START_POS], values[_END_POS]
+
+
+def span_of(dates: Sequence[tuple[Any, Any]]) -> tuple[Any, Any]:
+    """first_date/last_date of an offer from its instances' (start, end) database values."""
+    starts = [start for start, _end in dates if start is not None]
+    ends = [end if end is not None else start for start, end in dates]
     # An instance without dates (rolling entry) keeps the offer open-ended.
     if None in ends or not ends:
         return (min(starts) if starts else None), None

@@ -125,18 +125,26 @@ def write_offers(session: Session, provider_id: int, records: Sequence[OfferReco
                           replace=replace, progress=progress)
 
 
+def stored_offers(session: Session, provider_id: int) -> dict[str, Any]:
+    """The provider's offers (live and tombstones) by angebot_id: rows of id, angebot_id,
+    content_hash and deleted."""
+    return {row.angebot_id: row for row in session.execute(
+        sa.select(offers_t.c.id, offers_t.c.angebot_id, offers_t.c.content_hash,
+                  offers_t.c.deleted).where(offers_t.c.provider_id == provider_id))}
+
+
 def write_prepared(session: Session, provider_id: int, offers: Sequence[PreparedOffer],
                    venues: dict[str, tuple[Any, ...]], feed_id: Callable[[str], str], *,
                    replace: bool = False,
-                   progress: Callable[[int], None] | None = None) -> WriteResult:
+                   progress: Callable[[int], None] | None = None,
+                   existing: dict[str, Any] | None = None) -> WriteResult:
     """write_offers for offers already prepared by hub.offer_rows (database values, hash);
-    `venues` holds the typed values of their venues by key, `feed_id(angebot_id)` the ids."""
+    `venues` holds the typed values of their venues by key, `feed_id(angebot_id)` the ids.
+    `existing` (stored_offers as read earlier in this transaction) replaces the provider's
+    offers as the ones to compare with and, with `replace`, to tombstone when missing."""
     result = WriteResult()
-    existing = {
-        row.angebot_id: row for row in session.execute(
-            sa.select(offers_t.c.id, offers_t.c.angebot_id, offers_t.c.content_hash,
-                      offers_t.c.deleted).where(offers_t.c.provider_id == provider_id))
-    }
+    if existing is None:
+        existing = stored_offers(session, provider_id)
     to_create: list[PreparedOffer] = []
     to_update: list[tuple[PreparedOffer, int]] = []
     for offer in offers:
@@ -158,14 +166,14 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
     stamp = reserve_stamps(session, total)
     now = utcnow()
     written = [*to_create, *(o for o, _ in to_update)]
-    venue_ids = _ensure_venue_keys(
+    venue_ids = ensure_venue_ids(
         session, provider_id, {i[I_VENUE] for o in written for i in o.instances if i[I_VENUE]},
         venues)
     if to_update or to_delete:
         stale = [oid for _, oid in to_update] + [row.id for row in to_delete]
         for chunk in _chunks(stale, 500):
             session.execute(instances_t.delete().where(instances_t.c.offer_id.in_(chunk)))
-    writer = _Writer(session)
+    writer = BulkWriter(session)
     fixed = writer.fixed(now)
     ids: dict[str, int] = {}
     if to_update:
@@ -215,19 +223,19 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
 
 
 _FIXED = ("deleted", "deleted_at", "updated_at", "created_at")
-_OFFER_NAMES = ("modified", "content_hash", "first_date", "last_date", "deleted", "deleted_at",
+OFFER_NAMES = ("modified", "content_hash", "first_date", "last_date", "deleted", "deleted_at",
                 "updated_at", *COURSE_FIELDS)
 _INSTANCE_NAMES = ("offer_id", "position", "instance_key", "venue_id", *INSTANCE_FIELDS)
 
 
 def _offer_values(offer: PreparedOffer, stamp: int, fixed: tuple[Any, ...]) -> tuple[Any, ...]:
-    """_OFFER_NAMES values of an offer (fixed: database values of deleted, deleted_at and
+    """OFFER_NAMES values of an offer (fixed: database values of deleted, deleted_at and
     updated_at, then created_at)."""
     first, last = date_span(offer.instances)
     return (stamp, offer.digest, first, last, fixed[0], fixed[1], fixed[2], *offer.course)
 
 
-class _Writer:
+class BulkWriter:
     """Bulk INSERT/UPDATE through one DBAPI executemany per call, with values that are
     already database values (converted by the columns' own bind processors)."""
 
@@ -243,17 +251,23 @@ class _Writer:
         proc = table.c[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return proc(value) if proc is not None and value is not None else value
 
-    def insert_offers(self, rows: list[tuple[Any, ...]]) -> None:
-        names = ("provider_id", "angebot_id", "feed_id", "created_at", *_OFFER_NAMES)
-        self._run(offers_t.insert(), names, rows)
+    def insert_offers(self, rows: list[tuple[Any, ...]], with_ids: bool = False) -> None:
+        """Rows of (id if `with_ids`, provider_id, angebot_id, feed_id, created_at,
+        *OFFER_NAMES)."""
+        names = ("provider_id", "angebot_id", "feed_id", "created_at", *OFFER_NAMES)
+        self._run(offers_t.insert(), ("id", *names) if with_ids else names, rows)
+
+    def update_offer_columns(self, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Rows of (offer id, *values of `names`), values already database values."""
+        stmt = offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")).values(
+            {name: sa.bindparam(name) for name in names})
+        self._run(stmt, ("b_id", *names), rows)
 
     def insert_instances(self, rows: list[tuple[Any, ...]]) -> None:
         self._run(instances_t.insert(), _INSTANCE_NAMES, rows)
 
     def update_offers(self, rows: list[tuple[Any, ...]]) -> None:
-        stmt = offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")).values(
-            {name: sa.bindparam(name) for name in _OFFER_NAMES})
-        self._run(stmt, ("b_id", *_OFFER_NAMES), rows)
+        self.update_offer_columns(OFFER_NAMES, rows)
 
     def _run(self, stmt: Any, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -320,13 +334,21 @@ def _feed_ids(session: Session, ids: list[int]) -> list[str]:
     return out
 
 
-def _ensure_venue_keys(session: Session, provider_id: int, keys: set[str],
-                       venues: dict[str, tuple[Any, ...]]) -> dict[str, int]:
-    """Venue ids by key, inserting the provider's venues not stored yet."""
-    if not keys:
-        return {}
-    known = {key: vid for vid, key in session.execute(
+def stored_venue_ids(session: Session, provider_id: int) -> dict[str, int]:
+    """The provider's venue ids by venue key."""
+    return {key: vid for vid, key in session.execute(
         sa.select(venues_t.c.id, venues_t.c.venue_key).where(venues_t.c.provider_id == provider_id))}
+
+
+def ensure_venue_ids(session: Session, provider_id: int, keys: set[str],
+                     venues: dict[str, tuple[Any, ...]],
+                     known: dict[str, int] | None = None) -> dict[str, int]:
+    """Venue ids by key, inserting the provider's venues not stored yet; `known` (from
+    stored_venue_ids, kept up to date here) saves reading them again."""
+    if not keys:
+        return known if known is not None else {}
+    if known is None:
+        known = stored_venue_ids(session, provider_id)
     missing = [{"provider_id": provider_id, "venue_key": k, **dict(zip(VENUE_FIELDS, venues[k], strict=True))}
                for k in sorted(keys) if k not in known]
     for chunk in _chunks(missing, 2000):

@@ -1,5 +1,6 @@
 """An import killed (SIGKILL) in the middle of its write leaves the old offers exactly as
-they were: the write is one transaction that never committed."""
+they were: the write is one transaction that never committed. The CLI reports rows as
+"Schreiben" once they are written (not committed) while the checker still reads on."""
 from __future__ import annotations
 
 import os
@@ -37,7 +38,7 @@ def test_killed_import_leaves_the_old_offers(db_url, engine, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = []
     try:
-        for line in proc.stderr:  # without a terminal the CLI prints one line per write chunk
+        for line in proc.stderr:  # without a terminal the CLI prints a line per 10,000 rows
             seen.append(line.strip())
             if line.startswith("Schreiben: ") and not line.startswith("Schreiben: 0/"):
                 proc.send_signal(signal.SIGKILL)  # rows are written, the commit is not

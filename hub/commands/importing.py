@@ -36,8 +36,8 @@ class CliProgress:
         if self.bar is not None:
             self.bar.update(min(done, self.bar.length) - self.shown)
             self.shown = min(done, self.bar.length)
-        elif phase == "write" or done >= self.next_line:
-            # Without a terminal: one line per write chunk, every 10,000 rows while reading.
+        elif done >= self.next_line or done == total:
+            # Without a terminal: a line every 10,000 rows and one at the end of a phase.
             of = f"/{total}" if total else ""
             click.echo(f"{PHASES[phase].strip()}: {done}{of}", err=True)
             self.next_line = done + 10_000

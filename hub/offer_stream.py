@@ -1,0 +1,183 @@
+"""Writing an upload's offers batch by batch, while the checker still reads the rest of the file.
+
+New offers (angebot_ids the provider has never delivered) are written as their rows arrive:
+the offer at its first row, hashed and dated as if it had one instance, every instance as it
+comes. Offers that turn out to have more rows get their final hash and dates in `finish`.
+Rows of offers already stored wait for `finish`, where they are compared as a whole with what
+is stored (hub.store.write_prepared), and with `replace` the missing ones become tombstones.
+The caller owns the transaction: nothing here is visible before it commits, and an invalid
+file is rolled back.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .changelog import reserve_stamps
+from .models import Offer, utcnow
+from .offer_rows import (
+    I_JSON,
+    I_KEY,
+    I_VALUES,
+    I_VENUE,
+    InstanceItem,
+    RowItem,
+    dumps_json,
+    group_items,
+    instance_dates,
+    span_of,
+)
+from .store import (
+    BulkWriter,
+    WriteResult,
+    ensure_venue_ids,
+    stored_offers,
+    stored_venue_ids,
+    write_prepared,
+)
+
+offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
+
+
+class _NewOffer:
+    """What a new offer needs until the file ends: its id, the running hash of its JSON
+    (without the closing bracket), its instances' dates and how many of them are written
+    into its row."""
+
+    __slots__ = ("oid", "hasher", "dates", "written")
+
+    def __init__(self, hasher: Any, dates: tuple[Any, Any]) -> None:
+        self.oid = 0
+        self.hasher = hasher
+        self.dates = [dates]
+        self.written = 0
+
+    def digest(self) -> str:
+        final = self.hasher.copy()
+        final.update(b"]")
+        return str(final.hexdigest())
+
+    def span(self) -> tuple[Any, Any]:
+        if len(self.dates) == 1:
+            start, end = self.dates[0]
+            return start, (end if end is not None else start)
+        return span_of(self.dates)
+
+
+class OfferIds:
+    """Ids for new offers handed out in advance, so instances need no lookup of them.
+    SQLite: counting on from the largest id (the caller holds the write lock); PostgreSQL:
+    drawn from the table's sequence."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.last = (session.execute(sa.select(sa.func.coalesce(sa.func.max(offers_t.c.id), 0)))
+                     .scalar_one() if self.sqlite else 0)
+
+    def take(self, count: int) -> list[int]:
+        if count == 0:
+            return []
+        if self.sqlite:
+            first = self.last + 1
+            self.last += count
+            return list(range(first, first + count))
+        return list(self.session.execute(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('offers', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+
+
+class OfferStream:
+    """Takes an upload's RowItems (hub.offer_rows) batch by batch, in file order."""
+
+    def __init__(self, session: Session, provider_id: int, provider_name: str,
+                 feed_id: Callable[[str], str]) -> None:
+        self.session = session
+        self.provider_id = provider_id
+        self.provider_name = provider_name
+        self.feed_id = feed_id
+        self.existing = stored_offers(session, provider_id)  # as before this upload
+        self.venue_ids = stored_venue_ids(session, provider_id)
+        self.ids = OfferIds(session)
+        self.writer = BulkWriter(session)
+        self.fixed = self.writer.fixed(utcnow())
+        self.head = "[" + dumps_json(provider_name) + ", "
+        self.new: dict[str, _NewOffer] = {}
+        self.deferred: list[RowItem] = []  # rows of offers already stored
+        self.venues: dict[str, tuple[Any, ...]] = {}  # typed venue values by key (deferred)
+        self.created: list[str] = []
+
+    def add(self, items: Sequence[RowItem]) -> None:
+        """Write the new offers and instances among these rows; keep the others."""
+        existing, new, deferred = self.existing, self.new, self.deferred
+        head, sha256 = self.head, hashlib.sha256
+        firsts: list[tuple[str, tuple[Any, ...], _NewOffer]] = []
+        instances: list[tuple[_NewOffer, int, InstanceItem]] = []
+        new_venues: dict[str, tuple[Any, ...]] = {}
+        for item in items:
+            angebot_id, course, instance, venue = item
+            key = instance[I_VENUE]
+            if venue is not None and key is not None:
+                self.venues.setdefault(key, venue)  # a venue's values come with its first row
+            if angebot_id in existing:
+                deferred.append(item)
+                continue
+            if key is not None and key not in self.venue_ids:
+                new_venues.setdefault(key, self.venues[key])
+            offer = new.get(angebot_id)
+            if offer is None:
+                assert course is not None  # an offer's first row carries its course
+                course_json, values = course
+                offer = new[angebot_id] = _NewOffer(
+                    sha256((head + course_json + ", " + instance[I_JSON]).encode()),
+                    instance_dates(instance))
+                firsts.append((angebot_id, values, offer))
+                instances.append((offer, 0, instance))
+            else:
+                instances.append((offer, len(offer.dates), instance))
+                offer.hasher.update((", " + instance[I_JSON]).encode())
+                offer.dates.append(instance_dates(instance))
+        if firsts:
+            self._insert_offers(firsts)
+        if new_venues:
+            ensure_venue_ids(self.session, self.provider_id, set(new_venues), new_venues,
+                             known=self.venue_ids)
+        venue_ids = self.venue_ids
+        self.writer.insert_instances([
+            (offer.oid, position, instance[I_KEY],
+             venue_ids[instance[I_VENUE]] if instance[I_VENUE] else None, *instance[I_VALUES])
+            for offer, position, instance in instances])
+
+    def _insert_offers(self, firsts: list[tuple[str, tuple[Any, ...], _NewOffer]]) -> None:
+        ids = self.ids.take(len(firsts))
+        stamp = reserve_stamps(self.session, len(firsts))
+        deleted, deleted_at, updated_at, created_at = self.fixed
+        provider_id, feed_id = self.provider_id, self.feed_id
+        rows = []
+        for (angebot_id, values, offer), oid in zip(firsts, ids, strict=True):
+            offer.oid = oid
+            offer.written = len(offer.dates)  # later rows of this batch are in already
+            fid = feed_id(angebot_id)
+            rows.append((oid, provider_id, angebot_id, fid, created_at, stamp, offer.digest(),
+                         *offer.span(), deleted, deleted_at, updated_at, *values))
+            stamp += 1
+            self.created.append(fid)
+        self.writer.insert_offers(rows, with_ids=True)
+
+    def finish(self, replace: bool, progress: Callable[[int], None] | None = None
+               ) -> WriteResult:
+        """Complete the offers of several rows, write the changes to stored offers and (with
+        `replace`) tombstone the stored offers the file no longer has."""
+        fixes = [(offer.oid, offer.digest(), *offer.span()) for offer in self.new.values()
+                 if len(offer.dates) > offer.written]
+        self.writer.update_offer_columns(("content_hash", "first_date", "last_date"), fixes)
+        offers, _venues = group_items(self.deferred, self.provider_name)
+        result = write_prepared(self.session, self.provider_id, offers, self.venues,
+                                self.feed_id, replace=replace, existing=self.existing,
+                                progress=progress)
+        result.created[:0] = self.created
+        return result
