@@ -315,27 +315,43 @@ def group_items(items: Iterable[RowItem], provider_name: str
                 ) -> tuple[list[PreparedOffer], dict[str, tuple[Any, ...]]]:
     """RowItems (file order) grouped into PreparedOffers (first appearance order) with their
     content hashes, and the typed values of the venues by key."""
-    offers: dict[str, PreparedOffer] = {}
-    jsons: dict[str, str] = {}
-    venues: dict[str, tuple[Any, ...]] = {}
-    for angebot_id, course, instance, venue in items:
-        offer = offers.get(angebot_id)
-        if offer is None:
-            assert course is not None  # an offer's first row carries its course
-            jsons[angebot_id], values = course
-            offer = offers[angebot_id] = PreparedOffer(angebot_id, "", values)
-        offer.instances.append(instance)
-        if venue is not None and instance[I_VENUE] is not None:
-            venues.setdefault(instance[I_VENUE], venue)
-    head = "[" + _dumps(provider_name) + ", "  # offer_digest, inlined: it runs per offer
-    sha256 = hashlib.sha256
-    for angebot_id, offer in offers.items():
-        instances = offer.instances
-        tail = (instances[0][I_JSON] if len(instances) == 1
-                else ", ".join([i[I_JSON] for i in instances]))
-        offer.digest = sha256(
-            (head + jsons[angebot_id] + ", " + tail + "]").encode()).hexdigest()
-    return list(offers.values()), venues
+    grouping = Grouping()
+    grouping.add(items)
+    return grouping.finish(provider_name)
+
+
+class Grouping:
+    """group_items in steps: RowItems added batch by batch, hashed at the end."""
+
+    def __init__(self) -> None:
+        self.offers: dict[str, PreparedOffer] = {}
+        self.jsons: dict[str, str] = {}
+        self.venues: dict[str, tuple[Any, ...]] = {}
+
+    def add(self, items: Iterable[RowItem]) -> None:
+        offers, jsons, venues = self.offers, self.jsons, self.venues
+        for angebot_id, course, instance, venue in items:
+            offer = offers.get(angebot_id)
+            if offer is None:
+                assert course is not None  # an offer's first row carries its course
+                jsons[angebot_id], values = course
+                offer = offers[angebot_id] = PreparedOffer(angebot_id, "", values)
+            offer.instances.append(instance)
+            if venue is not None and instance[I_VENUE] is not None:
+                venues.setdefault(instance[I_VENUE], venue)
+
+    def finish(self, provider_name: str
+               ) -> tuple[list[PreparedOffer], dict[str, tuple[Any, ...]]]:
+        head = "[" + _dumps(provider_name) + ", "  # offer_digest, inlined: it runs per offer
+        sha256 = hashlib.sha256
+        jsons = self.jsons
+        for angebot_id, offer in self.offers.items():
+            instances = offer.instances
+            tail = (instances[0][I_JSON] if len(instances) == 1
+                    else ", ".join([i[I_JSON] for i in instances]))
+            offer.digest = sha256(
+                (head + jsons[angebot_id] + ", " + tail + "]").encode()).hexdigest()
+        return list(self.offers.values()), self.venues
 
 
 def date_span(instances: Sequence[InstanceItem]) -> tuple[Any, Any]:

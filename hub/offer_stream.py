@@ -24,10 +24,10 @@ from .offer_rows import (
     I_KEY,
     I_VALUES,
     I_VENUE,
+    Grouping,
     InstanceItem,
     RowItem,
     dumps_json,
-    group_items,
     instance_dates,
     span_of,
 )
@@ -107,14 +107,15 @@ class OfferStream:
         self.fixed = self.writer.fixed(utcnow())
         self.head = "[" + dumps_json(provider_name) + ", "
         self.new: dict[str, _NewOffer] = {}
-        self.deferred: list[RowItem] = []  # rows of offers already stored
+        self.deferred = Grouping()  # rows of offers already stored, grouped as they come
         self.venues: dict[str, tuple[Any, ...]] = {}  # typed venue values by key (deferred)
         self.created: list[str] = []
 
     def add(self, items: Sequence[RowItem]) -> None:
         """Write the new offers and instances among these rows; keep the others."""
-        existing, new, deferred = self.existing, self.new, self.deferred
+        existing, new = self.existing, self.new
         head, sha256 = self.head, hashlib.sha256
+        deferred: list[RowItem] = []
         firsts: list[tuple[str, tuple[Any, ...], _NewOffer]] = []
         instances: list[tuple[_NewOffer, int, InstanceItem]] = []
         new_venues: dict[str, tuple[Any, ...]] = {}
@@ -141,6 +142,8 @@ class OfferStream:
                 instances.append((offer, len(offer.dates), instance))
                 offer.hasher.update((", " + instance[I_JSON]).encode())
                 offer.dates.append(instance_dates(instance))
+        if deferred:
+            self.deferred.add(deferred)
         if firsts:
             self._insert_offers(firsts)
         if new_venues:
@@ -175,7 +178,7 @@ class OfferStream:
         fixes = [(offer.oid, offer.digest(), *offer.span()) for offer in self.new.values()
                  if len(offer.dates) > offer.written]
         self.writer.update_offer_columns(("content_hash", "first_date", "last_date"), fixes)
-        offers, _venues = group_items(self.deferred, self.provider_name)
+        offers, _venues = self.deferred.finish(self.provider_name)
         result = write_prepared(self.session, self.provider_id, offers, self.venues,
                                 self.feed_id, replace=replace, existing=self.existing,
                                 progress=progress)
