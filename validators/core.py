@@ -308,7 +308,9 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
     batch: list[Row] = []
 
     def flush() -> None:
-        values = checker.check_batch(batch)
+        current = batch[:]
+        batch.clear()  # cleared first: a flush that raises is not run again below
+        values = checker.check_batch(current)
         if sink is not None and map_rows is not None:
             errors = report.error_count
             sink([] if errors else map_rows(values), count, errors)
@@ -316,8 +318,7 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
             if map_rows is not None:
                 rows.extend(map_rows(values))
             else:
-                rows.extend(zip((number for number, _cells in batch), values, strict=True))
-        batch.clear()
+                rows.extend(zip((number for number, _cells in current), values, strict=True))
 
     try:
         for number, cells in reader:
