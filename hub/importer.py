@@ -12,6 +12,7 @@ Dry runs only check and count.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -33,7 +34,7 @@ from ..vocab.records import OfferRecord, ProviderRecord
 from .checkpoint import checkpoint_soon, defer_checkpoint
 from .db import begin_write, transaction
 from .models import Offer, Provider, Upload, utcnow
-from .offer_rows import PreparedOffer, Preparer, group_items
+from .offer_rows import PreparedOffer, Preparer, driver_of, group_items, row_mapper
 from .offer_stream import OfferStream
 from .originals import PackInBackground, pack
 from .settings import Settings
@@ -126,8 +127,10 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
             sa.select(Provider).where(Provider.id == provider_id)).scalar_one())
         dialect = session.get_bind().dialect
     estimate = _estimate_rows(data, filename)
+    # By name, not a closure: a helper interpreter (threaded servers) builds its own mapper.
+    mapper = functools.partial(row_mapper, driver_of(dialect))
     job = _Job(sessions, settings, provider_id, provider, upload_id, data, filename, mode, lang,
-               progress, estimate, reuse_key, lambda: Preparer(dialect).map_rows)
+               progress, estimate, reuse_key, mapper)
     if dry_run:
         return _dry_run(job)
     try:
@@ -222,7 +225,10 @@ def _stream_import(job: _Job, fork: bool | None) -> ImportOutcome:
     try:
         with gc_paused(), check_stream(job.data, mapper=job.mapper, filename=job.filename,
                                        lang=job.lang, limits=limits_from(job.settings),
-                                       fork=fork) as stream:
+                                       fork=fork, spawn=True) as stream:
+            log.info("upload %s: checked by %s", job.upload_id,
+                     {"fork": "a forked helper", "spawn": "a helper interpreter"}.get(
+                         stream.helper or "", "this process"))
             try:
                 for batch in stream.batches():
                     if batch.errors or failure is not None:

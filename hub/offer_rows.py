@@ -196,6 +196,18 @@ class PreparedOffer:
     instances: list[InstanceItem] = field(default_factory=list)
 
 
+def row_mapper(driver: str) -> Callable[[list[tuple[Any, ...]]], list[RowItem]]:
+    """The validator's RowMapper for a database ("sqlite+pysqlite", "postgresql+psycopg"):
+    importable by name, so a helper interpreter can build its own (functools.partial)."""
+    dialect = sa.engine.make_url(f"{driver}://").get_dialect()()
+    return Preparer(dialect).map_rows
+
+
+def driver_of(dialect: Dialect) -> str:
+    """The `row_mapper` argument for an engine's dialect."""
+    return f"{dialect.name}+{dialect.driver}"
+
+
 class Preparer:
     """Database-ready rows for one dialect (one per upload and process)."""
 

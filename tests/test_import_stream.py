@@ -5,23 +5,27 @@ failure in the middle, an error late in the file and a helper that dies all chan
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bildungsdaten.hub.db import make_sessionmaker
 from bildungsdaten.hub.importer import ImportFailed, import_file, lock_provider
 from bildungsdaten.hub.models import Offer, OfferInstance, Venue
+from bildungsdaten.hub.offer_rows import Preparer, driver_of, row_mapper
 from bildungsdaten.hub.settings import load_settings
 from bildungsdaten.hub.store import content_hash, load_offer_records, write_offers
 from bildungsdaten.validators import Limits, validate
+from bildungsdaten.validators.stream import SPAWN_MIN_BYTES
 from bildungsdaten.validators.template import EXAMPLE
 from bildungsdaten.vocab.columns import COLUMN_NAMES
 from bildungsdaten.vocab.records import COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, ProviderRecord
-from tests.import_support import add_provider, offers_snapshot, uploads
+from tests.import_support import add_provider, add_token, auth, offers_snapshot, uploads
 
 NAME = "Kreisvolkshochschule Bergstraße"
 VENUES = [("vhs-Haus Heppenheim, Raum 3", "Graben 13", "64646", "Heppenheim (Bergstraße)"),
@@ -241,3 +245,37 @@ def test_helper_that_cannot_read_the_file_falls_back_to_one_process(engine, db_u
         title = conn.execute(sa.select(Offer.title).where(
             Offer.angebot_id == "S-01499")).scalar_one()
     assert title == "Kurs 1499 für Ältere"
+
+
+def test_threaded_server_checks_large_uploads_in_a_helper_interpreter(
+        app, live_server, engine, db_url, tmp_path, caplog):
+    """A threaded server must not fork; a large upload is checked by a fresh interpreter
+    (python -m bildungsdaten.validators.stream) while the server writes, with the same result."""
+    data = offer_file(range(18_000))
+    assert len(data) >= SPAWN_MIN_BYTES
+    app.extensions["hub"].settings.upload_max_bytes = len(data) + 1
+    pair = Pair(engine, db_url, tmp_path)
+    token = add_token(engine, pair.streamed)
+    with caplog.at_level("INFO", logger="bildungsdaten.hub.importer"):
+        resp = requests.post(f"{live_server}/api/v1/uploads", data=data, timeout=120,
+                             headers={**auth(token), "Content-Type": "text/csv"})
+    assert resp.status_code == 200, resp.text[:500]
+    assert "checked by a helper interpreter" in caplog.text
+    assert resp.json()["import"]["created"] == 18_000
+    records = validate(data, collect=True).offers(ProviderRecord(slug="referenz", name=NAME))
+    with Session(engine) as session, session.begin():
+        write_offers(session, pair.reference, records)
+    assert state(engine, pair.streamed) == state(engine, pair.reference)
+
+
+def test_mapper_built_by_name_equals_the_engines_own(engine):
+    """The helper interpreter builds its mapper from the driver name; the database values must
+    be those of the engine's own (connected) dialect."""
+    data = offer_file(range(300))
+    by_name = validate(data, collect=True,
+                       mapper=functools.partial(row_mapper, driver_of(engine.dialect))).mapped
+    with engine.connect():
+        own = validate(data, collect=True, mapper=lambda: Preparer(engine.dialect).map_rows)
+    # repr: psycopg's Jsonb wrappers compare by identity, their reprs by content.
+    assert repr(by_name) == repr(own.mapped)
+    assert len(by_name) == len(data.splitlines()) - 1

@@ -4,6 +4,7 @@ loudly (StreamBroken) when the helper dies, and leaves no child process behind."
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import threading
@@ -15,13 +16,20 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bildungsdaten.hub.offer_rows import Preparer
+from bildungsdaten.hub.offer_rows import Preparer, row_mapper
 from bildungsdaten.validators import Limits, validate
 from bildungsdaten.validators.core import BATCH
 from bildungsdaten.validators.parallel import MIN_BYTES
-from bildungsdaten.validators.stream import Batch, StreamBroken, check_stream, should_fork
+from bildungsdaten.validators.stream import (
+    Batch,
+    StreamBroken,
+    check_stream,
+    should_fork,
+    should_spawn,
+)
 from bildungsdaten.validators.template import EXAMPLE, template_xlsx
 from bildungsdaten.vocab.columns import COLUMN_NAMES
+from tests.support import unavailable
 from tests.test_validators_parallel import offers_csv
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -90,7 +98,7 @@ def single_threaded() -> Iterator[None]:
     others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     assert "check-stream-reader" not in others  # left by an earlier stream: ours to fix
     if others:
-        pytest.skip(f"other threads run ({others}): forking is refused in this process")
+        unavailable(f"other threads run ({others}): forking is refused in this process")
     yield
 
 
@@ -338,3 +346,55 @@ def test_should_fork(single_threaded: None) -> None:
         release.set()
         other.join()
     assert should_fork(small, None, True) is True
+
+
+@pytest.fixture
+def busy_server() -> Iterator[None]:
+    """Another thread runs, as in a threaded web server: forking is not safe."""
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="busy-server-thread")
+    other.start()
+    yield
+    release.set()
+    other.join()
+
+
+def test_threaded_process_spawns_a_helper_interpreter(busy_server: None) -> None:
+    data = spread_csv(3000, 1000)
+    mapper = functools.partial(row_mapper, "sqlite+pysqlite")  # importable by name
+    plain = validate(data, collect=True, mapper=mapper)
+    with check_stream(data, mapper=mapper, fork=True, spawn=True) as stream:
+        assert stream.helper == "spawn"
+        batches = list(stream.batches())
+    assert counts(batches) == [(1024, 1024, 0), (1024, 2048, 0), (952, 3000, 0)]
+    assert [i for b in batches for i in b.items] == plain.mapped
+    assert stream.result.report.to_dict() == plain.report.to_dict()
+
+
+def test_spawned_helper_that_fails_breaks_the_stream(busy_server: None) -> None:
+    text = spread_csv(3000, 1000).decode().translate(
+        str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "–": "-", "€": "EUR"}))
+    data = (text + text.splitlines()[-1].replace("Kurs", "Kurs für") + "\r\n").encode(
+        "cp1252")  # ASCII until the last row: the helper reads it as UTF-8 and fails there
+    with check_stream(data, mapper=functools.partial(row_mapper, "sqlite+pysqlite"),
+                      fork=True, spawn=True) as stream:
+        assert stream.helper == "spawn"
+        with pytest.raises(StreamBroken):
+            list(stream.batches())
+    assert stream._proc is not None and stream._proc.returncode not in (None, 0)
+
+
+def test_closures_do_not_travel_to_a_helper_interpreter(busy_server: None) -> None:
+    data = spread_csv(1500, 500)
+    with check_stream(data, mapper=lambda: (lambda rows: rows), fork=True, spawn=True) as stream:
+        assert stream.helper is None
+        assert counts(list(stream.batches())) == [(1500, 1500, 0)]
+
+
+def test_should_spawn_only_for_large_files() -> None:
+    from bildungsdaten.validators.stream import SPAWN_MIN_BYTES
+    small = spread_csv(100, 10)
+    assert should_spawn(small, None, None) is False
+    assert should_spawn(small, None, True) is True
+    assert should_spawn(small, None, False) is False
+    assert should_spawn(b"x" * SPAWN_MIN_BYTES, "a.csv", None) is True
