@@ -5,6 +5,7 @@ left alone, so re-delivering the same data produces no feed change.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import operator
@@ -13,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+import psycopg
 import sqlalchemy as sa
+from psycopg.types.json import set_json_dumps
 from sqlalchemy.orm import Session
 
 from ..vocab.records import (
@@ -275,6 +279,9 @@ class BulkWriter:
         if isinstance(stmt, sa.Insert):
             missing = {c.name for c in stmt.table.columns} - {"id", *names}
             assert not missing, f"no value for {missing}"  # defaults need SQLAlchemy itself
+            if self.dialect.name == "postgresql" and self.dialect.driver == "psycopg":
+                self._copy(stmt.table, names, rows)
+                return
             if self.dialect.paramstyle == "qmark":
                 # SQLite: the columns in the rows' own order, so no row is rebuilt.
                 quote = self.dialect.identifier_preparer.quote
@@ -296,6 +303,39 @@ class BulkWriter:
         else:
             params = [dict(zip(names, row, strict=True)) for row in rows]
         self.conn.exec_driver_sql(compiled.string, params)
+
+
+    def _copy(self, table: sa.TableClause, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: COPY FROM STDIN in this transaction, several times faster than INSERT
+        for thousands of rows (psycopg adapts the values as it would for INSERT)."""
+        quote = self.dialect.identifier_preparer.quote
+        sql = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
+        dbapi = self.conn.connection.dbapi_connection
+        assert dbapi is not None
+        try:
+            with dbapi.cursor() as cursor:  # type: ignore[attr-defined]
+                set_json_dumps(_jsonb_dumps, context=cursor)
+                with cursor.copy(sql) as copy:
+                    write_row = copy.write_row
+                    for row in rows:
+                        write_row(row)
+        except psycopg.Error as exc:  # as SQLAlchemy itself would raise it
+            raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+
+
+@functools.lru_cache(maxsize=8192)
+def _json_of(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+def _jsonb_dumps(value: Any) -> bytes:
+    """JSON text of a JSONB value for COPY: orjson, each distinct list once (the columns'
+    lists repeat: weekdays, languages, phases; psycopg's default is json.dumps per value).
+    Module level and closure-free: psycopg caches one dumper per function."""
+    try:
+        return _json_of(value)
+    except TypeError:  # a list, not a tuple: unhashable
+        return orjson.dumps(value)
 
 
 def tombstone_offers(session: Session, offer_ids: Sequence[int]) -> int:
