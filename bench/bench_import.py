@@ -149,7 +149,8 @@ def main() -> int:
     # The same offers in other bytes (no BOM): validated and compared offer by offer.
     third = main_.run("same offers, other bytes", data[3:])
     unchanged = before == after == main_.offers()
-    print(f"{'target':<34} first >= 20,000 rows/s: "
+    goal = "target" if not args.database_url.startswith("postgresql") else "(SQLite's target)"
+    print(f"{goal:<34} first >= 20,000 rows/s: "
           f"{'OK' if args.rows / first >= 20_000 else 'MISSED'} "
           f"({sequential / first:.2f}x check-then-write; threaded server "
           f"{'OK' if args.rows / web >= 20_000 else 'MISSED'}); "
