@@ -29,7 +29,7 @@ from .. import validators as validators_pkg
 from .. import vocab as vocab_pkg
 from ..validators import Limits, validate
 from ..validators.core import RowMapper, gc_paused
-from ..validators.stream import StreamBroken, check_stream
+from ..validators.stream import CheckStream, StreamBroken, check_stream
 from ..vocab.records import OfferRecord, ProviderRecord
 from .checkpoint import checkpoint_soon, defer_checkpoint
 from .db import begin_write, transaction
@@ -174,10 +174,7 @@ def _dry_run(job: _Job) -> ImportOutcome:
                           mapper=job.mapper)
         report = result.report.to_dict()
     except Exception as exc:
-        log.exception("validation of upload %s broke", job.upload_id)
-        _finish(job.sessions, job.upload_id, "failed", None, None, job.data)
-        raise ImportFailed(job.upload_id,
-                           f"Prüfung abgebrochen: {exc.__class__.__name__}") from exc
+        raise _failed(job, "Prüfung", None, exc) from exc
     if not report["valid"]:
         _finish(job.sessions, job.upload_id, "invalid", report, None, job.data)
         return ImportOutcome(job.upload_id, "invalid", job.mode, True, report, None)
@@ -221,7 +218,6 @@ def _stream_import(job: _Job, fork: bool | None) -> ImportOutcome:
     """Check the file in a helper process and write its offers as the batches arrive; commit
     only when the whole report is valid (all-or-nothing, as the transaction holds it all)."""
     writing = _Writing(job)
-    failure: Exception | None = None
     try:
         with gc_paused(), check_stream(job.data, mapper=job.mapper, filename=job.filename,
                                        lang=job.lang, limits=limits_from(job.settings),
@@ -230,26 +226,13 @@ def _stream_import(job: _Job, fork: bool | None) -> ImportOutcome:
                      {"fork": "a forked helper", "spawn": "a helper interpreter"}.get(
                          stream.helper or "", "this process"))
             try:
-                for batch in stream.batches():
-                    if batch.errors or failure is not None:
-                        writing.drop()  # the file is invalid (or the write broke): keep nothing
-                        job.report("read", batch.rows)
-                        continue
-                    try:
-                        writing.open().add(batch.items)
-                    except SQLAlchemyError as exc:
-                        failure = exc
-                        writing.drop()
-                    job.report("write", batch.rows)  # checked and written (not committed)
+                failure = _write_batches(stream, writing, job)
                 report = stream.result.report.to_dict()
             except StreamBroken:
                 raise
             except Exception as exc:
-                log.exception("validation of upload %s broke", job.upload_id)
                 writing.drop()
-                _finish(job.sessions, job.upload_id, "failed", None, None, job.data)
-                raise ImportFailed(job.upload_id,
-                                   f"Prüfung abgebrochen: {exc.__class__.__name__}") from exc
+                raise _failed(job, "Prüfung", None, exc) from exc
             if not report["valid"]:
                 writing.drop()
                 _finish(job.sessions, job.upload_id, "invalid", report, None, job.data)
@@ -259,14 +242,37 @@ def _stream_import(job: _Job, fork: bool | None) -> ImportOutcome:
                     raise failure
                 counts = _complete(job, writing, report)
             except Exception as exc:
-                log.exception("import of upload %s failed", job.upload_id)
                 writing.drop()
-                _finish(job.sessions, job.upload_id, "failed", report, None, job.data)
-                raise ImportFailed(job.upload_id,
-                                   f"Import abgebrochen: {exc.__class__.__name__}") from exc
+                raise _failed(job, "Import", report, exc) from exc
     finally:
         writing.drop()  # whatever is still open was not committed: roll it back
     return ImportOutcome(job.upload_id, "done", job.mode, False, report, counts)
+
+
+def _write_batches(stream: CheckStream, writing: _Writing, job: _Job) -> Exception | None:
+    """Write each batch as it arrives, until the file shows an error; returns the database
+    error that stopped the writing, if any (the checker's report decides what it means)."""
+    failure: Exception | None = None
+    for batch in stream.batches():
+        if batch.errors or failure is not None:
+            writing.drop()  # the file is invalid (or the write broke): keep nothing
+            job.report("read", batch.rows)
+            continue
+        try:
+            writing.open().add(batch.items)
+        except SQLAlchemyError as exc:
+            failure = exc
+            writing.drop()
+        job.report("write", batch.rows)  # checked and written (not committed)
+    return failure
+
+
+def _failed(job: _Job, stage: str, report: dict[str, Any] | None,
+            exc: Exception) -> ImportFailed:
+    """Record the upload as failed (not the file's fault); the exception to raise."""
+    log.error("%s of upload %s broke", stage, job.upload_id, exc_info=exc)
+    _finish(job.sessions, job.upload_id, "failed", report, None, job.data)
+    return ImportFailed(job.upload_id, f"{stage} abgebrochen: {exc.__class__.__name__}")
 
 
 def _complete(job: _Job, writing: _Writing, report: dict[str, Any]) -> dict[str, int]:

@@ -33,6 +33,18 @@ def add_token(engine: Engine, provider_id: int, label: str | None = None) -> str
         return token
 
 
+def add_upload(engine: Engine, provider_id: int, original: bytes = b"x",
+               filename: str = "a.csv") -> int:
+    """A finished (invalid) upload row of the provider, stored as before compression."""
+    with Session(engine) as session, session.begin():
+        row = Upload(provider_id=provider_id, filename=filename, size=len(original),
+                     original=original, status="invalid",
+                     report={"valid": False, "stats": {}, "errors": [], "truncated": False})
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy.orm import Session
 
-from bildungsdaten.hub.models import Upload
 from bildungsdaten.hub.originals import PackInBackground, pack, unpack
-from tests.import_support import add_provider, add_token, auth, fixture_bytes
+from tests.import_support import add_provider, add_token, add_upload, auth, fixture_bytes
 
 
 def test_csv_is_compressed_and_comes_back_exactly():
@@ -36,13 +34,7 @@ def test_background_packing_gives_the_same_result():
 
 def test_rows_stored_before_compression_are_served_as_they_are(client, engine):
     pid = add_provider(engine, "kvhs")
-    with Session(engine) as session, session.begin():
-        row = Upload(provider_id=pid, filename="alt.csv", size=3, original=b"a;b",
-                     status="invalid", report={"valid": False, "stats": {}, "errors": [],
-                                               "truncated": False})
-        session.add(row)
-        session.flush()
-        upload_id = row.id
+    upload_id = add_upload(engine, pid, original=b"a;b", filename="alt.csv")
     resp = client.get(f"/api/v1/uploads/{upload_id}/original",
                       headers=auth(add_token(engine, pid)))
     assert resp.status_code == 200 and resp.data == b"a;b"

@@ -4,9 +4,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bildungsdaten.hub.models import ApiToken, AuthFailure, Upload
+from bildungsdaten.hub.models import ApiToken, AuthFailure
 from bildungsdaten.hub.tokens import TOKEN_PREFIX, authenticate, hash_token, revoke
-from tests.import_support import add_provider, add_token, auth
+from tests.import_support import add_provider, add_token, add_upload, auth
 
 
 def test_token_is_stored_only_as_its_hash(engine):
@@ -72,19 +72,9 @@ def test_failed_attempts_of_another_client_do_not_count(app, client, engine):
     assert client.get("/api/v1/uploads", headers=auth(token)).status_code == 200
 
 
-def _upload_of(engine, provider_id: int) -> int:
-    with Session(engine) as session, session.begin():
-        row = Upload(provider_id=provider_id, filename="a.csv", size=1, original=b"x",
-                     status="invalid", report={"valid": False, "stats": {}, "errors": [],
-                                               "truncated": False})
-        session.add(row)
-        session.flush()
-        return int(row.id)
-
-
 def test_token_a_cannot_read_uploads_of_provider_b(client, engine):
     token_a = add_token(engine, add_provider(engine, "anbieter-a"))
-    upload_b = _upload_of(engine, add_provider(engine, "anbieter-b"))
+    upload_b = add_upload(engine, add_provider(engine, "anbieter-b"))
     for path in (f"/api/v1/uploads/{upload_b}", f"/api/v1/uploads/{upload_b}/original"):
         resp = client.get(path, headers=auth(token_a))
         assert resp.status_code == 404, path
@@ -94,7 +84,7 @@ def test_token_a_cannot_read_uploads_of_provider_b(client, engine):
 
 def test_own_upload_is_readable(client, engine):
     pid = add_provider(engine, "kvhs")
-    upload = _upload_of(engine, pid)
+    upload = add_upload(engine, pid)
     resp = client.get(f"/api/v1/uploads/{upload}", headers=auth(add_token(engine, pid)))
     assert resp.status_code == 200
     body = resp.get_json()
