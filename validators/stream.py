@@ -276,9 +276,9 @@ def check_stream(source: bytes, *, mapper: Callable[[], RowMapper], filename: st
 
 def _helper_main() -> int:  # pragma: no cover - runs in the spawned interpreter
     """The spawned helper: its arguments pickled on stdin, its frames on stdout."""
-    args = pickle.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write into the frames
+    sys.stdout = sys.stderr  # nothing else (a module printing on import) may write into frames
+    args = pickle.loads(sys.stdin.buffer.read())
     _run_helper(args, out)
     return 0
 
