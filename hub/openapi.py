@@ -110,8 +110,16 @@ def _query_parameters(refs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return params
 
 
+CACHE_HEADERS = {
+    "ETag": {"description": "Kennung dieser Antwort; mit If-None-Match kommt 304, solange "
+                            "sie gilt", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "Wie lange die Antwort ohne Nachfrage gelten darf",
+                      "schema": {"type": "string"}},
+}
+
+
 def _json(ref: str, description: str) -> dict[str, Any]:
-    return {"description": description,
+    return {"description": description, "headers": CACHE_HEADERS,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
@@ -133,6 +141,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
          "description": "angebot_id des Anbieters (URL-kodiert)"},
     ]
     bad = _problem("Ungültiger Parameter (der Name steht in `parameter`)")
+    not_modified = {"description": "Nicht geändert: die Antwort mit dem ETag aus "
+                                   "If-None-Match gilt noch", "headers": CACHE_HEADERS}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -152,18 +162,20 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/providers": {"get": {
                 "operationId": "listProviders", "summary": "Alle Anbieter mit Zahl ihrer Angebote",
                 "responses": {"200": _json("ProviderList", "Die Anbieter, nach slug sortiert"),
-                              "400": bad}}},
+                              "304": not_modified, "400": bad}}},
             "/offers": {"get": {
                 "operationId": "listOffers",
                 "summary": "Aktuelle Angebote, seitenweise (nach Kennung sortiert)",
                 "description": f"Höchstens {MAX_LIMIT} je Seite; `next` ist der Link auf die "
                                "nächste Seite oder null.",
                 "parameters": _query_parameters(refs),
-                "responses": {"200": _json("OfferPage", "Eine Seite Angebote"), "400": bad}}},
+                "responses": {"200": _json("OfferPage", "Eine Seite Angebote"),
+                              "304": not_modified, "400": bad}}},
             "/offers/{provider}/{angebot_id}": {"get": {
                 "operationId": "getOffer", "summary": "Ein Angebot",
                 "parameters": path_params,
-                "responses": {"200": _json("Offer", "Das Angebot"), "400": bad,
+                "responses": {"200": _json("Offer", "Das Angebot"), "304": not_modified,
+                              "400": bad,
                               "404": _problem("Unbekanntes Angebot"),
                               "410": _problem("Das Angebot wurde gelöscht")}}},
             "/openapi.json": {"get": {

@@ -109,16 +109,27 @@ def offer(provider: str, angebot_id: str) -> Response:
 def openapi() -> Response:
     """The OpenAPI 3.1 document of this API (servers from HUB_BASE_URI)."""
     resp = _json(openapi_document(current_hub().settings.url("/api/v1")))
-    resp.headers["Cache-Control"] = "public, max-age=3600"
+    resp.headers["Cache-Control"] = "public, max-age=3600"  # changes only with a release
     return resp
 
 
 # --- helpers -------------------------------------------------------------------------------
 
+# Offers change with uploads and the nightly jobs: a minute of caching, then revalidation.
+MAX_AGE = 60
+
+
 def _json(body: Any) -> Response:
+    """A JSON answer that caches and revalidates: a strong ETag from its bytes (304 when the
+    client has them), Cache-Control, and open to browser clients of other origins."""
     # Fields in schema order (jsonify would sort them), compact, UTF-8 as is.
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+    resp = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
                     mimetype="application/json")
+    resp.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = "ETag"
+    resp.add_etag()
+    return resp.make_conditional(request)
 
 
 def offer_url(feed_id: str) -> str:
