@@ -129,7 +129,8 @@ def _json(body: Any) -> Response:
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Access-Control-Expose-Headers"] = "ETag"
     resp.add_etag()
-    return resp.make_conditional(request)
+    resp.make_conditional(request)  # turns `resp` itself into the 304 where it applies
+    return resp
 
 
 def offer_url(feed_id: str) -> str:
