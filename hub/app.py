@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import blueprints
 from .context import HubContext
@@ -30,6 +31,11 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     app.extensions["hub"] = HubContext(settings, engine, make_sessionmaker(engine))
+    if settings.proxy_hops > 0:
+        # Behind nginx & co. the client's address (rate limit of failed tokens) and scheme
+        # come from the proxy's headers; trusted only for the configured number of hops.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     _register_blueprints(app)
     _register_errors(app)
     return app

@@ -49,6 +49,7 @@ class Settings:
     rpde_page_size: int = 500
     catalog_page_size: int = 100
     failed_auth_limit: int = 10
+    proxy_hops: int = 0
     admin_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -83,6 +84,7 @@ DOCS: dict[str, str] = {
     "rpde_page_size": "Einträge je RPDE-Seite / items per RPDE page",
     "catalog_page_size": "Datensätze je Katalogseite / datasets per catalogue page",
     "failed_auth_limit": "Fehlversuche mit Token je Minute und Adresse / failed token attempts per minute and address",
+    "proxy_hops": "Vorgeschaltete Reverse-Proxys, deren X-Forwarded-For/-Proto gelten (0 = keiner) / reverse proxies in front whose X-Forwarded-For/-Proto are trusted",
     "admin_token": "Zugang zu den Verwaltungsseiten (z. B. Umfrage-Import); leer = abgeschaltet / admin pages credential; empty = disabled",
 }
 

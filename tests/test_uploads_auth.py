@@ -114,3 +114,28 @@ def test_multipart_without_file_field_names_it(client, engine):
                        content_type="multipart/form-data")
     assert resp.status_code == 400
     assert resp.get_json()["parameter"] == "file"
+
+
+def test_behind_a_proxy_failed_attempts_count_per_forwarded_client(db_url, tmp_path, engine):
+    """With PROXY_HOPS=1 the client address comes from X-Forwarded-For: clients behind the
+    same proxy are counted apart; without it every client would share the proxy's address."""
+    from bildungsdaten.hub.app import create_app
+    proxied = create_app({"database_url": db_url, "instance_path": tmp_path / "proxied",
+                          "hub_base_uri": "http://hub.test", "secret_key": "t", "proxy_hops": 1})
+    try:
+        client = proxied.test_client()
+        token = add_token(engine, add_provider(engine, "kvhs"))
+        limit = proxied.extensions["hub"].settings.failed_auth_limit
+        for n in range(limit):
+            assert client.get("/api/v1/uploads", headers={
+                **auth(f"bdh_falsch{n}"), "X-Forwarded-For": "198.51.100.7"}).status_code == 401
+        blocked = client.get("/api/v1/uploads",
+                             headers={**auth(token), "X-Forwarded-For": "198.51.100.7"})
+        other = client.get("/api/v1/uploads",
+                           headers={**auth(token), "X-Forwarded-For": "198.51.100.8"})
+        assert (blocked.status_code, other.status_code) == (429, 200)
+        with engine.connect() as conn:
+            clients = set(conn.execute(sa.select(AuthFailure.client)).scalars())
+        assert clients == {"198.51.100.7"}
+    finally:
+        proxied.extensions["hub"].engine.dispose()
