@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from bildungsdaten.hub.db import make_sessionmaker
@@ -95,8 +97,20 @@ def stamps(engine: sa.Engine, provider_id: int) -> dict[str, int]:
             Offer.provider_id == provider_id)).all())
 
 
+_SHARED: dict[str, Pair] = {}
+
+
 class Pair:
     """The same provider twice: one fed by import_file, one by the record path."""
+
+    @classmethod
+    def shared(cls, engine: sa.Engine, db_url: str, tmp_path: Any) -> Pair:
+        """One pair per database for all examples of a property test (fixtures are not
+        renewed between hypothesis examples), so each example starts where the last ended."""
+        pair = _SHARED.get(db_url)
+        if pair is None or pair.engine is not engine:
+            pair = _SHARED[db_url] = cls(engine, db_url, tmp_path)
+        return pair
 
     def __init__(self, engine: sa.Engine, db_url: str, tmp_path: Any) -> None:
         self.engine = engine
@@ -279,3 +293,60 @@ def test_mapper_built_by_name_equals_the_engines_own(engine):
     # repr: psycopg's Jsonb wrappers compare by identity, their reprs by content.
     assert repr(by_name) == repr(own.mapped)
     assert len(by_name) == len(data.splitlines()) - 1
+
+
+BASE = offer_file(range(1200))  # three batches
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> bytes:
+    """The multi-batch file with a few edits anywhere: lines cut, repeated or swapped, cells
+    emptied or spoilt, blank lines, the end cut off."""
+    lines = BASE.split(b"\r\n")
+    for _ in range(draw(st.integers(1, 3))):
+        if len(lines) < 4:
+            break
+        n = draw(st.integers(1, len(lines) - 2))
+        kind = draw(st.sampled_from(["cut", "repeat", "swap", "empty", "spoil", "blank", "end"]))
+        if kind == "cut":
+            del lines[n]
+        elif kind == "repeat":
+            lines.insert(draw(st.integers(1, len(lines) - 1)), lines[n])
+        elif kind == "swap":
+            m = draw(st.integers(1, len(lines) - 2))
+            lines[n], lines[m] = lines[m], lines[n]
+        elif kind in ("empty", "spoil"):
+            cells = lines[n].split(b";")
+            col = draw(st.integers(0, len(cells) - 1))
+            cells[col] = b"" if kind == "empty" else draw(st.sampled_from(
+                [b"31.02.2027", b"vielleicht", b"=1+1", b"12345678", b"x" * 300, b"-5"]))
+            lines[n] = b";".join(cells)
+        elif kind == "blank":
+            lines.insert(n, b";;;")
+        else:
+            lines = [*lines[:n], b""]
+    return b"\r\n".join(lines)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=edited(), mode=st.sampled_from(["replace", "upsert"]))
+def test_edited_files_stream_in_exactly_or_change_nothing(engine, db_url, tmp_path, data, mode):
+    """Whatever the edits: a valid file leaves the record path's state, an invalid one leaves
+    the database as it was, and the report is plain validate's."""
+    pair = Pair.shared(engine, db_url, tmp_path)
+    before = offers_snapshot(engine)
+    outcome = import_file(pair.sessions, pair.settings, pair.streamed, data,
+                          filename="angebote.csv", mode=mode, fork=True)
+    plain = validate(data, filename="angebote.csv", collect=True)
+    assert outcome.report == plain.report.to_dict()
+    if outcome.status == "invalid":
+        assert offers_snapshot(engine) == before
+        return
+    assert outcome.status == "done"
+    records = plain.offers(ProviderRecord(slug="referenz", name=NAME))
+    with Session(engine) as session, session.begin():
+        lock_provider(session, pair.reference)
+        expected = write_offers(session, pair.reference, records, replace=mode == "replace")
+    assert outcome.counts == expected.as_dict()
+    assert state(engine, pair.streamed) == state(engine, pair.reference)
