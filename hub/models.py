@@ -67,6 +67,8 @@ class Offer(Base):
         # The RPDE keyset: ORDER BY modified, feed_id with (modified, feed_id) > cursor.
         sa.Index("ix_offers_modified_feed_id", "modified", "feed_id"),
         sa.Index("ix_offers_deleted_last_date", "deleted", "last_date"),
+        # PostgreSQL also has trigram indexes of lower(title) and lower(description) for the
+        # API's free-text search: made by migration 0005 where pg_trgm may be installed.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
