@@ -13,9 +13,17 @@
     [[tabellen]]
     name = "lernwunsch-alter"; frage = "Q1"; gliederung = ["altersgruppe"]
     zusammenfassen = { ... }   # answer categories
+    [[tabellen]]               # a number question: published only in classes
+    name = "lernstunden"; frage = "Q6"
+    klassen = { "0" = 0, "1-4" = 1, "5-9" = 5, "10-und-mehr" = 10 }   # lower bounds
+
+A number question (age, hours) may be a breakdown or a table when it has `klassen`: each
+class runs from its lower bound up to the next class's bound; the classes are the finest codes
+anyone sees, and a question has the same classes wherever it is used.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import tomllib
@@ -30,6 +38,29 @@ MIN_K = 3
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 
+@dataclass(frozen=True)
+class NumericClasses:
+    """Classes of a number question: codes in ascending order of their lower bounds."""
+
+    question: str
+    codes: tuple[str, ...]
+    bounds: tuple[float, ...]
+
+    def options(self, labels: dict[str, Any]) -> list[Option]:
+        return [Option(c, str(labels.get(c, c))) for c in self.codes]
+
+    def code_of(self, value: Any) -> str:
+        """The class of an answer; SurveyError below the smallest bound."""
+        number = float(str(value).replace(",", "."))
+        at = bisect.bisect_right(self.bounds, number) - 1
+        if at < 0:
+            raise SurveyError("below-classes", f"Eine Antwort auf {self.question} ({value}) liegt "
+                              f"unter der kleinsten Klassengrenze {self.bounds[0]:g}: eine "
+                              "Klasse mit kleinerer Untergrenze ergänzen.",
+                              f"Frage {self.question}, klassen")
+        return self.codes[at]
+
+
 @dataclass
 class ReleaseDefinition:
     title: str
@@ -39,6 +70,47 @@ class ReleaseDefinition:
     max_suppressed: float
     tables: list[TableSpec] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    classes: dict[str, NumericClasses] = field(default_factory=dict)  # by question code
+
+    def classify(self, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The answers with every number of a classed question replaced by its class."""
+        if not self.classes:
+            return answers
+        out = []
+        for answer in answers:
+            answer = dict(answer)
+            for code, classes in self.classes.items():
+                value = answer.get(code)
+                if value is not None and value != "":
+                    answer[code] = classes.code_of(value)
+            out.append(answer)
+        return out
+
+    def use_classes(self, question: Question, spec: dict[str, Any], where: str) -> list[Option]:
+        """The classes of a number question from `klassen` in `spec`, as answer options."""
+        raw = spec.get("klassen")
+        if not isinstance(raw, dict) or len(raw) < 2:
+            raise SurveyError("classes-required", f"{question.code} ist eine Zahlenfrage: sie "
+                              "braucht „klassen“ mit mindestens zwei Klassen (Code = "
+                              "Untergrenze), z. B. { \"unter-30\" = 0, \"30-plus\" = 30 }.",
+                              where)
+        pairs = []
+        for code, bound in raw.items():
+            if isinstance(bound, bool) or not isinstance(bound, int | float) or not str(code):
+                raise SurveyError("invalid-classes", f"Klasse „{code}“: die Untergrenze muss eine "
+                                  f"Zahl sein, nicht „{bound}“.", where)
+            pairs.append((float(bound), str(code)))
+        pairs.sort()
+        bounds = tuple(b for b, _ in pairs)
+        if len(set(bounds)) < len(bounds):
+            raise SurveyError("invalid-classes", "Zwei Klassen haben dieselbe Untergrenze.", where)
+        classes = NumericClasses(question.code, tuple(c for _, c in pairs), bounds)
+        known = self.classes.setdefault(question.code, classes)
+        if known != classes:
+            raise SurveyError("conflicting-classes", f"{question.code} hat hier andere Klassen als "
+                              "an anderer Stelle der Definition; überall dieselben angeben "
+                              "(sonst ließen sich die Klassen gegeneinander verrechnen).", where)
+        return classes.options(spec.get("bezeichnungen") or {})
 
 
 def load_definition(data: bytes, filename: str = "") -> dict[str, Any]:
@@ -143,24 +215,31 @@ def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
                                   "[gliederungen] nicht erklärt.", where)
             bspec = breakdowns[b]
             bq = questions.get(str(bspec.get("frage", "")))
-            if bq is None or bq.kind != "single":
+            if bq is None or bq.kind not in ("single", "numeric"):
                 raise SurveyError("invalid-breakdown", f"Gliederung „{b}“: „{bspec.get('frage')}“ "
-                                  "ist keine Einfachauswahl-Frage der Umfrage.", where)
-            extra = [("-oth-", "Sonstiges")] if bq.other else []
-            codes, labels, groups = _grouping(bq.answers, bspec, f"{where}, Gliederung {b}", extra)
+                                  "ist weder eine Einfachauswahl- noch eine Zahlenfrage der "
+                                  "Umfrage.", where)
+            bwhere = f"{where}, Gliederung {b}"
+            options = (definition.use_classes(bq, bspec, bwhere) if bq.kind == "numeric"
+                       else bq.answers)
+            extra = [("-oth-", "Sonstiges")] if bq.other and bq.kind == "single" else []
+            codes, labels, groups = _grouping(options, bspec, bwhere, extra)
             dims.append(Dim(b, str(bspec.get("bezeichnung", b.capitalize())), bq.code, codes,
                             labels, groups))
-            domains[bq.code] = [o.code for o in bq.answers] + [c for c, _ in extra]
+            domains[bq.code] = [o.code for o in options] + [c for c, _ in extra]
         if len({d.var for d in dims}) < len(dims):
             raise SurveyError("invalid-breakdown", "Zwei Gliederungen derselben Frage in einer "
                               "Tabelle.", where)
-        kind, answer_options, items = _shape(q, code)
+        if q.kind == "numeric":
+            kind, answer_options, items = "single", definition.use_classes(q, t, where), None
+        else:
+            kind, answer_options, items = _shape(q, code)
         if items is not None:
             dims.append(Dim("teilfrage", "Teilfrage", ITEM, [o.code for o in items],
                             {o.code: o.text for o in items}, {o.code: [o.code] for o in items},
                             has_total=False))
             domains[ITEM] = [o.code for o in items]
-        extra = [("-oth-", "Sonstiges")] if kind in ("single",) and q.other else []
+        extra = [("-oth-", "Sonstiges")] if q.kind == "single" and q.other else []
         codes, labels, groups = _grouping(answer_options, t, f"{where}, Antworten", extra)
         dims.append(Dim("antwort", "Antwort", ANSWER, codes, labels, groups))
         domains[ANSWER] = [o.code for o in answer_options] + [c for c, _ in extra]
@@ -200,4 +279,4 @@ def _shape(q: Question, code: str) -> tuple[str, list[Option], list[Option] | No
     if q.kind == "array" and q.type != "1":
         return "array", q.answers, q.subquestions
     raise SurveyError("not-tabulable", f"Frage {q.code} (Typ {q.type}) lässt sich nicht "
-                      "tabellieren (Freitext, Zahl, Rangfolge oder Doppelskala).", f"Frage {q.code}")
+                      "tabellieren (Freitext, Rangfolge oder Doppelskala).", f"Frage {q.code}")

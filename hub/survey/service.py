@@ -106,6 +106,7 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
     check_sequence(survey.status, len(answers), digest,
                    [(r.version, r.response_count, r.responses_digest) for r in earlier])
     definition = resolve(raw, load_structure(session, survey))
+    answers = definition.classify(answers)  # numbers only ever as their classes
     counts = {spec.slug: count_table(spec, answers) for spec in definition.tables}
     before = [t for r in earlier for t in published_tables(r)]
     result = protect(definition.tables, counts, before, definition.width,
