@@ -22,6 +22,8 @@ from ..survey.importer import import_survey
 from ..survey.limesurvey import parse_catalogue, parse_lss
 from ..survey.models import Survey, SurveyRelease
 from ..survey.publish import find_table, released_tables, table_data, table_path
+from ..survey.release import load_definition
+from ..survey.service import make_release
 from ..survey.svg import bar_chart
 
 bp = Blueprint("survey", __name__, template_folder="../templates")
@@ -138,14 +140,19 @@ def _csrf() -> str:
 @bp.route("/survey/admin", methods=["GET", "POST"])
 def admin() -> Any:
     _require_admin()
-    result, error = None, None
+    result, released, error = None, None, None
     if request.method == "POST":
         if not hmac.compare_digest(request.form.get("csrf", ""), _csrf()):
             abort(400)
         try:
-            result = _import_from_form()
+            if request.form.get("action") == "release":
+                released = _release_from_form()
+            else:
+                result = _import_from_form()
         except SurveyError as exc:
             error = str(exc)
+            if request.form.get("action") == "release":
+                error = f"Veröffentlichung abgelehnt – {error}"
     with current_hub().sessions() as session:
         surveys = session.execute(sa.select(Survey).order_by(Survey.slug)).scalars().all()
         releases = {s.id: session.execute(sa.select(sa.func.count()).select_from(SurveyRelease)
@@ -153,7 +160,19 @@ def admin() -> Any:
                     for s in surveys}
     status = 422 if error else 200
     return render_template("survey_admin.html", surveys=surveys, releases=releases,
-                           result=result, error=error, csrf=_csrf()), status
+                           result=result, released=released, error=error, csrf=_csrf()), status
+
+
+def _release_from_form() -> Any:
+    """Protect, audit and publish the uploaded definition (as `survey release` does)."""
+    slug = request.form.get("survey", "").strip()
+    definition = request.files.get("definition")
+    if not slug or not definition:
+        raise SurveyError("missing-file", "Umfrage und Definitionsdatei (JSON oder TOML) angeben.",
+                          "Formular")
+    raw = load_definition(definition.read(), (definition.filename or "").lower())
+    with transaction(current_hub().sessions) as session:
+        return make_release(session, slug, raw)
 
 
 def _import_from_form() -> Any:
