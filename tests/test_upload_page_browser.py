@@ -70,3 +70,25 @@ def test_dry_run_shows_error_table_then_valid_file_is_imported(page, engine):
     page.wait_for_selector("#ergebnis")
     assert "Übernommen" in page.inner_text("#ergebnis")
     assert sorted(live_offers(engine, pid)) == ["27F-10102", "27F-20001", "27F-30003"]
+
+
+def test_sending_says_so_and_a_second_click_sends_nothing(page, engine):
+    pid = add_provider(engine, "kvhs", "Kreisvolkshochschule Bergstraße")
+    sign_in_by_keyboard(page, add_token(engine, pid))
+    page.set_input_files("#datei", str(FIXTURES / "valid_cp1252.csv"))
+    # Count the submits that get through the page's own handler, and hold them in the page.
+    page.evaluate("""() => {
+        window.durchgelassen = 0;
+        document.getElementById("hochladen").addEventListener("submit", (e) => {
+            if (!e.defaultPrevented) window.durchgelassen += 1;
+            e.preventDefault();
+        });
+    }""")
+    page.click("button[value=importieren]")
+    status = page.inner_text("#upload-status")
+    assert "wird hochgeladen und geprüft" in status
+    assert page.get_attribute("#hochladen", "aria-busy") == "true"
+    page.click("button[value=importieren]")
+    page.click("button[value=pruefen]")
+    assert page.evaluate("window.durchgelassen") == 1
+    assert live_offers(engine, pid) == {}  # held in the page: nothing was sent
