@@ -2,6 +2,7 @@
 the @context, and the German /feeds overview page."""
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -49,9 +50,11 @@ register_link("Offene Daten", "/feeds", "Alle Angebote als JSON-LD, CSV und RPDE
 RPDE_PATH = "/feeds/offers/rpde"
 CSV_PATH = "/feeds/offers.csv"
 SNAPSHOT_MAX_AGE = 300
-# Rendered RPDE pages kept per process (~3 MB + ~180 kB gzip each); with stored documents a
-# page builds in ~10 ms, so a small cache for the hot pages (the feed's head) is enough.
-PAGE_CACHE_SIZE = 32
+# Rendered RPDE pages kept per process, bounded by bytes: a page of 500 offers is ~3 MB as
+# JSON and ~180 kB gzipped, and once a gzip copy exists only that is kept (plain copies are
+# unpacked on demand, ~5 ms). 64 MB hold ~350 gzipped pages: every page of a 100,000-offer
+# feed, which harvesters walk in turn (an LRU of 32 pages thrashed and served 80 pages/s).
+PAGE_CACHE_BYTES = 64 * 1024 * 1024
 # app.config key: False turns the per-process page cache off (benchmarks of page building).
 PAGE_CACHE_CONFIG = "RPDE_PAGE_CACHE"
 
@@ -188,18 +191,29 @@ class _CachedPage:
     tag: str
     last_ms: int | None
     last_page: bool
-    body: bytes
+    body: bytes | None  # the JSON, until a gzip copy replaces it
     gzipped: bytes | None = None
+
+    def size(self) -> int:
+        return len(self.body or b"") + len(self.gzipped or b"")
+
+    def plain(self) -> bytes:
+        body = self.body  # read once: another thread may swap it for the gzip copy meanwhile
+        if body is not None:
+            return body
+        assert self.gzipped is not None  # set before body is dropped
+        return gzip.decompress(self.gzipped)
 
 
 class _PageCache:
-    """Rendered RPDE pages by cursor, bounded (LRU). Sound because a page's bytes are a
-    function of its items' (id, modified) pairs, and `modified` grows on every change of what
-    `data` shows: a page is reused while the change clock has not moved, and re-validated by
-    its pairs (the ETag) when it has."""
+    """Rendered RPDE pages by cursor, bounded by bytes (LRU). Sound because a page's bytes are
+    a function of its items' (id, modified) pairs, and `modified` grows on every change of
+    what `data` shows: a page is reused while the change clock has not moved, and re-validated
+    by its pairs (the ETag) when it has."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
         self.lock = threading.Lock()
         self.pages: OrderedDict[Any, _CachedPage] = OrderedDict()
 
@@ -212,10 +226,34 @@ class _PageCache:
 
     def put(self, key: Any, entry: _CachedPage) -> None:
         with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.used -= old.size()
             self.pages[key] = entry
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            self.used += entry.size()
+            self._evict()
+
+    def compress(self, entry: _CachedPage) -> bytes:
+        """The page's gzip copy, made once; the plain copy is dropped then."""
+        packed = entry.gzipped
+        if packed is not None:
+            return packed
+        body = entry.body
+        assert body is not None
+        packed = gzip_bytes(body, level=5)
+        with self.lock:
+            if entry.gzipped is None:
+                before = entry.size()
+                entry.gzipped = packed  # before body goes: plain() relies on that order
+                entry.body = None
+                if any(e is entry for e in self.pages.values()):
+                    self.used += entry.size() - before
+            return entry.gzipped
+
+    def _evict(self) -> None:
+        while self.used > self.budget and len(self.pages) > 1:
+            _key, oldest = self.pages.popitem(last=False)
+            self.used -= oldest.size()
 
 
 def _page_cache() -> _PageCache | None:
@@ -223,7 +261,8 @@ def _page_cache() -> _PageCache | None:
         return None
     cache = current_app.extensions.get("rpde_page_cache")
     if cache is None:
-        cache = current_app.extensions.setdefault("rpde_page_cache", _PageCache(PAGE_CACHE_SIZE))
+        cache = current_app.extensions.setdefault("rpde_page_cache",
+                                                  _PageCache(PAGE_CACHE_BYTES))
     return cache  # type: ignore[no-any-return]
 
 
@@ -289,12 +328,11 @@ def offers_rpde() -> Any:
     if etag_matches(request.headers.get("If-None-Match"), variant):
         return _not_modified(variant, entry.last_ms, cache_control)
     if gz:
-        if entry.gzipped is None:
-            entry.gzipped = gzip_bytes(entry.body, level=5)
-        resp = Response(entry.gzipped, mimetype="application/json")
+        packed = (cache or _PageCache(0)).compress(entry)
+        resp = Response(packed, mimetype="application/json")
         resp.headers["Content-Encoding"] = "gzip"
     else:
-        resp = Response(entry.body, mimetype="application/json")
+        resp = Response(entry.plain(), mimetype="application/json")
     return _common(resp, variant, entry.last_ms, cache_control)
 
 
