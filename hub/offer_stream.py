@@ -62,7 +62,7 @@ class _NewOffer:
         return str(final.hexdigest())
 
     def span(self) -> tuple[Any, Any]:
-        if len(self.dates) == 1:
+        if len(self.dates) == 1:  # the common case, without span_of's lists (it runs per offer)
             start, end = self.dates[0]
             return start, (end if end is not None else start)
         return span_of(self.dates)
