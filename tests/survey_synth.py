@@ -30,6 +30,9 @@ ITEMS = [("SQ001", "Nähe zum Wohnort"), ("SQ002", "Niedriger Preis"), ("SQ003",
 LIKERT = [(str(i), t) for i, t in enumerate(["gar nicht wichtig", "wenig wichtig", "teils",
                                                "wichtig", "sehr wichtig"], start=1)]
 REASONS = [("R1", "Zeit"), ("R2", "Geld"), ("R3", "Angebot fehlt")]
+# Q8, a dual-scale array: how important each offer is (scale 1) and how satisfied one is (2).
+OFFERS = [("SQ001", "Volkshochschule"), ("SQ002", "Bibliothek"), ("SQ003", "Musikschule")]
+SATISFIED = [("Z1", "unzufrieden"), ("Z2", "teils"), ("Z3", "zufrieden")]
 
 MARKERS = {
     "token": "TOKENMARKER",
@@ -45,7 +48,8 @@ MARKERS = {
 HEADING = ["id", "submitdate", "lastpage", "startlanguage", "seed", "token", "startdate",
            "datestamp", "ipaddr", "refurl", "ALTER", "WOHNORT", "Q1", "Q1[other]"] + \
     [f"Q2[{c}]" for c, _ in WAYS] + ["Q2[other]"] + [f"Q3[{c}]" for c, _ in ITEMS] + \
-    ["Q4", "Q5", "Q6", "Q7", "Q7[comment]"]
+    ["Q4", "Q5", "Q6", "Q7", "Q7[comment]"] + \
+    [f"Q8[{c}][{scale}]" for c, _ in OFFERS for scale in (1, 2)]
 
 
 def municipality_codes() -> list[tuple[str, str]]:
@@ -85,6 +89,10 @@ def respondent(seed: int, i: int) -> dict[str, str | None]:
     r["Q4"] = "Y" if rng.random() < 0.35 + 0.1 * (age == 2) else "N"
     r["Q5"] = f"{MARKERS['free']} Mir fehlt ein Kurs in Nummer {i}" if rng.random() < 0.3 else ""
     r["Q6"] = MARKERS["numeric"] if i == 1 else str(rng.randrange(0, 15))
+    for code, _ in OFFERS:
+        shown = rng.random() > 0.1
+        r[f"Q8[{code}][1]"] = str(rng.choices(range(1, 6), [1, 2, 3, 4, 3])[0]) if shown else ""
+        r[f"Q8[{code}][2]"] = rng.choice(SATISFIED)[0] if shown and rng.random() > 0.05 else ""
     r["Q7"] = REASONS[rng.randrange(3)][0]
     r["Q7[comment]"] = f"{MARKERS['comment']} {i}" if rng.random() < 0.2 else ""
     if not complete:  # broke off after the first page: later questions are NULL
@@ -125,17 +133,26 @@ def _questions() -> tuple[list[_Q], list[_Q], list[tuple[int, str, str, int]]]:
            _Q(6, "Q4", "Y", "Haben Sie im letzten Jahr an einem Kurs teilgenommen?"),
            _Q(7, "Q5", "T", "Was fehlt Ihnen im Bildungsangebot?"),
            _Q(8, "Q6", "N", "Wie viele Stunden lernen Sie pro Woche?"),
-           _Q(9, "Q7", "O", "Was hält Sie am meisten vom Lernen ab?")]
+           _Q(9, "Q7", "O", "Was hält Sie am meisten vom Lernen ab?"),
+           _Q(10, "Q8", "1", "Wie wichtig sind Ihnen diese Angebote, und wie zufrieden sind Sie?")]
     for i, q in enumerate(top):
         q.order = i
     subs = [_Q(100 + j, c, "M", t, parent=4, order=j) for j, (c, t) in enumerate(WAYS)]
     subs += [_Q(200 + j, c, "F", t, parent=5, order=j) for j, (c, t) in enumerate(ITEMS)]
+    subs += [_Q(300 + j, c, "1", t, parent=10, order=j) for j, (c, t) in enumerate(OFFERS)]
     answers = [(1, c, t, j) for j, (c, t) in enumerate(AGES)]
     answers += [(2, c, t, j) for j, (c, t) in enumerate(municipality_codes())]
     answers += [(3, c, t, j) for j, (c, t) in enumerate(TOPICS)]
     answers += [(5, c, t, j) for j, (c, t) in enumerate(LIKERT)]
     answers += [(9, c, t, j) for j, (c, t) in enumerate(REASONS)]
+    answers += [(10, c, t, j) for j, (c, t) in enumerate(LIKERT)]
+    answers += [(10, c, t, 100 + j) for j, (c, t) in enumerate(SATISFIED)]  # 100+: scale 1
     return top, subs, answers
+
+
+def _scale(order: int) -> str:
+    """The answer scale (LimeSurvey scale_id) encoded in a synthetic sort order."""
+    return "1" if order >= 100 else "0"
 
 
 def _table(name: str, rows: list[dict[str, str]]) -> str:
@@ -174,15 +191,16 @@ def structure_lss(version: int = 5) -> bytes:
                                                 "question": f"<p>{escape(q.text)}</p>", "language": "de"}
                                                for n, q in enumerate(top + subs, start=1)]))
         parts.append(_table("answers", [{"aid": str(n), "qid": str(qid), "code": c,
-                                         "sortorder": str(o), "assessment_value": "0", "scale_id": "0"}
+                                         "sortorder": str(o % 100), "assessment_value": "0",
+                                         "scale_id": _scale(o)}
                                         for n, (qid, c, _, o) in enumerate(answers, start=1)]))
         parts.append(_table("answer_l10ns", [{"id": str(n), "aid": str(n), "answer": escape(t),
                                               "language": "de"}
                                              for n, (_, _, t, _) in enumerate(answers, start=1)]))
     else:
         parts.append(_table("answers", [{"qid": str(qid), "code": c, "answer": escape(t),
-                                         "sortorder": str(o), "assessment_value": "0",
-                                         "language": "de", "scale_id": "0"}
+                                         "sortorder": str(o % 100), "assessment_value": "0",
+                                         "language": "de", "scale_id": _scale(o)}
                                         for qid, c, t, o in answers]))
     parts.append("</document>")
     return "\n".join(parts).encode("utf-8")

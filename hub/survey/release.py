@@ -19,7 +19,9 @@
 
 A number question (age, hours) may be a breakdown or a table when it has `klassen`: each
 class runs from its lower bound up to the next class's bound; the classes are the finest codes
-anyone sees, and a question has the same classes wherever it is used.
+anyone sees, and a question has the same classes wherever it is used. A dual-scale array
+(LimeSurvey type 1) is tabulated one scale at a time: `skala = 1` or `2` (the whole question
+or one row, "Q8[SQ001]"); each scale counts as a question of its own ("Q8#1", "Q8#2").
 """
 from __future__ import annotations
 
@@ -71,10 +73,14 @@ class ReleaseDefinition:
     tables: list[TableSpec] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     classes: dict[str, NumericClasses] = field(default_factory=dict)  # by question code
+    # Answers of one scale of a dual-scale array under their own key: "Q8#1[SQ001]" from
+    # "Q8[SQ001][1]" (one scale = one question to tables and audit).
+    scale_keys: dict[str, str] = field(default_factory=dict)
 
     def classify(self, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The answers with every number of a classed question replaced by its class."""
-        if not self.classes:
+        """The answers as the tables count them: every number of a classed question replaced
+        by its class, every tabulated dual-scale answer also under its scale's own key."""
+        if not self.classes and not self.scale_keys:
             return answers
         out = []
         for answer in answers:
@@ -83,8 +89,23 @@ class ReleaseDefinition:
                 value = answer.get(code)
                 if value is not None and value != "":
                     answer[code] = classes.code_of(value)
+            for key, source in self.scale_keys.items():
+                answer[key] = answer.get(source)
             out.append(answer)
         return out
+
+    def use_scale(self, question: Question, spec: dict[str, Any], where: str
+                  ) -> tuple[str, list[Option]]:
+        """(code of the scale as a question, its answer options) from `skala` in `spec`."""
+        scale = spec.get("skala")
+        if scale not in (1, 2) or isinstance(scale, bool):
+            raise SurveyError("scale-required", f"{question.code} hat zwei Skalen: „skala“ = 1 "
+                              f"({_scale_names(question.answers)}) oder 2 "
+                              f"({_scale_names(question.answers2)}) angeben.", where)
+        code = f"{question.code}#{scale}"
+        for sub in question.subquestions:
+            self.scale_keys[f"{code}[{sub.code}]"] = f"{question.code}[{sub.code}][{scale}]"
+        return code, question.answers if scale == 1 else question.answers2
 
     def use_classes(self, question: Question, spec: dict[str, Any], where: str) -> list[Option]:
         """The classes of a number question from `klassen` in `spec`, as answer options."""
@@ -230,8 +251,16 @@ def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
         if len({d.var for d in dims}) < len(dims):
             raise SurveyError("invalid-breakdown", "Zwei Gliederungen derselben Frage in einer "
                               "Tabelle.", where)
+        counted = code  # the question as tables and audit count it
         if q.kind == "numeric":
             kind, answer_options, items = "single", definition.use_classes(q, t, where), None
+        elif q.kind == "array" and q.type == "1":
+            scale_code, answer_options = definition.use_scale(q, t, where)
+            if code == q.code:
+                kind, items, counted = "array", q.subquestions, scale_code
+            else:
+                kind, items = "item", None
+                counted = f"{scale_code}[{code[len(q.code) + 1:-1]}]"
         else:
             kind, answer_options, items = _shape(q, code)
         if items is not None:
@@ -244,7 +273,7 @@ def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
         dims.append(Dim("antwort", "Antwort", ANSWER, codes, labels, groups))
         domains[ANSWER] = [o.code for o in answer_options] + [c for c, _ in extra]
         title = str(t.get("titel") or (q.text if kind != "item" else f"{q.text} – {code}"))
-        definition.tables.append(TableSpec(name, title[:300], code, kind, dims, table_k,
+        definition.tables.append(TableSpec(name, title[:300], counted, kind, dims, table_k,
                                            definition.min_group, domains))
     population: dict[str, list[str]] = {}
     for spec in definition.tables:
@@ -263,9 +292,13 @@ def _question(code: str, questions: dict[str, Question]) -> Question | None:
     m = re.fullmatch(r"([^\[]+)\[([^\]]+)\]", code)
     if m and m.group(1) in questions:
         q = questions[m.group(1)]
-        if q.kind == "array" and q.type != "1" and any(s.code == m.group(2) for s in q.subquestions):
+        if q.kind == "array" and any(s.code == m.group(2) for s in q.subquestions):
             return q
     return None
+
+
+def _scale_names(options: list[Option]) -> str:
+    return ", ".join(o.text for o in options[:3]) + (" …" if len(options) > 3 else "")
 
 
 def _shape(q: Question, code: str) -> tuple[str, list[Option], list[Option] | None]:
