@@ -39,16 +39,22 @@ class SplitFailed(Exception):
 
 def can_split(source: Source, encoding: Encoding, force: bool | None) -> bool:
     """Whether checking this CSV in two processes is possible and worth it."""
-    if force is False or not hasattr(os, "fork"):
-        return False
     if encoding.nul or encoding.name.startswith("utf-16"):
         return False  # NUL rows need the reader's own check; UTF-16 has no byte-level lines
+    return fork_worthwhile(source.size, force)
+
+
+def fork_worthwhile(size: int, force: bool | None) -> bool:
+    """Whether forking a helper for `size` bytes is safe and pays (force: None decides by
+    size and cores, False never, True whenever safe)."""
+    if force is False or not hasattr(os, "fork"):
+        return False
     if threading.active_count() > 1:
         return False  # forking a threaded process (a web server) risks locks held elsewhere
     if force:
         return True
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) >= 2 and source.size >= MIN_BYTES
+    return (cores or 1) >= 2 and size >= MIN_BYTES
 
 
 def split_offset(source: Source, first_share: float = 0.5) -> int | None:

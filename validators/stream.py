@@ -242,15 +242,8 @@ def _feed(pipe: IO[bytes], payload: bytes) -> None:
 
 
 def should_fork(source: bytes, filename: str | None, fork: bool | None) -> bool:
-    """Whether a helper process is possible and worth it for this file."""
-    if fork is False or not hasattr(os, "fork"):
-        return False
-    if threading.active_count() > 1:
-        return False  # forking a threaded process (a web server) risks locks held elsewhere
-    if fork:
-        return True
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) >= 2 and Source.of(source, filename).size >= parallel_.MIN_BYTES
+    """Whether a forked helper is possible and worth it for this file."""
+    return parallel_.fork_worthwhile(Source.of(source, filename).size, fork)
 
 
 def should_spawn(source: bytes, filename: str | None, fork: bool | None) -> bool:
