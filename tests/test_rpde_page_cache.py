@@ -32,15 +32,15 @@ def test_gzip_copy_replaces_the_plain_page_and_frees_the_budget() -> None:
     plain = entry.body
     cache.put(7, entry)
     before = cache.used
-    packed = cache.compress(entry)
+    packed = cache.compress(7, entry)
     assert gzip.decompress(packed) == plain
     assert entry.body is None and entry.plain() == plain
     assert cache.used == before - len(plain) + len(packed) == entry.size()
-    assert cache.compress(entry) is packed  # made once
+    assert cache.compress(7, entry) is packed  # made once
     # Many gzipped pages fit where few plain ones would.
     for n in range(100):
         cache.put(("p", n), entry := page(n))
-        cache.compress(entry)
+        cache.compress(("p", n), entry)
     assert len(cache.pages) == 101 and cache.used <= cache.budget
 
 

@@ -233,7 +233,7 @@ class _PageCache:
             self.used += entry.size()
             self._evict()
 
-    def compress(self, entry: _CachedPage) -> bytes:
+    def compress(self, key: Any, entry: _CachedPage) -> bytes:
         """The page's gzip copy, made once; the plain copy is dropped then."""
         packed = entry.gzipped
         if packed is not None:
@@ -246,7 +246,7 @@ class _PageCache:
                 before = entry.size()
                 entry.gzipped = packed  # before body goes: plain() relies on that order
                 entry.body = None
-                if any(e is entry for e in self.pages.values()):
+                if self.pages.get(key) is entry:  # still cached: it counts against the budget
                     self.used += entry.size() - before
             return entry.gzipped
 
@@ -328,7 +328,7 @@ def offers_rpde() -> Any:
     if etag_matches(request.headers.get("If-None-Match"), variant):
         return _not_modified(variant, entry.last_ms, cache_control)
     if gz:
-        packed = (cache or _PageCache(0)).compress(entry)
+        packed = (cache or _PageCache(0)).compress(key, entry)
         resp = Response(packed, mimetype="application/json")
         resp.headers["Content-Encoding"] = "gzip"
     else:
