@@ -288,3 +288,16 @@ SMALL_DEFINITION = {
         {"name": "kursteilnahme-alter-region", "frage": "Q4", "gliederung": ["altersgruppe", "region"]},
     ],
 }
+
+
+def published_cells(engine, slug: str) -> dict[tuple[str, ...], int | None]:  # type: ignore[no-untyped-def]
+    """Coordinates -> published count (None = suppressed) of the release table `slug`."""
+    import sqlalchemy as sa
+
+    from bildungsdaten.hub.survey.models import SurveyReleaseCell, SurveyReleaseTable
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(SurveyReleaseCell.coords, SurveyReleaseCell.count)
+                            .join(SurveyReleaseTable)
+                            .where(SurveyReleaseTable.slug == slug)).all()
+    return {tuple(coords): n for coords, n in rows}

@@ -11,24 +11,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bildungsdaten.hub.survey.errors import SurveyError
-from bildungsdaten.hub.survey.models import SurveyRelease, SurveyReleaseCell, SurveyReleaseTable
+from bildungsdaten.hub.survey.models import SurveyRelease, SurveyReleaseTable
 from bildungsdaten.hub.survey.service import get_survey, submitted_answers
 from bildungsdaten.hub.survey.tables import TOTAL
-from tests.survey_synth import OFFERS, SATISFIED, SMALL_DEFINITION, import_export, release
+from tests.survey_synth import (
+    OFFERS,
+    SATISFIED,
+    SMALL_DEFINITION,
+    import_export,
+    published_cells,
+    release,
+)
 
 
 def definition(*tables: dict[str, object]) -> dict[str, object]:
     raw = copy.deepcopy(SMALL_DEFINITION)
     raw["tabellen"] = list(tables)
     return raw
-
-
-def cells(engine, slug: str) -> dict[tuple[str, ...], int | None]:
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(SurveyReleaseCell.coords, SurveyReleaseCell.count)
-                            .join(SurveyReleaseTable)
-                            .where(SurveyReleaseTable.slug == slug)).all()
-    return {tuple(coords): n for coords, n in rows}
 
 
 def test_each_scale_is_a_table_of_its_own(engine):
@@ -42,23 +41,23 @@ def test_each_scale_is_a_table_of_its_own(engine):
         answers, _digest = submitted_answers(session, get_survey(session, "bu2026"))
     satisfied = {code: Counter(a[f"Q8[{code}][2]"] for a in answers if a.get(f"Q8[{code}][2]"))
                  for code, _ in OFFERS}
-    whole = cells(engine, "angebote-zufrieden")
+    whole = published_cells(engine, "angebote-zufrieden")
     assert {c[1] for c in whole} == {z for z, _ in SATISFIED} | {TOTAL}
     for code, counts in satisfied.items():
         for answer, n in counts.items():
             assert whole[(code, answer)] in (n, None)
         assert whole[(code, TOTAL)] == sum(counts.values())
-    row = cells(engine, "vhs-zufrieden")
+    row = published_cells(engine, "vhs-zufrieden")
     assert row[(TOTAL,)] == sum(satisfied["SQ001"].values())
     assert all(row[(z,)] in (satisfied["SQ001"][z], None) for z, _ in SATISFIED)
-    important = cells(engine, "angebote-wichtig")
+    important = published_cells(engine, "angebote-wichtig")
     assert {c[1] for c in important} == {"unwichtig", "teils", "wichtig", TOTAL}
     for code, _ in OFFERS:
         wanted = Counter(a[f"Q8[{code}][1]"] in ("4", "5") for a in answers
                          if a.get(f"Q8[{code}][1]"))
         assert important[(code, "wichtig")] in (wanted[True], None)
     for table in ("angebote-wichtig", "angebote-zufrieden", "vhs-zufrieden"):
-        assert all(n is None or n == 0 or n >= 5 for n in cells(engine, table).values())
+        assert all(n is None or n == 0 or n >= 5 for n in published_cells(engine, table).values())
     with engine.connect() as conn:
         codes = set(conn.execute(sa.select(SurveyReleaseTable.question_code)).scalars())
     assert codes == {"Q8#1", "Q8#2", "Q8#2[SQ001]"}

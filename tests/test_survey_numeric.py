@@ -15,7 +15,7 @@ from bildungsdaten.hub.survey.errors import SurveyError
 from bildungsdaten.hub.survey.models import SurveyRelease, SurveyReleaseCell, SurveyReleaseTable
 from bildungsdaten.hub.survey.service import get_survey, submitted_answers
 from bildungsdaten.hub.survey.tables import TOTAL
-from tests.survey_synth import MARKERS, SMALL_DEFINITION, import_export, release
+from tests.survey_synth import MARKERS, SMALL_DEFINITION, import_export, published_cells, release
 
 CLASSES = {"0-4": 0, "5-9": 5, "10-und-mehr": 10}
 
@@ -38,14 +38,6 @@ def definition(**table: object) -> dict[str, object]:
     return raw
 
 
-def cells(engine, slug: str) -> dict[tuple[str, ...], int | None]:
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(SurveyReleaseCell.coords, SurveyReleaseCell.count)
-                            .join(SurveyReleaseTable)
-                            .where(SurveyReleaseTable.slug == slug)).all()
-    return {tuple(coords): n for coords, n in rows}
-
-
 def test_number_question_is_published_in_classes(engine):
     import_export(engine, n=600)
     release(engine, definition())
@@ -54,14 +46,14 @@ def test_number_question_is_published_in_classes(engine):
     # The table Q6 alone: every class count as counted by hand (respondents must also have
     # answered the release's breakdown questions: here Q6 itself).
     expected = Counter(hours_class(a["Q6"]) for a in answers if a.get("Q6"))
-    table = cells(engine, "lernstunden")
+    table = published_cells(engine, "lernstunden")
     for code, n in expected.items():
         assert table[(code,)] in (n, None)  # None: suppressed
     assert table[(TOTAL,)] == sum(expected.values())
     assert all(n is None or n == 0 or n >= 5 for n in table.values())
     assert {c for (c,) in table} == {*CLASSES, TOTAL}
     # The breakdown: class codes only, and the raw marker number nowhere.
-    crossed = cells(engine, "lernwunsch-stunden")
+    crossed = published_cells(engine, "lernwunsch-stunden")
     assert {coords[0] for coords in crossed} == {*CLASSES, TOTAL}
     with engine.connect() as conn:
         specs = [str(s) for s in conn.execute(sa.select(SurveyReleaseTable.spec)).scalars()]
