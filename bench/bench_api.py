@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
-from bildungsdaten.hub.demo import demo_records
+from bildungsdaten.hub.demo.district import demo_records
 from bildungsdaten.hub.migrate import upgrade
-from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 
 BASE = "http://hub.bench"
 

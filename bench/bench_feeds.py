@@ -37,10 +37,10 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
 from bildungsdaten.feeds.jsonld import offer_to_jsonld
 from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
-from bildungsdaten.hub.demo import demo_records
+from bildungsdaten.hub.demo.district import demo_records
 from bildungsdaten.hub.migrate import upgrade
 from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.store import ensure_provider, load_offer_records, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, load_offer_records, write_offers
 from bildungsdaten.vocab.jsonld import context_document
 
 BASE = "http://hub.bench"
@@ -72,7 +72,7 @@ def make_app(url: str, instance: Path) -> Any:
 
 def clear_documents(url: str, offer_ids: list[int] | None = None) -> None:
     """Delete the stored JSON-LD documents (all, or those of `offer_ids`): the cold state."""
-    from bildungsdaten.hub.offer_documents import documents_t
+    from bildungsdaten.hub.offers.documents import documents_t
 
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -84,7 +84,7 @@ def clear_documents(url: str, offer_ids: list[int] | None = None) -> None:
 
 
 def count_documents(url: str) -> int:
-    from bildungsdaten.hub.offer_documents import documents_t
+    from bildungsdaten.hub.offers.documents import documents_t
 
     engine = make_engine(url)
     with engine.connect() as conn:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bildungsdaten.hub.checkpoint import wait_for_checkpoints
 from bildungsdaten.hub.db import make_engine, make_sessionmaker
-from bildungsdaten.hub.importer import import_file
 from bildungsdaten.hub.migrate import downgrade, upgrade
 from bildungsdaten.hub.models import Offer, Provider
+from bildungsdaten.hub.offers.checkpoint import wait_for_checkpoints
+from bildungsdaten.hub.offers.importer import import_file
 from bildungsdaten.hub.settings import load_settings
 from bildungsdaten.validators.template import EXAMPLE
 from bildungsdaten.vocab.columns import COLUMN_NAMES

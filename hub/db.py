@@ -53,7 +53,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "checkin")
         def _sqlite_restore_autocheckpoint(dbapi_conn: Any, record: Any) -> None:
-            # A writer that deferred its checkpoint (hub.checkpoint) gives the default back.
+            # A writer that deferred its checkpoint (hub.offers.checkpoint) gives the default back.
             if record.info.pop("autocheckpoint_deferred", False) and dbapi_conn is not None:
                 dbapi_conn.execute("PRAGMA wal_autocheckpoint=1000")
 

@@ -159,7 +159,7 @@ class OfferInstance(Base):
 
 
 class FeedClock(Base):
-    """One row holding the last change stamp handed out (see hub.changelog)."""
+    """One row holding the last change stamp handed out (see hub.offers.changelog)."""
 
     __tablename__ = "feed_clock"
 
@@ -180,7 +180,7 @@ class Upload(Base):
     size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
     original: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    # How `original` is stored: None as uploaded, "zlib" compressed (hub.originals).
+    # How `original` is stored: None as uploaded, "zlib" compressed (hub.offers.originals).
     original_compression: Mapped[str | None] = mapped_column(sa.String(10))
     mode: Mapped[str] = mapped_column(sa.String(10), default="replace")
     source: Mapped[str] = mapped_column(sa.String(10), default="api")  # api, page, cli, pull

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bildungsdaten.hub.db import make_sessionmaker, transaction
-from bildungsdaten.hub.store import ensure_provider, tombstone_offers, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, tombstone_offers, write_offers
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord, VenueRecord
 
 KVHS = ProviderRecord(slug="kvhs-bergstrasse", name="Kreisvolkshochschule Bergstraße", type="vhs",

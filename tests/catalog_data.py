@@ -1,4 +1,4 @@
-"""Small, realistic providers and offers for the catalogue tests (written through hub.store)."""
+"""Small, realistic providers and offers for the catalogue tests (written through hub.offers.store)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +22,7 @@ from bildungsdaten.feeds.dcat.model import (
     PeriodOfTime,
 )
 from bildungsdaten.hub.db import make_sessionmaker, transaction
-from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord, VenueRecord
 
 KINDS = [("kvhs", "Kreisvolkshochschule Bergstraße", "https://www.kvhs-bergstrasse.example"),

@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
-from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.vocab.records import InstanceRecord, OfferRecord, ProviderRecord, VenueRecord
 
 KVHS = ProviderRecord(slug="kvhs", name="Kreisvolkshochschule Bergstraße", type="vhs",

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bildungsdaten.hub.auth.tokens import create_token
 from bildungsdaten.hub.models import Offer, OfferInstance, Provider, Upload
-from bildungsdaten.hub.tokens import create_token
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bildungsdaten.hub.db import make_sessionmaker, transaction
-from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.vocab.records import OfferRecord
 from tests.api_sample import KVHS, full_offer, store_district, store_offer
 

@@ -13,7 +13,7 @@ from bildungsdaten.hub.catalog import (
 )
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from tests.catalog_data import offer, provider, seed
 
 

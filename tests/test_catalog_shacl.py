@@ -19,7 +19,7 @@ from bildungsdaten.hub.catalog import (
     unregister_dataset_source,
 )
 from bildungsdaten.hub.db import make_sessionmaker, transaction
-from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from tests.catalog_data import add_empty_provider, provider, seed
 from tests.support import shared_path
 

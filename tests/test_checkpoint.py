@@ -6,8 +6,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bildungsdaten.hub.checkpoint import checkpoint_soon, defer_checkpoint, wait_for_checkpoints
 from bildungsdaten.hub.db import make_engine
+from bildungsdaten.hub.offers.checkpoint import (
+    checkpoint_soon,
+    defer_checkpoint,
+    wait_for_checkpoints,
+)
 
 
 def _write_pages(session: Session) -> None:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bildungsdaten.feeds.csv_feed import stream_csv
 from bildungsdaten.hub.cli import main
 from bildungsdaten.hub.db import make_engine
-from bildungsdaten.hub.demo import demo_providers, demo_records
+from bildungsdaten.hub.demo.district import demo_providers, demo_records
 from bildungsdaten.hub.models import Offer, OfferInstance, Provider
 from bildungsdaten.validators.core import validate
 from bildungsdaten.vocab.codelists import codelist, find_municipality, municipalities

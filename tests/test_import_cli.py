@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from bildungsdaten.hub.auth.tokens import hash_token
 from bildungsdaten.hub.cli import main
 from bildungsdaten.hub.models import ApiToken, Provider
-from bildungsdaten.hub.tokens import hash_token
 from tests.import_support import FIXTURES, add_provider, live_offers, offers_snapshot, uploads
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bildungsdaten.hub.db import make_sessionmaker
-from bildungsdaten.hub.importer import import_file
+from bildungsdaten.hub.offers.importer import import_file
 from bildungsdaten.hub.settings import load_settings
 from tests.import_support import add_provider, iter_big_csv, offers_csv, offers_snapshot, uploads
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from bildungsdaten.hub.offer_rows import Preparer, group_items
-from bildungsdaten.hub.store import content_hash
+from bildungsdaten.hub.offers.rows import Preparer, group_items
+from bildungsdaten.hub.offers.store import content_hash
 from bildungsdaten.validators import validate
 from bildungsdaten.vocab.records import ProviderRecord
 

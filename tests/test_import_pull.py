@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bildungsdaten.hub.jobs.pull import JOBS, pull_provider_sources
 from bildungsdaten.hub.models import Provider
-from bildungsdaten.hub.scheduler_pull import JOBS, pull_provider_sources
 from tests.import_support import add_provider, fixture_bytes, live_offers, uploads
 
 

@@ -1,5 +1,5 @@
 """The streamed import (checked in a helper process, written batch by batch) leaves exactly the
-database state of the plain record path (hub.store.write_offers), on both databases, for
+database state of the plain record path (hub.offers.store.write_offers), on both databases, for
 first imports, replacements and upserts with offers whose rows lie far apart; a database
 failure in the middle, an error late in the file and a helper that dies all change nothing."""
 from __future__ import annotations
@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from bildungsdaten.hub.db import make_sessionmaker
-from bildungsdaten.hub.importer import ImportFailed, import_file, lock_provider
 from bildungsdaten.hub.models import Offer, OfferInstance, Venue
-from bildungsdaten.hub.offer_rows import Preparer, driver_of, row_mapper
+from bildungsdaten.hub.offers.importer import ImportFailed, import_file, lock_provider
+from bildungsdaten.hub.offers.rows import Preparer, driver_of, row_mapper
+from bildungsdaten.hub.offers.store import content_hash, load_offer_records, write_offers
 from bildungsdaten.hub.settings import load_settings
-from bildungsdaten.hub.store import content_hash, load_offer_records, write_offers
 from bildungsdaten.validators import Limits, validate
 from bildungsdaten.validators.stream import SPAWN_MIN_BYTES
 from bildungsdaten.validators.template import EXAMPLE
@@ -250,7 +250,7 @@ def test_helper_that_cannot_read_the_file_falls_back_to_one_process(engine, db_u
     text = text.replace("Kurs 1499;", "Kurs 1499 für Ältere;")
     data = text.encode("cp1252")
     assert data[:65536].isascii() and not data.isascii()
-    with caplog.at_level("WARNING", logger="bildungsdaten.hub.importer"):
+    with caplog.at_level("WARNING", logger="bildungsdaten.hub.offers.importer"):
         outcome = import_file(pair.sessions, pair.settings, pair.streamed, data,
                               filename="angebote.csv", fork=True)
     assert outcome.status == "done", outcome.report["errors"][:3]
@@ -270,7 +270,7 @@ def test_threaded_server_checks_large_uploads_in_a_helper_interpreter(
     app.extensions["hub"].settings.upload_max_bytes = len(data) + 1
     pair = Pair(engine, db_url, tmp_path)
     token = add_token(engine, pair.streamed)
-    with caplog.at_level("INFO", logger="bildungsdaten.hub.importer"):
+    with caplog.at_level("INFO", logger="bildungsdaten.hub.offers.importer"):
         resp = requests.post(f"{live_server}/api/v1/uploads", data=data, timeout=120,
                              headers={**auth(token), "Content-Type": "text/csv"})
     assert resp.status_code == 200, resp.text[:500]

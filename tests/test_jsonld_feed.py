@@ -13,7 +13,7 @@ from rdflib import RDF, XSD, Literal, Namespace, URIRef
 
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.store import tombstone_offers
+from bildungsdaten.hub.offers.store import tombstone_offers
 from tests.feed_data import BENSHEIM, MUSIK, sample_offer, simple_offer, write
 
 SDO = Namespace("https://schema.org/")

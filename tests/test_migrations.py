@@ -100,7 +100,7 @@ def _target(diff: tuple[object, ...]) -> str:
 
 
 def test_downgrade_below_0004_gives_back_uploads_as_uploaded(empty_engine: Engine) -> None:
-    from bildungsdaten.hub.originals import pack
+    from bildungsdaten.hub.offers.originals import pack
     upgrade(empty_engine, "heads")
     data = b"angebot_id;titel\r\n" * 500
     stored, compression = pack(data)

@@ -1,4 +1,4 @@
-"""Stored JSON-LD documents (hub.offer_documents): rendered once, served byte for byte, never
+"""Stored JSON-LD documents (hub.offers.documents): rendered once, served byte for byte, never
 stale, and kept apart from the change clock."""
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from click.testing import CliRunner
 
 from bildungsdaten.feeds.jsonld import dumps, offer_document, offer_to_jsonld, with_context
 from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
-from bildungsdaten.hub.feed_queries import feed_version, prerender_documents
+from bildungsdaten.hub.jobs.scheduler import run_job
 from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.offer_documents import (
+from bildungsdaten.hub.offers.documents import (
     RenderedDocument,
     documents_t,
     render_version,
     store_documents,
 )
-from bildungsdaten.hub.scheduler import run_job
-from bildungsdaten.hub.store import tombstone_offers
+from bildungsdaten.hub.offers.queries import feed_version, prerender_documents
+from bildungsdaten.hub.offers.store import tombstone_offers
 from tests.feed_data import sample_offer, simple_offer, write
 
 BASE = "http://hub.test"

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from bildungsdaten.hub.originals import PackInBackground, pack, unpack
+from bildungsdaten.hub.offers.originals import PackInBackground, pack, unpack
 from tests.import_support import add_provider, add_token, add_upload, auth, fixture_bytes
 
 

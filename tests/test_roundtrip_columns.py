@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from bildungsdaten.hub.db import make_sessionmaker
-from bildungsdaten.hub.store import load_offer_records
+from bildungsdaten.hub.offers.store import load_offer_records
 from bildungsdaten.vocab.columns import COLUMNS, COLUMNS_BY_NAME, Column
 from bildungsdaten.vocab.records import OfferRecord
 from tests.api_sample import full_offer, store_offer

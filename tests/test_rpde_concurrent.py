@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from bildungsdaten.feeds.jsonld import offer_to_jsonld
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
-from bildungsdaten.hub.feed_queries import prerender_documents
 from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.store import (
+from bildungsdaten.hub.offers.queries import prerender_documents
+from bildungsdaten.hub.offers.store import (
     ensure_provider,
     load_offer_records,
     tombstone_offers,

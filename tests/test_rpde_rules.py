@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from bildungsdaten.feeds.rpde import Cursor
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
-from bildungsdaten.hub.feed_queries import rpde_query
 from bildungsdaten.hub.models import Offer, Provider
-from bildungsdaten.hub.offer_documents import render_version
-from bildungsdaten.hub.store import restamp_provider_offers, tombstone_offers
+from bildungsdaten.hub.offers.documents import render_version
+from bildungsdaten.hub.offers.queries import rpde_query
+from bildungsdaten.hub.offers.store import restamp_provider_offers, tombstone_offers
 from tests.feed_data import HEPPENHEIM, KVHS, simple_offer, write
 
 FEED = "/feeds/offers/rpde"
@@ -233,8 +233,8 @@ def test_a_cached_page_shows_a_later_change_of_its_items(client, engine, small_p
 def test_a_cached_page_drops_purged_tombstones(app, client, engine):
     from datetime import timedelta
 
-    from bildungsdaten.hub.expiry import purge_tombstones
     from bildungsdaten.hub.models import utcnow
+    from bildungsdaten.hub.offers.expiry import purge_tombstones
 
     write(engine, [simple_offer("A"), simple_offer("B")])
     with transaction(make_sessionmaker(engine)) as session:

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
-from bildungsdaten.hub.expiry import expire_offers, local_today
+from bildungsdaten.hub.jobs.scheduler import all_jobs, build_scheduler, run_job
 from bildungsdaten.hub.models import Offer, utcnow
-from bildungsdaten.hub.scheduler import all_jobs, build_scheduler, run_job
+from bildungsdaten.hub.offers.expiry import expire_offers, local_today
 from bildungsdaten.vocab.records import InstanceRecord
 from tests.feed_data import simple_offer, write
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bildungsdaten.hub.db import make_sessionmaker
 from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.store import load_offer_records
+from bildungsdaten.hub.offers.store import load_offer_records
 from tests.api_sample import full_offer, store_offer
 
 AWKWARD = ["Tab\there", "Zeile 1\nZeile 2", "CR\r\nLF", "Backslash \\ und \\N und \\t",

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
-from bildungsdaten.hub.demo import demo_records
+from bildungsdaten.hub.demo.district import demo_records
 from bildungsdaten.hub.models import Offer, Provider
-from bildungsdaten.hub.store import ensure_provider, write_offers
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.hub.survey.models import SurveyRelease, SurveyReleaseTable
 from tests.survey_synth import MARKERS, SMALL_DEFINITION, import_export, release
 

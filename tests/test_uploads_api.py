@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bildungsdaten.hub.originals import unpack
+from bildungsdaten.hub.offers.originals import unpack
 from tests.import_support import (
     add_provider,
     add_token,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bildungsdaten.hub.auth.tokens import TOKEN_PREFIX, authenticate, hash_token, revoke
 from bildungsdaten.hub.models import ApiToken, AuthFailure
-from bildungsdaten.hub.tokens import TOKEN_PREFIX, authenticate, hash_token, revoke
 from tests.import_support import add_provider, add_token, add_upload, auth
 
 

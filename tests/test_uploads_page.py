@@ -9,8 +9,8 @@ import openpyxl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bildungsdaten.hub.auth.tokens import revoke
 from bildungsdaten.hub.models import ApiToken
-from bildungsdaten.hub.tokens import revoke
 from tests.import_support import add_provider, add_token, fixture_bytes, live_offers, uploads
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bildungsdaten.hub.offer_rows import Preparer, row_mapper
+from bildungsdaten.hub.offers.rows import Preparer, row_mapper
 from bildungsdaten.validators import Limits, validate
 from bildungsdaten.validators.core import BATCH
 from bildungsdaten.validators.parallel import MIN_BYTES

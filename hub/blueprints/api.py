@@ -1,5 +1,5 @@
 """The read-only JSON API (/api/v1): providers, offers (keyset-paged, filtered), one offer,
-and its OpenAPI document. Errors are problem+json (hub.problems); schemas in hub.api_schemas."""
+and its OpenAPI document. Errors are problem+json (hub.problems); schemas in hub.api.schemas."""
 from __future__ import annotations
 
 import base64
@@ -15,7 +15,8 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from ...vocab.codelists import codelist
-from ..api_schemas import (
+from ..api.openapi import openapi_document
+from ..api.schemas import (
     GERMAN_MESSAGES,
     OfferSchema,
     OffersQuerySchema,
@@ -24,10 +25,9 @@ from ..api_schemas import (
 from ..context import current_hub
 from ..db import json_list_contains
 from ..models import Offer, OfferInstance, Provider, Venue
-from ..openapi import openapi_document
+from ..offers.store import load_offer, load_offer_records
 from ..pages_nav import register_link
 from ..problems import Problem, bad_parameter
-from ..store import load_offer, load_offer_records
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -28,7 +28,9 @@ from ...feeds.rpde import Cursor, FeedParameterError, page_bytes, parse_cursor
 from ...vocab.jsonld import CONTEXT_PATH, context_bytes
 from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
-from ..feed_queries import (
+from ..models import Offer
+from ..offers.documents import RenderedDocument, render_version, store_documents
+from ..offers.queries import (
     feed_version,
     fill_documents,
     iter_offer_batches,
@@ -37,8 +39,6 @@ from ..feed_queries import (
     read_snapshot,
     rpde_rows,
 )
-from ..models import Offer
-from ..offer_documents import RenderedDocument, render_version, store_documents
 from ..pages_nav import register_link
 from ..problems import bad_parameter
 
@@ -297,7 +297,7 @@ def _render_page(session: Any, cursor: Cursor | None, version: int,
 def offers_rpde() -> Any:
     """RPDE 1.0 page after (afterTimestamp, afterId).
 
-    The commit-order race is solved where stamps are made (hub/changelog.py): every `modified`
+    The commit-order race is solved where stamps are made (hub/offers/changelog.py): every `modified`
     comes from an UPDATE of the single feed_clock row, whose row lock is held until the
     writer's transaction ends. A second writer therefore draws its (larger) stamps only after
     the first has committed, so stamps become visible strictly in order and no row can ever

@@ -12,10 +12,10 @@ from ...feeds.jsonld import JSONLD_MEDIA_TYPE, offer_document, with_context
 from ...vocab.codelists import codelist
 from ...vocab.jsonld import CONTEXT_PATH
 from ..context import current_hub
-from ..feed_queries import fill_documents, offer_head, read_snapshot
-from ..offer_documents import RenderedDocument, render_version, store_documents
+from ..offers.documents import RenderedDocument, render_version, store_documents
+from ..offers.queries import fill_documents, offer_head, read_snapshot
+from ..offers.store import load_offer_records
 from ..problems import Problem
-from ..store import load_offer_records
 
 bp = Blueprint("offer_pages", __name__, template_folder="../templates")
 
@@ -69,7 +69,7 @@ def offer(provider: str, angebot_id: str) -> Any:
             else:
                 document = offer_document(record, settings.hub_base_uri)
                 rendered = [RenderedDocument(head.id, int(record.modified or 0), document)]
-    if rendered:  # a separate short write after the read (a cache, see hub.offer_documents)
+    if rendered:  # a separate short write after the read (a cache, see hub.offers.documents)
         store_documents(hub.engine, rendered, version)
     text = with_context(document, settings.url(CONTEXT_PATH))
     if machine:

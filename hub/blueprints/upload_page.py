@@ -24,13 +24,13 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..auth.ratelimit import client_key, is_blocked, record_failure
+from ..auth.tokens import TokenOwner, authenticate, owner_of_token_id, touch
 from ..context import current_hub
 from ..db import transaction
-from ..importer import ImportFailed, import_file
+from ..offers.importer import ImportFailed, import_file
 from ..pages_nav import register_link
 from ..problems import Problem
-from ..ratelimit import client_key, is_blocked, record_failure
-from ..tokens import TokenOwner, authenticate, owner_of_token_id, touch
 from .uploads import own_upload, read_limited
 
 bp = Blueprint("upload_page", __name__, template_folder="../templates")

@@ -16,14 +16,14 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, json, request
 from werkzeug.http import parse_options_header
 
+from ..auth.ratelimit import client_key, is_blocked, record_failure
+from ..auth.tokens import TokenOwner, authenticate, touch
 from ..context import current_hub
 from ..db import transaction
-from ..importer import ImportFailed, import_file, upload_dict
 from ..models import Upload
-from ..originals import unpack
+from ..offers.importer import ImportFailed, import_file, upload_dict
+from ..offers.originals import unpack
 from ..problems import Problem, bad_parameter
-from ..ratelimit import client_key, is_blocked, record_failure
-from ..tokens import TokenOwner, authenticate, touch
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads")
 

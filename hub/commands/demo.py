@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from ...vocab.records import OfferRecord
 from ..cli import HubCLIError, require_current_database
 from ..db import begin_write, make_engine, make_sessionmaker, transaction
-from ..demo import demo_records
+from ..demo.district import demo_records
 from ..models import Offer
+from ..offers.store import ensure_provider, tombstone_offers, write_offers
 from ..settings import load_settings
-from ..store import ensure_provider, tombstone_offers, write_offers
 
 # Offers per transaction: large enough for bulk speed, small enough to keep the write lock short.
 CHUNK = 2000

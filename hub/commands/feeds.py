@@ -7,7 +7,7 @@ import click
 
 from ..cli import require_current_database
 from ..db import make_engine
-from ..feed_queries import BATCH_SIZE, prerender_documents
+from ..offers.queries import BATCH_SIZE, prerender_documents
 from ..settings import load_settings
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..cli import HubCLIError
-from ..importer import ImportFailed, ImportOutcome, import_file
+from ..offers.importer import ImportFailed, ImportOutcome, import_file
 from .providers import hub_database, provider_by_slug
 
 PHASES = {"read": "Prüfen   ", "write": "Schreiben"}

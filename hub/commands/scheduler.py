@@ -15,7 +15,7 @@ def register(cli: click.Group) -> None:
     @click.option("--list", "list_jobs", is_flag=True, help="Jobs und Zeitpläne anzeigen.")
     def scheduler(once: str | None, list_jobs: bool) -> None:
         """Startet die Hintergrund-Jobs (Ablauf, Aufräumen, Abruf der Anbieterdateien)."""
-        from ..scheduler import all_jobs, build_scheduler, run_job
+        from ..jobs.scheduler import all_jobs, build_scheduler, run_job
 
         jobs = all_jobs()
         if list_jobs:

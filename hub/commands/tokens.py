@@ -4,10 +4,10 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 
+from ..auth.tokens import create_token, find_tokens, revoke
 from ..cli import HubCLIError
 from ..db import transaction
 from ..models import ApiToken
-from ..tokens import create_token, find_tokens, revoke
 from .providers import hub_database, provider_by_slug
 
 

@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('last', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_clock'))
     )
-    # The single clock row every writer locks to stamp changes (hub.changelog).
+    # The single clock row every writer locks to stamp changes (hub.offers.changelog).
     op.execute("INSERT INTO feed_clock (id, last) VALUES (1, 0)")
     op.create_table('providers',
     sa.Column('id', sa.Integer(), nullable=False),

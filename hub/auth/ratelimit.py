@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .models import AuthFailure, utcnow
+from ..models import AuthFailure, utcnow
 
 WINDOW = timedelta(minutes=1)
 # Rows older than this are purged when new failures come in (keeps the table small).

@@ -4,7 +4,7 @@ New offers (angebot_ids the provider has never delivered) are written as their r
 the offer at its first row, hashed and dated as if it had one instance, every instance as it
 comes. Offers that turn out to have more rows get their final hash and dates in `finish`.
 Rows of offers already stored wait for `finish`, where they are compared as a whole with what
-is stored (hub.store.write_prepared), and with `replace` the missing ones become tombstones.
+is stored (hub.offers.store.write_prepared), and with `replace` the missing ones become tombstones.
 The caller owns the transaction: nothing here is visible before it commits, and an invalid
 file is rolled back.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..models import Offer, utcnow
 from .changelog import reserve_stamps
-from .models import Offer, utcnow
-from .offer_rows import (
+from .rows import (
     I_JSON,
     I_KEY,
     I_VALUES,
@@ -92,7 +92,7 @@ class OfferIds:
 
 
 class OfferStream:
-    """Takes an upload's RowItems (hub.offer_rows) batch by batch, in file order."""
+    """Takes an upload's RowItems (hub.offers.rows) batch by batch, in file order."""
 
     def __init__(self, session: Session, provider_id: int, provider_name: str,
                  feed_id: Callable[[str], str]) -> None:

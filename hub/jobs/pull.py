@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask
 
-from .context import HubContext
-from .db import transaction
-from .importer import ImportFailed, import_file
-from .models import Provider, utcnow
+from ..context import HubContext
+from ..db import transaction
+from ..models import Provider, utcnow
+from ..offers.importer import ImportFailed, import_file
 
 log = logging.getLogger(__name__)
 

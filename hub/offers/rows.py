@@ -24,10 +24,10 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from ..validators.rows import IDX
-from ..vocab.columns import COLUMNS
-from ..vocab.records import COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, OfferRecord
-from .models import Offer, OfferInstance
+from ...validators.rows import IDX
+from ...vocab.columns import COLUMNS
+from ...vocab.records import COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, OfferRecord
+from ..models import Offer, OfferInstance
 
 LIST_FIELDS = frozenset(c.field for c in COLUMNS if c.is_list)
 _COURSE_IDX = itemgetter(*(IDX[f] for f in COURSE_FIELDS))

@@ -25,20 +25,20 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import validators as validators_pkg
-from .. import vocab as vocab_pkg
-from ..validators import Limits, validate
-from ..validators.core import RowMapper, gc_paused
-from ..validators.stream import CheckStream, StreamBroken, check_stream
-from ..vocab.records import OfferRecord, ProviderRecord
+from ... import validators as validators_pkg
+from ... import vocab as vocab_pkg
+from ...validators import Limits, validate
+from ...validators.core import RowMapper, gc_paused
+from ...validators.stream import CheckStream, StreamBroken, check_stream
+from ...vocab.records import OfferRecord, ProviderRecord
+from ..db import begin_write, transaction
+from ..models import Offer, Provider, Upload, utcnow
+from ..settings import Settings
 from .checkpoint import checkpoint_soon, defer_checkpoint
-from .db import begin_write, transaction
-from .models import Offer, Provider, Upload, utcnow
-from .offer_rows import PreparedOffer, Preparer, driver_of, group_items, row_mapper
-from .offer_stream import OfferStream
 from .originals import PackInBackground, pack
-from .settings import Settings
+from .rows import PreparedOffer, Preparer, driver_of, group_items, row_mapper
 from .store import provider_record
+from .stream import OfferStream
 
 log = logging.getLogger(__name__)
 

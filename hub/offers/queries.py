@@ -14,12 +14,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from ..feeds.rpde import Cursor, FeedParameterError
-from ..vocab.codelists import codelist, municipality_by_ags
-from ..vocab.records import OfferRecord
-from .db import json_list_contains
-from .models import FeedClock, Offer, OfferInstance, Provider, Venue
-from .offer_documents import (
+from ...feeds.rpde import Cursor, FeedParameterError
+from ...vocab.codelists import codelist, municipality_by_ags
+from ...vocab.records import OfferRecord
+from ..db import json_list_contains
+from ..models import FeedClock, Offer, OfferInstance, Provider, Venue
+from .documents import (
     RenderedDocument,
     document_bytes,
     documents_t,
@@ -141,7 +141,7 @@ def _where(filters: SnapshotFilters) -> list[Any]:
 def feed_version(session: Session) -> int:
     """The last change stamp handed out (feed_clock): it moves with every committed change of
     any feed's content, and costs one primary-key read. It is >= max(offers.modified); purging
-    tombstones takes a stamp too (hub.expiry), so even hard deletes move it."""
+    tombstones takes a stamp too (hub.offers.expiry), so even hard deletes move it."""
     return int(session.execute(sa.select(FeedClock.last).where(FeedClock.id == 1)).scalar()
                or 0)
 

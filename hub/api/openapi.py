@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of /api/v1, its component schemas generated from hub.api_schemas
+"""The OpenAPI 3.1 document of /api/v1, its component schemas generated from hub.api.schemas
 by a small marshmallow -> JSON Schema (2020-12) converter."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from ..vocab.codelists import codelist
-from .api_schemas import (
+from ...vocab.codelists import codelist
+from .schemas import (
     DECIMAL_PATTERN,
     DEFAULT_LIMIT,
     MAX_LIMIT,

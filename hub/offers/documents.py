@@ -29,9 +29,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from ..feeds.jsonld import JSONLD_VERSION, offer_document
-from .db import Base
-from .models import Offer
+from ...feeds.jsonld import JSONLD_VERSION, offer_document
+from ..db import Base
+from ..models import Offer
 from .store import load_offer_records
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import transaction
-from .models import ApiToken, Provider, utcnow
+from ..db import transaction
+from ..models import ApiToken, Provider, utcnow
 
 TOKEN_PREFIX = "bdh_"
 SHOWN_PREFIX_LENGTH = 12

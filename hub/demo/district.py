@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from ..vocab.codelists import Municipality, municipalities
-from ..vocab.records import (
+from ...vocab.codelists import Municipality, municipalities
+from ...vocab.records import (
     PRICE_AMOUNT,
     PRICE_FREE,
     PRICE_ON_REQUEST,
@@ -23,7 +23,7 @@ from ..vocab.records import (
     ProviderRecord,
     VenueRecord,
 )
-from .demo_data import (
+from .data import (
     GUEST_VENUES,
     PRICE_NOTES,
     PROVIDERS,
@@ -33,8 +33,8 @@ from .demo_data import (
     ProviderSpec,
     Theme,
 )
-from .demo_schedule import SCHEDULES, TITLE_SCHEDULES, Schedule, align, end_date
-from .demo_themes import LANGUAGE_CODES, LEVEL_LABELS, THEMES
+from .schedule import SCHEDULES, TITLE_SCHEDULES, Schedule, align, end_date
+from .themes import LANGUAGE_CODES, LEVEL_LABELS, THEMES
 
 ONLINE_MODES = frozenset({"online_live", "online_selbstlern", "hybrid", "blended",
                           "fernunterricht"})

@@ -18,16 +18,16 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from .context import HubContext
-from .db import begin_write, transaction
-from .expiry import BERLIN, expire_offers, purge_tombstones
-from .feed_queries import prerender_documents
+from ..context import HubContext
+from ..db import begin_write, transaction
+from ..offers.expiry import BERLIN, expire_offers, purge_tombstones
+from ..offers.queries import prerender_documents
 
 log = logging.getLogger(__name__)
 
 Job = tuple[str, Callable[[Flask], Any], dict[str, Any]]
 # Area modules whose `JOBS` list is collected when the module exists.
-JOB_MODULES = ("bildungsdaten.hub.scheduler_pull",)
+JOB_MODULES = ("bildungsdaten.hub.jobs.pull",)
 
 
 def _in_write_transaction(app: Flask, name: str, work: Callable[[Any, Any], int],

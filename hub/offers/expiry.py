@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..models import Offer, utcnow
+from ..settings import Settings
 from .changelog import reserve_stamps
-from .models import Offer, utcnow
-from .settings import Settings
 from .store import tombstone_offers
 
 BERLIN = ZoneInfo("Europe/Berlin")

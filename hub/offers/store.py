@@ -1,6 +1,6 @@
 """Offers in and out of the database: typed records <-> rows, in bulk.
 
-Writes stamp every changed offer from hub.changelog; unchanged offers (same content hash) are
+Writes stamp every changed offer from hub.offers.changelog; unchanged offers (same content hash) are
 left alone, so re-delivering the same data produces no feed change.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from psycopg.types.json import set_json_dumps
 from sqlalchemy.orm import Session
 
-from ..vocab.records import (
+from ...vocab.records import (
     COURSE_FIELDS,
     INSTANCE_FIELDS,
     VENUE_FIELDS,
@@ -29,9 +29,9 @@ from ..vocab.records import (
     ProviderRecord,
     VenueRecord,
 )
+from ..models import Offer, OfferInstance, Provider, Venue, utcnow
 from .changelog import reserve_stamps
-from .models import Offer, OfferInstance, Provider, Venue, utcnow
-from .offer_rows import (
+from .rows import (
     I_VENUE,
     PreparedOffer,
     Preparer,
@@ -73,7 +73,7 @@ _venue_values = operator.attrgetter(*VENUE_FIELDS)
 
 def content_hash(record: OfferRecord) -> str:
     """The hash of canonical(record)'s content; positional (no keys) because it is hot.
-    hub.offer_rows builds the same hash from JSON fragments (`offer_digest`)."""
+    hub.offers.rows builds the same hash from JSON fragments (`offer_digest`)."""
     parts: list[Any] = [record.provider.name, _course_values(record)]
     for inst in record.instances:
         parts.append(_instance_values(inst))
@@ -142,7 +142,7 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
                    replace: bool = False,
                    progress: Callable[[int], None] | None = None,
                    existing: dict[str, Any] | None = None) -> WriteResult:
-    """write_offers for offers already prepared by hub.offer_rows (database values, hash);
+    """write_offers for offers already prepared by hub.offers.rows (database values, hash);
     `venues` holds the typed values of their venues by key, `feed_id(angebot_id)` the ids.
     `existing` (stored_offers as read earlier in this transaction) replaces the provider's
     offers as the ones to compare with and, with `replace`, to tombstone when missing."""

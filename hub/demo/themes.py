@@ -1,7 +1,7 @@
 """Course themes of the demo district: the words its titles and descriptions are made of."""
 from __future__ import annotations
 
-from .demo_data import Theme
+from .data import Theme
 
 LANGUAGE_CODES = {
     "Englisch": "en", "Französisch": "fr", "Spanisch": "es", "Italienisch": "it",

@@ -1,5 +1,5 @@
 """Marshmallow schemas of the read-only JSON API (/api/v1): what goes out, and the query
-parameters that come in. The OpenAPI document (hub.openapi) is generated from these.
+parameters that come in. The OpenAPI document (hub.api.openapi) is generated from these.
 
 Field names are the record field names of vocab.records. Decimals (prices, teaching units,
 coordinates, ECTS) are JSON strings such as "89.00" so no amount is rounded by a float.
@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..vocab.codelists import codelist
+from ...vocab.codelists import codelist
 
 AGS_PATTERN = r"^\d{8}$"
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
