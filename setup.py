@@ -21,5 +21,5 @@ setup(
     packages=packages,
     package_dir=package_dir,
     package_data={"": ["*.html", "*.css", "*.js", "*.svg", "*.toml", "*.csv", "*.json",
-                       "*.jsonld", "*.ttl", "*.mako", "*.ini"]},
+                       "*.jsonld", "*.ttl", "*.mako", "*.ini", "*.geojson", "*.md"]},
 )
