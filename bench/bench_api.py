@@ -71,13 +71,13 @@ def main() -> int:
 
         print("\nId-Auswahl einer Seite (500) mit der Abfrage der API, Median von 7, "
               "keyset vs. OFFSET (Baseline):")
-        from bildungsdaten.hub.blueprints.api import _filtered_offer_ids
+        from bildungsdaten.hub.offers.filters import OfferFilters
 
         with make_sessionmaker(engine)() as session:
             for share in (0.0, 0.5, 0.99):
                 pos = int(live * share)
-                keyset = _filtered_offer_ids(session, {"after_id": ids[pos - 1] if pos else 0})
-                offset = _filtered_offer_ids(session, {}).offset(pos)
+                keyset = OfferFilters().select_ids(session, ids[pos - 1] if pos else 0)
+                offset = OfferFilters().select_ids(session).offset(pos)
                 k = median_ms(lambda q=keyset: session.execute(q.limit(501)).all())
                 o = median_ms(lambda q=offset: session.execute(q.limit(501)).all())
                 print(f"  Position {pos:>7}: keyset {k:6.2f} ms   OFFSET {o:6.2f} ms   "

@@ -34,7 +34,12 @@ def problem(resp: Any, status: int) -> dict[str, Any]:
     ("after=kaputt", "after"),
     ("after=", "after"),
     ("q=", "q"),
-    ("provider=a&provider=b", "provider"),
+    ("q=a&q=b", "q"),
+    ("provider=unbekannt", "provider"),
+    ("limit=5&limit=6", "limit"),
+    ("limit=" + "9" * 5000, "limit"),
+    ("modified_since=²", "modified_since"),
+    ("q=a%00b", "q"),
 ])
 def test_bad_offer_query_names_the_parameter(client: Any, query: str, parameter: str) -> None:
     body = problem(client.get(f"/api/v1/offers?{query}"), 400)

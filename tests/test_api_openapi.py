@@ -67,10 +67,10 @@ def test_documented_error_responses_match_the_problem_schema(spec: dict[str, Any
 def test_every_query_parameter_is_documented(spec: dict[str, Any], client: Any) -> None:
     documented = {p["name"] for p in spec["paths"]["/offers"]["get"]["parameters"]}
     assert documented == {"provider", "municipality", "life_phase", "mode", "from", "to", "q",
-                          "limit", "after"}
+                          "modified_since", "limit", "after"}
     examples = {"provider": "kvhs-bergstrasse", "municipality": "06431011",
                 "life_phase": "senioren", "mode": "praesenz", "from": "2025-01-01",
-                "to": "2025-12-31", "q": "kurs", "limit": "2"}
+                "to": "2025-12-31", "q": "kurs", "modified_since": "2025-01-01", "limit": "2"}
     for name, value in examples.items():
         assert client.get(f"/api/v1/offers?{name}={value}").status_code == 200, name
 

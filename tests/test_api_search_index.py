@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bildungsdaten.hub.blueprints.api import _filtered_offer_ids
 from bildungsdaten.hub.db import make_engine
 from bildungsdaten.hub.migrate import downgrade, upgrade
+from bildungsdaten.hub.offers.filters import OfferFilters
 from tests.support import fresh_postgres_database
 
 TRGM = {"ix_offers_title_trgm", "ix_offers_description_trgm"}
@@ -26,7 +26,7 @@ def test_search_uses_the_trigram_indexes_and_they_migrate_both_ways() -> None:
             upgrade(engine)
             assert TRGM <= _indexes(engine)
             with Session(engine) as session:
-                stmt = _filtered_offer_ids(session, {"q": "Englisch", "limit": 50})
+                stmt = OfferFilters(q="Englisch").select_ids(session).limit(50)
                 compiled = stmt.compile(dialect=engine.dialect)
                 # An empty table: make the planner show whether the indexes can serve the query.
                 session.execute(sa.text("SET enable_seqscan = off"))

@@ -8,13 +8,13 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from ...vocab.codelists import codelist
+from ..offers.filters import FILTER_RULES, filter_params
 from .schemas import (
     DECIMAL_PATTERN,
     DEFAULT_LIMIT,
     MAX_LIMIT,
     OfferPageSchema,
     OfferSchema,
-    OffersQuerySchema,
     ProblemSchema,
     ProviderListSchema,
 )
@@ -98,15 +98,21 @@ def schema_of(schema_cls: type[Schema], refs: dict[str, dict[str, Any]]) -> dict
     return out
 
 
-def _query_parameters(refs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    params = []
-    for name, field in OffersQuerySchema().fields.items():
-        spec = field_schema(field, refs)
-        description = spec.pop("description", "")
-        if name == "limit":
-            spec["default"] = DEFAULT_LIMIT
-        params.append({"name": field.data_key or name, "in": "query", "required": False,
-                       "description": description, "schema": spec})
+def _query_parameters() -> list[dict[str, Any]]:
+    """The filter parameters (hub.offers.filters, the one model every reader uses) and paging."""
+    params = [{"name": p.name, "in": "query", "required": False, "description": p.description,
+               "schema": ({"type": "array", "items": p.schema} if p.repeatable else p.schema),
+               **({"style": "form", "explode": True} if p.repeatable else {})}
+              for p in filter_params()]
+    params += [
+        {"name": "limit", "in": "query", "required": False,
+         "description": f"Angebote je Seite (Standard {DEFAULT_LIMIT}, höchstens {MAX_LIMIT})",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                    "default": DEFAULT_LIMIT}},
+        {"name": "after", "in": "query", "required": False,
+         "description": "Fortsetzungsmarke aus `next` der vorigen Seite",
+         "schema": {"type": "string", "minLength": 1, "maxLength": 100}},
+    ]
     return params
 
 
@@ -167,8 +173,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "operationId": "listOffers",
                 "summary": "Aktuelle Angebote, seitenweise (nach Kennung sortiert)",
                 "description": f"Höchstens {MAX_LIMIT} je Seite; `next` ist der Link auf die "
-                               "nächste Seite oder null.",
-                "parameters": _query_parameters(refs),
+                               "nächste Seite oder null. " + FILTER_RULES,
+                "parameters": _query_parameters(),
                 "responses": {"200": _json("OfferPage", "Eine Seite Angebote"),
                               "304": not_modified, "400": bad}}},
             "/offers/{provider}/{angebot_id}": {"get": {

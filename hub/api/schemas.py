@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ...vocab.codelists import codelist
 
@@ -168,49 +168,3 @@ class ProblemSchema(Schema):
 def _one_of(name: str) -> validate.OneOf:
     codes = codelist(name).codes
     return validate.OneOf(codes, error="Unbekannter Code „{input}“. Erlaubt: {choices}.")
-
-
-class OffersQuerySchema(Schema):
-    """The query parameters of GET /api/v1/offers (unknown names are rejected)."""
-
-    class Meta:
-        unknown = RAISE
-
-    provider = fields.String(validate=validate.Length(1, 64), metadata={
-        "description": "Nur Angebote dieses Anbieters (slug)"})
-    municipality = fields.String(validate=validate.Regexp(
-        AGS_PATTERN, error="Erwartet wird ein achtstelliger Gemeindeschlüssel (AGS), z. B. "
-        "06431011."), metadata={"description": "Nur Angebote mit einem Termin in dieser Gemeinde "
-                                "(8-stelliger AGS)", "pattern": AGS_PATTERN})
-    life_phase = fields.String(validate=_one_of("lebensphase"), metadata={
-        "description": "Nur Angebote für diese Lebensphase (Code)", "codelist": "lebensphase"})
-    mode = fields.String(validate=_one_of("lernform"), metadata={
-        "description": "Nur Angebote mit einem Termin in dieser Lernform (Code)",
-        "codelist": "lernform"})
-    date_from = fields.Date(data_key="from", metadata={
-        "description": "Nur Angebote mit einem Termin am oder nach diesem Tag (JJJJ-MM-TT); "
-        "Angebote ohne Datum (laufender Einstieg) passen immer"})
-    date_to = fields.Date(data_key="to", metadata={
-        "description": "Nur Angebote mit einem Termin am oder vor diesem Tag (JJJJ-MM-TT)"})
-    q = fields.String(validate=validate.Length(1, 200), metadata={
-        "description": "Freitext in Titel und Beschreibung (Groß-/Kleinschreibung egal)"})
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(
-        1, MAX_LIMIT, error="Erlaubt ist eine Zahl von {min} bis {max}."), metadata={
-        "description": f"Angebote je Seite (Standard {DEFAULT_LIMIT}, höchstens {MAX_LIMIT})"})
-    after = fields.String(validate=validate.Length(1, 100), metadata={
-        "description": "Fortsetzungsmarke aus `next` der vorigen Seite"})
-
-    @validates_schema
-    def _range(self, data: dict[str, Any], **_kw: Any) -> None:
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            raise ValidationError("„to“ liegt vor „from“.", "to")
-
-
-# marshmallow's English defaults, said in German for the problem details.
-GERMAN_MESSAGES = {
-    "Not a valid date.": "Kein gültiges Datum; erwartet wird JJJJ-MM-TT.",
-    "Not a valid integer.": "Keine ganze Zahl.",
-    "Unknown field.": "Unbekannter Parameter.",
-    "Not a valid string.": "Kein gültiger Text.",
-}

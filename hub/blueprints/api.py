@@ -5,26 +5,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
-from marshmallow import ValidationError
-from sqlalchemy.orm import Session
 
-from ...vocab.codelists import codelist
 from ..api.openapi import openapi_document
-from ..api.schemas import (
-    GERMAN_MESSAGES,
-    OfferSchema,
-    OffersQuerySchema,
-    ProviderListItemSchema,
-)
+from ..api.schemas import DEFAULT_LIMIT, MAX_LIMIT, OfferSchema, ProviderListItemSchema
 from ..context import current_hub
-from ..db import json_list_contains
-from ..models import Offer, OfferInstance, Provider, Venue
+from ..models import Offer, Provider
+from ..offers.filters import OfferFilters
 from ..offers.store import load_offer, load_offer_records
 from ..pages_nav import register_link
 from ..problems import Problem, bad_parameter
@@ -38,12 +29,11 @@ register_link("API-Beschreibung (OpenAPI)", "/api/v1/openapi.json",
               "Maschinenlesbare Beschreibung der JSON-API (OpenAPI 3.1)", order=310)
 
 offers_t = Offer.__table__
-instances_t = OfferInstance.__table__
-venues_t = Venue.__table__
 providers_t = Provider.__table__
 
-CODELIST_PARAMS = {"life_phase": "lebensphase", "mode": "lernform"}
-CURSOR_PREFIX = "o1:"  # versioned, so the cursor format can change without breaking old links
+CURSOR_PREFIX = "o1:"
+MAX_OFFER_ID = 2**31 - 1  # offers.id is a 32-bit integer on PostgreSQL
+PAGING = ("limit", "after")  # versioned, so the cursor format can change without breaking old links
 
 offer_schema = OfferSchema()
 provider_item_schema = ProviderListItemSchema()
@@ -75,11 +65,11 @@ def providers() -> Response:
 def offers() -> Response:
     """One page of live offers in id order; `next` continues after the last one."""
     hub = current_hub()
-    params = _parse_offer_query()
-    limit: int = params["limit"]
+    limit, after_id = _paging()
     with hub.sessions() as session:
-        stmt = _filtered_offer_ids(session, params).limit(limit + 1)
-        ids = list(session.execute(stmt).scalars())
+        filters = OfferFilters.parse(request.args, session, extra=PAGING)
+        ids = list(session.execute(filters.select_ids(session, after_id).limit(limit + 1))
+                   .scalars())
         records = load_offer_records(session, ids[:limit])
     items = [_offer_json(record) for record in records]
     next_url = None
@@ -152,28 +142,20 @@ def _reject_parameters(allowed: set[str]) -> None:
             raise bad_parameter(name, "Unbekannter Parameter.")
 
 
-def _parse_offer_query() -> dict[str, Any]:
-    for name in request.args:
+def _paging() -> tuple[int, int | None]:
+    """`limit` and the offer id after `after` (the cursor of `next`)."""
+    for name in PAGING:
         if len(request.args.getlist(name)) > 1:
             raise bad_parameter(name, "Der Parameter darf nur einmal vorkommen.")
-    try:
-        params: dict[str, Any] = OffersQuerySchema().load(request.args.to_dict())
-    except ValidationError as exc:
-        raise _validation_problem(exc.normalized_messages()) from None
-    if "after" in params:
-        params["after_id"] = _decode_cursor(params["after"])
-    return params
-
-
-def _validation_problem(messages: Any) -> Problem:
-    name, detail = next(iter(messages.items()))
-    while isinstance(detail, (list, dict)):
-        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
-    detail = GERMAN_MESSAGES.get(str(detail), str(detail))
-    problem = bad_parameter(name, detail)
-    if name in CODELIST_PARAMS:
-        problem.extra["allowed"] = list(codelist(CODELIST_PARAMS[name]).codes)
-    return problem
+    raw = request.args.get("limit")
+    limit = DEFAULT_LIMIT
+    if raw is not None:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 4
+                and 1 <= int(raw) <= MAX_LIMIT):
+            raise bad_parameter("limit", f"Erlaubt ist eine ganze Zahl von 1 bis {MAX_LIMIT}.")
+        limit = int(raw)
+    after = request.args.get("after")
+    return limit, (None if after is None else _decode_cursor(after))
 
 
 def _encode_cursor(offer_id: int) -> str:
@@ -183,86 +165,12 @@ def _encode_cursor(offer_id: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith(CURSOR_PREFIX) and raw[len(CURSOR_PREFIX):].isdigit():
-            return int(raw[len(CURSOR_PREFIX):])
+        number = raw[len(CURSOR_PREFIX):]
+        # ASCII digits within the id column's range: a larger number overflows PostgreSQL's int.
+        if raw.startswith(CURSOR_PREFIX) and number.isascii() and number.isdigit() \
+                and len(number) <= 10 and int(number) <= MAX_OFFER_ID:
+            return int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise bad_parameter("after", "Ungültige Fortsetzungsmarke; bitte den Link aus `next` "
                         "unverändert verwenden.")
-
-
-def _filtered_offer_ids(session: Session, params: dict[str, Any]) -> sa.Select[Any]:
-    o, i = offers_t, instances_t
-    # coalesce() keeps SQLite off the (deleted, last_date) index: walking the primary key in
-    # order lets LIMIT stop early instead of sorting every live offer.
-    stmt = (sa.select(o.c.id).where(sa.func.coalesce(o.c.deleted, False).is_(False))
-            .order_by(o.c.id))
-    if "after_id" in params:
-        stmt = stmt.where(o.c.id > params["after_id"])
-    if "provider" in params:
-        stmt = stmt.where(o.c.provider_id == sa.select(providers_t.c.id).where(
-            providers_t.c.slug == params["provider"]).scalar_subquery())
-    # Instance filters (municipality, mode, dates) must hold for one and the same instance.
-    inst_conds: list[sa.ColumnElement[bool]] = []
-    if "municipality" in params:
-        inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
-            venues_t.c.ags == params["municipality"])))
-    if "mode" in params:
-        inst_conds.append(i.c.mode == params["mode"])
-    has_dates = "date_from" in params or "date_to" in params
-    if has_dates:
-        inst_conds.append(_instance_overlaps(params.get("date_from"), params.get("date_to")))
-    if inst_conds:
-        # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite probe
-        # the mode index for every offer (quadratic).
-        match: sa.ColumnElement[bool] = o.c.id.in_(sa.select(i.c.offer_id).where(*inst_conds))
-        if has_dates and len(inst_conds) == 1:
-            # An offer without any instance has no dates: rolling entry, it always matches.
-            match = sa.or_(match, ~sa.exists().where(i.c.offer_id == o.c.id))
-        stmt = stmt.where(match)
-    if "life_phase" in params:
-        code = params["life_phase"]
-        if session.get_bind().dialect.name == "sqlite":
-            # A cheap text test first spares json_each on most rows (codes hold no quotes).
-            stmt = stmt.where(sa.func.instr(o.c.life_phases, f'"{code}"') > 0)
-        stmt = stmt.where(json_list_contains(o.c.life_phases, code))
-    if "q" in params:
-        stmt = stmt.where(_text_matches(session, params["q"]))
-    return stmt
-
-
-def _instance_overlaps(start: date | None, end: date | None) -> sa.ColumnElement[bool]:
-    """The instance overlaps [start, end]; an undated instance (rolling entry) always does,
-    and one with rolling entry and no end date runs on indefinitely."""
-    i = instances_t
-    first = sa.func.coalesce(i.c.start_date, i.c.end_date)
-    last = sa.func.coalesce(i.c.end_date, i.c.start_date)
-    conds: list[sa.ColumnElement[bool]] = []
-    if end is not None:
-        conds.append(first <= end)
-    if start is not None:
-        open_ended = sa.and_(i.c.end_date.is_(None), i.c.rolling_entry.is_(True))
-        conds.append(sa.or_(last >= start, open_ended))
-    undated = sa.and_(i.c.start_date.is_(None), i.c.end_date.is_(None))
-    return sa.or_(undated, sa.and_(*conds))
-
-
-def _text_matches(session: Session, text: str) -> sa.ColumnElement[bool]:
-    """Case-insensitive substring match in title or description on both dialects."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if session.get_bind().dialect.name != "sqlite":
-        pattern = f"%{escaped.lower()}%"
-        return sa.or_(sa.func.lower(offers_t.c.title).like(pattern, escape="\\"),
-                      sa.func.lower(offers_t.c.description).like(pattern, escape="\\"))
-    if text.isascii():
-        # SQLite's LIKE ignores the case of ASCII letters, and only those are in the pattern.
-        pattern = f"%{escaped}%"
-        return sa.or_(offers_t.c.title.like(pattern, escape="\\"),
-                      offers_t.c.description.like(pattern, escape="\\"))
-    # SQLite folds ASCII only; Python's lower() folds Ä/Ö/Ü as PostgreSQL's lower() does.
-    raw: Any = session.connection().connection.driver_connection
-    raw.create_function("hub_lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
-                        deterministic=True)
-    pattern = f"%{escaped.lower()}%"
-    return sa.or_(sa.func.hub_lower(offers_t.c.title).like(pattern, escape="\\"),
-                  sa.func.hub_lower(offers_t.c.description).like(pattern, escape="\\"))

@@ -30,12 +30,12 @@ from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
 from ..models import Offer
 from ..offers.documents import RenderedDocument, render_version, store_documents
+from ..offers.filters import OfferFilters
 from ..offers.queries import (
     feed_version,
     fill_documents,
     iter_offer_batches,
     iter_offer_documents,
-    parse_filters,
     read_snapshot,
     rpde_rows,
 )
@@ -109,10 +109,7 @@ def _conditional_stream(kind: str, mimetype: str, make_chunks: Callable[[], Iter
 def offers_jsonld() -> Any:
     hub = current_hub()
     with hub.sessions() as session:
-        try:
-            filters = parse_filters(session, request.args)
-        except FeedParameterError as exc:
-            raise _problem_from(exc) from None
+        filters = OfferFilters.parse(request.args, session)
     settings = hub.settings
     engine = hub.engine
 
@@ -128,12 +125,9 @@ def offers_jsonld() -> Any:
 def offers_csv() -> Any:
     hub = current_hub()
     with hub.sessions() as session:
-        try:
-            filters = parse_filters(session, request.args, extra=("bom",))
-        except FeedParameterError as exc:
-            raise _problem_from(exc) from None
+        filters = OfferFilters.parse(request.args, session, extra=("bom",))
     bom = request.args.get("bom", "0")
-    if bom not in ("0", "1"):
+    if bom not in ("0", "1") or len(request.args.getlist("bom")) > 1:
         raise bad_parameter("bom", "Erlaubt sind 1 (mit Byte-Order-Mark für Excel) und 0.")
     engine = hub.engine
 

@@ -1,24 +1,17 @@
-"""Database side of the feeds: filters, consistent read snapshots, batches, the RPDE keyset."""
+"""Database side of the feeds: consistent read snapshots, filtered batches, the RPDE keyset."""
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.visitors import InternalTraversal
 
-from ...feeds.rpde import Cursor, FeedParameterError
-from ...vocab.codelists import codelist, municipality_by_ags
+from ...feeds.rpde import Cursor
 from ...vocab.records import OfferRecord
-from ..db import json_list_contains
-from ..models import FeedClock, Offer, OfferInstance, Provider, Venue
+from ..models import FeedClock, Offer
 from .documents import (
     RenderedDocument,
     document_bytes,
@@ -30,112 +23,11 @@ from .documents import (
     store_documents,
     with_documents,
 )
+from .filters import OfferFilters, live_offers
 from .store import load_offer_records
 
 offers_t = Offer.__table__
 BATCH_SIZE = 500  # offers per load_offer_records call: 3 queries per batch, bounded memory
-FILTERS = ("provider", "municipality", "life_phase", "modified_since")
-
-
-@dataclass(frozen=True)
-class SnapshotFilters:
-    """The snapshot filters a request asked for (all optional, combined with AND)."""
-
-    provider: str | None = None
-    municipality: str | None = None
-    life_phase: str | None = None
-    modified_since: int | None = None
-
-    def key(self) -> tuple[Any, ...]:
-        return (self.provider, self.municipality, self.life_phase, self.modified_since)
-
-
-def _parse_since(text: str) -> int:
-    """A millisecond stamp, or an ISO 8601 date / date-time (UTC unless an offset is given)."""
-    if re.fullmatch(r"\d{1,19}", text):
-        return int(text)
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        else:
-            moment = datetime.fromisoformat(text)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-    except ValueError:
-        raise FeedParameterError("modified_since", "Erwartet wird ein Millisekunden-Stempel "
-                                 "oder ein Datum nach ISO 8601, z. B. 2025-09-01 oder "
-                                 "2025-09-01T08:00:00+02:00.") from None
-    return int(moment.timestamp() * 1000)
-
-
-def parse_filters(session: Session, args: Mapping[str, str],
-                  extra: tuple[str, ...] = ()) -> SnapshotFilters:
-    """The filters of a snapshot request; unknown names or values raise FeedParameterError."""
-    for name in args:
-        if name not in FILTERS and name not in extra:
-            raise FeedParameterError(name, "Unbekannter Parameter; erlaubt sind "
-                                     + ", ".join(FILTERS + extra) + ".")
-    provider = args.get("provider")
-    if provider is not None and session.execute(
-            sa.select(Provider.id).where(Provider.slug == provider)).scalar() is None:
-        raise FeedParameterError("provider", f"Kein Anbieter mit der Kennung „{provider}“.")
-    municipality = args.get("municipality")
-    if municipality is not None and municipality not in municipality_by_ags():
-        raise FeedParameterError("municipality", "Erwartet wird der 8-stellige "
-                                 "Gemeindeschlüssel (AGS) einer Gemeinde des Kreises, "
-                                 "z. B. 06431002.")
-    life_phase = args.get("life_phase")
-    if life_phase is not None and codelist("lebensphase").get(life_phase) is None:
-        raise FeedParameterError("life_phase", "Erlaubt sind: "
-                                 + ", ".join(codelist("lebensphase").codes) + ".")
-    since = args.get("modified_since")
-    return SnapshotFilters(provider, municipality, life_phase,
-                           None if since is None else _parse_since(since))
-
-
-class _Unindexed(sa.sql.expression.ColumnElement[Any]):
-    """A column SQLite must not look up by index (rendered as `+column`, its documented way)."""
-
-    inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: Any) -> None:
-        self.column = column
-        self.type = column.type
-
-
-@compiles(_Unindexed)  # type: ignore[misc]
-def _unindexed(element: _Unindexed, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.column, **kw))
-
-
-@compiles(_Unindexed, "sqlite")  # type: ignore[misc]
-def _unindexed_sqlite(element: _Unindexed, compiler: Any, **kw: Any) -> str:
-    return "+" + str(compiler.process(element.column, **kw))
-
-
-def _live() -> Any:
-    # Batches walk the primary key (`id > :last ORDER BY id LIMIT n`); SQLite would otherwise
-    # pick ix_offers_deleted_last_date for `deleted` and sort every live offer for each batch.
-    return _Unindexed(offers_t.c.deleted).is_(False)
-
-
-def _where(filters: SnapshotFilters) -> list[Any]:
-    clauses: list[Any] = [_live()]
-    if filters.provider:
-        clauses.append(offers_t.c.provider_id == sa.select(Provider.id).where(
-            Provider.slug == filters.provider).scalar_subquery())
-    if filters.municipality:
-        clauses.append(sa.exists().where(
-            OfferInstance.offer_id == offers_t.c.id, OfferInstance.venue_id == Venue.id,
-            Venue.ags == filters.municipality))
-    if filters.life_phase:
-        # "alle" means every life phase, so such offers belong to each phase's selection.
-        clauses.append(sa.or_(json_list_contains(offers_t.c.life_phases, filters.life_phase),
-                              json_list_contains(offers_t.c.life_phases, "alle")))
-    if filters.modified_since is not None:
-        clauses.append(offers_t.c.modified >= filters.modified_since)
-    return clauses
 
 
 def feed_version(session: Session) -> int:
@@ -162,12 +54,12 @@ def read_snapshot(engine: Engine) -> Iterator[Session]:
         conn.close()
 
 
-def iter_offer_batches(engine: Engine, filters: SnapshotFilters,
+def iter_offer_batches(engine: Engine, filters: OfferFilters,
                        batch_size: int = BATCH_SIZE) -> Iterator[list[OfferRecord]]:
     """Live offers matching `filters` in id order, `batch_size` at a time, from one snapshot."""
     with read_snapshot(engine) as session:
         last = 0
-        where = _where(filters)
+        where = filters.where(session)
         while True:
             ids = list(session.execute(
                 sa.select(offers_t.c.id).where(offers_t.c.id > last, *where)
@@ -178,7 +70,7 @@ def iter_offer_batches(engine: Engine, filters: SnapshotFilters,
             yield load_offer_records(session, ids)
 
 
-def iter_offer_documents(engine: Engine, filters: SnapshotFilters, base_uri: str,
+def iter_offer_documents(engine: Engine, filters: OfferFilters, base_uri: str,
                          batch_size: int = BATCH_SIZE, store: bool = True
                          ) -> Iterator[list[bytes]]:
     """The stored JSON-LD (feeds.jsonld.offer_document, UTF-8) of live offers matching
@@ -190,7 +82,7 @@ def iter_offer_documents(engine: Engine, filters: SnapshotFilters, base_uri: str
     version = render_version(base_uri)
     with read_snapshot(engine) as session:
         last = 0
-        where = _where(filters)
+        where = filters.where(session)
         while True:
             rows = fetch_documents(session,
                 sa.select(offers_t.c.id, offers_t.c.feed_id, document_bytes())
@@ -229,7 +121,7 @@ def prerender_documents(engine: Engine, base_uri: str, everything: bool = False,
     while True:
         with read_snapshot(engine) as session:
             query = sa.select(offers_t.c.id, offers_t.c.feed_id).where(
-                offers_t.c.id > last, _live())
+                offers_t.c.id > last, live_offers())
             if not everything:
                 query = query.select_from(with_documents(version)).where(
                     documents_t.c.offer_id.is_(None))

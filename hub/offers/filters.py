@@ -1,0 +1,359 @@
+"""The one filter model of offers: parsed once from query arguments, one `where()` for every
+reader (the JSON API, every feed, the search page).
+
+The rules, the same for every reader (and written into the OpenAPI document):
+- Different parameters combine with AND; a repeated parameter (`?life_phase=a&life_phase=b`)
+  means OR among its values. Parameters that take one value (`q`, `from`, `to`,
+  `modified_since`) may appear only once.
+- Offers coded `lebensphase=alle` match every life phase.
+- An unknown code, municipality or provider is a 400 problem+json naming the parameter
+  (codes also list the allowed ones); so is an unknown parameter name.
+- Municipality, learning form and the date window must hold for one and the same date
+  (instance) of an offer; an offer without dates (rolling entry) matches any date window.
+- Only live offers match, never tombstones.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from ...vocab.codelists import codelist, municipality_by_ags
+from ..db import json_list_contains
+from ..models import Offer, OfferInstance, Provider, Venue
+from ..problems import Problem, bad_parameter
+
+offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
+instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
+venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
+providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
+
+MAX_VALUES = 50  # values of one repeated parameter: enough for any form, bounded for the SQL
+MAX_TEXT = 200
+
+
+class Args(Protocol):
+    """Query arguments as Flask/werkzeug hands them over (a MultiDict)."""
+
+    def getlist(self, key: str) -> list[str]: ...
+
+    def __iter__(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class FilterParam:
+    """One query parameter of the filter model, as documented in the OpenAPI document."""
+
+    name: str
+    attr: str
+    description: str
+    repeatable: bool
+    schema: dict[str, Any]
+    codelist: str | None = None
+
+
+def _code_schema(name: str) -> dict[str, Any]:
+    return {"type": "string", "enum": list(codelist(name).codes)}
+
+
+def filter_params() -> tuple[FilterParam, ...]:
+    """The filter parameters in documentation order."""
+    return (
+        FilterParam("provider", "providers", "Nur Angebote dieser Anbieter (Kurzname/slug); "
+                    "wiederholbar (oder)", True, {"type": "string", "maxLength": 64}),
+        FilterParam("municipality", "municipalities", "Nur Angebote mit einem Termin in dieser "
+                    "Gemeinde (8-stelliger AGS einer Gemeinde des Kreises); wiederholbar (oder)",
+                    True, {"type": "string", "pattern": r"^\d{8}$"}),
+        FilterParam("life_phase", "life_phases", "Nur Angebote für diese Lebensphase (Code); "
+                    "Angebote mit „alle“ passen zu jeder; wiederholbar (oder)", True,
+                    _code_schema("lebensphase"), "lebensphase"),
+        FilterParam("mode", "modes", "Nur Angebote mit einem Termin in dieser Lernform (Code); "
+                    "wiederholbar (oder)", True, _code_schema("lernform"), "lernform"),
+        FilterParam("from", "date_from", "Nur Angebote mit einem Termin am oder nach diesem Tag "
+                    "(JJJJ-MM-TT); Angebote ohne Datum (laufender Einstieg) passen immer", False,
+                    {"type": "string", "format": "date"}),
+        FilterParam("to", "date_to", "Nur Angebote mit einem Termin am oder vor diesem Tag "
+                    "(JJJJ-MM-TT)", False, {"type": "string", "format": "date"}),
+        FilterParam("q", "q", "Freitext in Titel und Beschreibung (Groß-/Kleinschreibung egal)",
+                    False, {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}),
+        FilterParam("modified_since", "modified_since", "Nur Angebote, die sich seitdem geändert "
+                    "haben: Millisekunden-Stempel (wie `modified` im RPDE-Feed) oder Datum/Zeit "
+                    "nach ISO 8601 (UTC, wenn ohne Zeitzone)", False, {"type": "string"}),
+    )
+
+
+FILTER_NAMES = tuple(p.name for p in filter_params())
+# The rules of the module docstring, for the OpenAPI document and the feeds page.
+FILTER_RULES = ("Filter: verschiedene Parameter gelten zusammen (und), ein wiederholter Parameter "
+                "heißt „oder“; Angebote mit Lebensphase „alle“ passen zu jeder Lebensphase; ein "
+                "unbekannter Code, Anbieter oder Gemeindeschlüssel ergibt 400 (problem+json). "
+                "Gemeinde, Lernform und Zeitraum gelten für denselben Termin; Angebote ohne "
+                "Termin (laufender Einstieg) passen zu jedem Zeitraum. Nur aktuelle Angebote, "
+                "keine gelöschten. Dieselben Filter gelten für die Feeds.")
+
+
+@dataclass(frozen=True)
+class OfferFilters:
+    """What a request asked for; empty fields filter nothing. Build with `parse`."""
+
+    providers: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    life_phases: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+    modified_since: int | None = None
+
+    @classmethod
+    def parse(cls, args: Args, session: Session, extra: Iterable[str] = ()) -> OfferFilters:
+        """The filters of `args`; names in `extra` belong to the caller (paging, format) and
+        are only let through. Raises Problem (400) for anything it cannot accept."""
+        allowed = (*FILTER_NAMES, *extra)
+        for name in args:
+            if name not in allowed:
+                raise bad_parameter(name, "Unbekannter Parameter; erlaubt sind "
+                                    + ", ".join(allowed) + ".")
+            for value in args.getlist(name):
+                _check_text(name, value)
+        values: dict[str, Any] = {}
+        for param in filter_params():
+            raw = args.getlist(param.name)
+            if not raw:
+                continue
+            if not param.repeatable and len(raw) > 1:
+                raise bad_parameter(param.name, "Der Parameter darf nur einmal vorkommen.")
+            if len(raw) > MAX_VALUES:
+                raise bad_parameter(param.name, f"Höchstens {MAX_VALUES} Werte.")
+            parse_value = _PARSERS[param.name]
+            parsed = [parse_value(param, value) for value in raw]
+            values[param.attr] = tuple(dict.fromkeys(parsed)) if param.repeatable else parsed[0]
+        filters = cls(**values)
+        if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+            raise bad_parameter("to", "„to“ liegt vor „from“.")
+        filters._check_providers(session)
+        return filters
+
+    def _check_providers(self, session: Session) -> None:
+        if not self.providers:
+            return
+        known = set(session.execute(sa.select(providers_t.c.slug).where(
+            providers_t.c.slug.in_(self.providers))).scalars())
+        for slug in self.providers:
+            if slug not in known:
+                raise bad_parameter("provider", f"Kein Anbieter mit der Kennung „{slug}“.")
+
+    def key(self) -> tuple[Any, ...]:
+        """A hashable identity of these filters (cache keys, ETags)."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def to_args(self) -> list[tuple[str, str]]:
+        """These filters as query arguments again (links that keep the search)."""
+        out: list[tuple[str, str]] = []
+        for param in filter_params():
+            value = getattr(self, param.attr)
+            if value is None or value == ():
+                continue
+            for item in (value if param.repeatable else (value,)):
+                out.append((param.name, item.isoformat() if isinstance(item, date) else str(item)))
+        return out
+
+    def select_ids(self, session: Session, after_id: int | None = None) -> sa.Select[Any]:
+        """Ids of the matching offers in id order, after `after_id` (keyset paging)."""
+        stmt = sa.select(offers_t.c.id).where(*self.where(session)).order_by(offers_t.c.id)
+        return stmt if after_id is None else stmt.where(offers_t.c.id > after_id)
+
+    def where(self, session: Session) -> list[sa.ColumnElement[bool]]:
+        """Conditions on the offers table that select exactly the matching live offers."""
+        o, i = offers_t, instances_t
+        clauses: list[sa.ColumnElement[bool]] = [live_offers()]
+        if self.providers:
+            clauses.append(o.c.provider_id.in_(sa.select(providers_t.c.id).where(
+                providers_t.c.slug.in_(self.providers))))
+        # Instance filters (municipality, mode, dates) must hold for one and the same instance.
+        inst_conds: list[sa.ColumnElement[bool]] = []
+        if self.municipalities:
+            inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
+                venues_t.c.ags.in_(self.municipalities))))
+        if self.modes:
+            inst_conds.append(i.c.mode.in_(self.modes))
+        has_dates = self.date_from is not None or self.date_to is not None
+        if has_dates:
+            inst_conds.append(_instance_overlaps(self.date_from, self.date_to))
+        if inst_conds:
+            # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite
+            # probe the mode index for every offer (quadratic).
+            match = o.c.id.in_(sa.select(i.c.offer_id).where(*inst_conds))
+            if has_dates and len(inst_conds) == 1:
+                # An offer without any instance has no dates: rolling entry, it always matches.
+                match = sa.or_(match, ~sa.exists().where(i.c.offer_id == o.c.id))
+            clauses.append(match)
+        if self.life_phases:
+            clauses.append(_life_phase_matches(session, (*self.life_phases, "alle")))
+        if self.q is not None:
+            clauses.append(_text_matches(session, self.q))
+        if self.modified_since is not None:
+            clauses.append(o.c.modified >= self.modified_since)
+        return clauses
+
+
+# --- parsing values ------------------------------------------------------------------------
+
+def _check_text(name: str, value: str) -> None:
+    # A NUL byte breaks PostgreSQL's text protocol; no filter value has one legitimately.
+    if "\x00" in value:
+        raise bad_parameter(name, "Der Wert enthält ein Nullzeichen.")
+    if len(value) > MAX_TEXT:
+        raise bad_parameter(name, f"Höchstens {MAX_TEXT} Zeichen.")
+
+
+def _slug(param: FilterParam, value: str) -> str:
+    if not value or len(value) > 64:
+        raise bad_parameter(param.name, "Erwartet wird der Kurzname (slug) eines Anbieters.")
+    return value
+
+
+def _municipality(param: FilterParam, value: str) -> str:
+    if value not in municipality_by_ags():
+        raise bad_parameter(param.name, "Erwartet wird der 8-stellige Gemeindeschlüssel (AGS) "
+                                        "einer Gemeinde des Kreises, z. B. 06431002.")
+    return value
+
+
+def _code(param: FilterParam, value: str) -> str:
+    assert param.codelist is not None
+    codes = codelist(param.codelist).codes
+    if value not in codes:
+        raise Problem(400, "invalid-parameter", f"Ungültiger Parameter „{param.name}“",
+                      f"Unbekannter Code „{value}“; erlaubt sind: " + ", ".join(codes) + ".",
+                      parameter=param.name, allowed=list(codes))
+    return value
+
+
+def _date(param: FilterParam, value: str) -> date:
+    # fromisoformat alone also takes "20250901" and non-ASCII digits; the form is fixed.
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise bad_parameter(param.name, "Kein gültiges Datum; erwartet wird JJJJ-MM-TT.")
+
+
+def _text(param: FilterParam, value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise bad_parameter(param.name, "Der Suchtext ist leer.")
+    return text
+
+
+MAX_STAMP = 2**63 - 1
+
+
+def _stamp(param: FilterParam, value: str) -> int:
+    """A millisecond stamp, or an ISO 8601 date / date-time (UTC unless an offset is given)."""
+    if re.fullmatch(r"[0-9]{1,19}", value) and int(value) <= MAX_STAMP:
+        return int(value)
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+        elif value.isascii() and re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T", value):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+        else:
+            raise ValueError(value)
+    except ValueError:
+        raise bad_parameter(param.name, "Erwartet wird ein Millisekunden-Stempel oder ein Datum "
+                                        "nach ISO 8601, z. B. 2025-09-01 oder "
+                                        "2025-09-01T08:00:00+02:00.") from None
+    return int(moment.timestamp() * 1000)
+
+
+_PARSERS: dict[str, Callable[[FilterParam, str], Any]] = {
+    "provider": _slug, "municipality": _municipality, "life_phase": _code, "mode": _code,
+    "from": _date, "to": _date, "q": _text, "modified_since": _stamp,
+}
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+class _Unindexed(sa.sql.expression.ColumnElement[Any]):
+    """A column SQLite must not look up by index (rendered as `+column`, its documented way)."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_Unindexed)  # type: ignore[misc]
+def _unindexed(element: _Unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(_Unindexed, "sqlite")  # type: ignore[misc]
+def _unindexed_sqlite(element: _Unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.column, **kw))
+
+
+def live_offers() -> sa.ColumnElement[bool]:
+    """Offers that are not tombstones."""
+    # Readers walk the primary key (`id > :last ORDER BY id LIMIT n`); SQLite would otherwise
+    # pick ix_offers_deleted_last_date for `deleted` and sort every live offer for each batch.
+    return _Unindexed(offers_t.c.deleted).is_(False)
+
+
+def _life_phase_matches(session: Session, codes: Sequence[str]) -> sa.ColumnElement[bool]:
+    if session.get_bind().dialect.name == "sqlite":
+        # A cheap text test first spares json_each on most rows (codes hold no quotes).
+        return sa.or_(*(sa.and_(sa.func.instr(offers_t.c.life_phases, f'"{code}"') > 0,
+                                json_list_contains(offers_t.c.life_phases, code))
+                        for code in codes))
+    return sa.or_(*(json_list_contains(offers_t.c.life_phases, code) for code in codes))
+
+
+def _instance_overlaps(start: date | None, end: date | None) -> sa.ColumnElement[bool]:
+    """The instance overlaps [start, end]; an undated instance (rolling entry) always does,
+    and one with rolling entry and no end date runs on indefinitely."""
+    i = instances_t
+    first = sa.func.coalesce(i.c.start_date, i.c.end_date)
+    last = sa.func.coalesce(i.c.end_date, i.c.start_date)
+    conds: list[sa.ColumnElement[bool]] = []
+    if end is not None:
+        conds.append(first <= end)
+    if start is not None:
+        open_ended = sa.and_(i.c.end_date.is_(None), i.c.rolling_entry.is_(True))
+        conds.append(sa.or_(last >= start, open_ended))
+    undated = sa.and_(i.c.start_date.is_(None), i.c.end_date.is_(None))
+    return sa.or_(undated, sa.and_(*conds))
+
+
+def _text_matches(session: Session, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match in title or description on both dialects."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if session.get_bind().dialect.name != "sqlite":
+        pattern = f"%{escaped.lower()}%"
+        return sa.or_(sa.func.lower(offers_t.c.title).like(pattern, escape="\\"),
+                      sa.func.lower(offers_t.c.description).like(pattern, escape="\\"))
+    if text.isascii():
+        # SQLite's LIKE ignores the case of ASCII letters, and only those are in the pattern.
+        pattern = f"%{escaped}%"
+        return sa.or_(offers_t.c.title.like(pattern, escape="\\"),
+                      offers_t.c.description.like(pattern, escape="\\"))
+    # SQLite folds ASCII only; Python's lower() folds Ä/Ö/Ü as PostgreSQL's lower() does.
+    raw: Any = session.connection().connection.driver_connection
+    raw.create_function("hub_lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
+                        deterministic=True)
+    pattern = f"%{escaped.lower()}%"
+    return sa.or_(sa.func.hub_lower(offers_t.c.title).like(pattern, escape="\\"),
+                  sa.func.hub_lower(offers_t.c.description).like(pattern, escape="\\"))
