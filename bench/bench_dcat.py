@@ -48,7 +48,7 @@ def main() -> None:
     hub = app.extensions["hub"]
     profile = PROFILES[DEFAULT_PROFILE]
     with hub.sessions() as session:
-        t_build, cat = timed(lambda: build_catalogue(session, hub.settings))
+        t_build, cat = timed(lambda: build_catalogue(session, hub.settings, hub.dataset_sources))
     assert len(cat.datasets) == DATASETS  # type: ignore[attr-defined]
     t_nodes, nodes = timed(lambda: profile.catalogue_nodes(cat))  # type: ignore[arg-type]
     t_ttl, ttl = timed(lambda: profile.render_catalogue(cat, "turtle"))  # type: ignore[arg-type]

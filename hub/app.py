@@ -1,18 +1,18 @@
 """The Flask app factory: settings, database, blueprints (one per area), error handling."""
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import blueprints
+from . import survey
+from .blueprints import api, catalog, feeds, health, offer_pages, pages, upload_page, uploads, vocab
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
+from .pages_nav import add_links
 from .problems import Problem
 from .settings import Settings, load_settings
 
@@ -41,13 +41,16 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     return app
 
 
+# The areas of the hub, each a blueprint with the links it adds to the start page.
+AREAS = (pages, offer_pages, feeds, api, catalog, vocab, upload_page, uploads, health)
+
+
 def _register_blueprints(app: Flask) -> None:
-    """Every module in hub/blueprints with a `bp` attribute is one area of the hub."""
-    for info in sorted(pkgutil.iter_modules(blueprints.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{blueprints.__name__}.{info.name}")
-        bp = getattr(module, "bp", None)
-        if bp is not None:
-            app.register_blueprint(bp)
+    """Each area's blueprint and links, then the areas that wire themselves (init_app)."""
+    for area in AREAS:
+        app.register_blueprint(area.bp)
+        add_links(app, getattr(area, "LINKS", ()))
+    survey.init_app(app)
 
 
 def _wants_problem_json() -> bool:

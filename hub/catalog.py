@@ -3,14 +3,14 @@
 Datasets: "Bildungsangebote im <Kreis>" (all offers, with the JSON-LD snapshot, the CSV and the
 RPDE change feed), one dataset per provider that has at least one live offer (an empty dataset
 helps no portal, and a provider whose offers are all gone drops out, so harvesters withdraw
-it), and whatever other areas register with `register_dataset_source` (survey tables).
+it), and the datasets of the sources the app registered (survey tables: hub.survey.init_app).
 Dates come from the data: issued = first offer created, modified = latest change stamp.
 """
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, TypedDict
@@ -47,25 +47,10 @@ SCHEMA_ORG = "https://schema.org/"
 ALL_OFFERS_ID = "bildungsangebote"
 PROVIDER_PREFIX = "anbieter-"
 
+# Another area's contribution to the catalogue: `fn(session, settings) -> list[Dataset]`,
+# registered per app in HubContext.dataset_sources (e.g. by hub.survey.init_app). Build the
+# datasets with `district_dataset` so they share publisher, contact and coverage.
 DatasetSource = Callable[[Session, Settings], list[Dataset]]
-_SOURCES: list[DatasetSource] = []
-
-
-def register_dataset_source(fn: DatasetSource) -> DatasetSource:
-    """Let another area contribute datasets: `fn(session, settings) -> list[Dataset]`.
-
-    Usable as a decorator; registering the same function twice has no effect. Build the
-    datasets with `district_dataset` so they share publisher, contact and coverage.
-    """
-    if fn not in _SOURCES:
-        _SOURCES.append(fn)
-    return fn
-
-
-def unregister_dataset_source(fn: DatasetSource) -> None:
-    """Remove a source registered earlier (tests, plug-ins being unloaded)."""
-    if fn in _SOURCES:
-        _SOURCES.remove(fn)
 
 
 # --- the district's building blocks ---------------------------------------------------------
@@ -266,10 +251,11 @@ def _rpde_distribution(settings: Settings, dataset: Dataset,
 
 # --- the catalogue ---------------------------------------------------------------------------
 
-def all_datasets(session: Session, settings: Settings) -> list[Dataset]:
-    """Every dataset in catalogue order: offers, providers, then registered sources."""
+def all_datasets(session: Session, settings: Settings,
+                 sources: Sequence[DatasetSource] = ()) -> list[Dataset]:
+    """Every dataset in catalogue order: offers, providers, then those of `sources`."""
     datasets = offer_datasets(session, settings)
-    for source in _SOURCES:
+    for source in sources:
         try:
             datasets.extend(source(session, settings))
         except Exception:
@@ -285,8 +271,10 @@ def all_datasets(session: Session, settings: Settings) -> list[Dataset]:
     return unique
 
 
-def find_dataset(session: Session, settings: Settings, dataset_id: str) -> Dataset | None:
-    return next((d for d in all_datasets(session, settings) if d.id == dataset_id), None)
+def find_dataset(session: Session, settings: Settings, sources: Sequence[DatasetSource],
+                 dataset_id: str) -> Dataset | None:
+    return next((d for d in all_datasets(session, settings, sources) if d.id == dataset_id),
+                None)
 
 
 class PageOutOfRange(Exception):
@@ -307,12 +295,14 @@ def page_url(settings: Settings, page: int, path: str = "/catalog",
     return settings.url(path) + "?" + urlencode(params)
 
 
-def build_catalogue(session: Session, settings: Settings, page: int = 1,
+def build_catalogue(session: Session, settings: Settings,
+                    sources: Sequence[DatasetSource] = (), page: int = 1,
                     modified_since: datetime | None = None, path: str = "/catalog",
                     modified_since_text: str | None = None) -> Catalogue:
-    """The catalogue document for `page` (1-based). Datasets without a known modification
-    date stay in a `modified_since` selection, so no harvester misses them."""
-    datasets = all_datasets(session, settings)
+    """The catalogue document for `page` (1-based) with the datasets of `sources` after the
+    offers'. Datasets without a known modification date stay in a `modified_since`
+    selection, so no harvester misses them."""
+    datasets = all_datasets(session, settings, sources)
     selected = datasets
     if modified_since is not None:
         selected = [d for d in datasets

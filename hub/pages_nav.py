@@ -1,7 +1,11 @@
-"""The links of the start page and the navigation; areas add theirs with `register_link`."""
+"""The links of the start page and the navigation. Each area declares its links as `LINKS`;
+the app factory (or an area's `init_app`) adds them to the app with `add_links`."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from flask import Flask
 
 
 @dataclass(frozen=True)
@@ -13,11 +17,10 @@ class PageLink:
     in_nav: bool = False
 
 
-LINKS: list[PageLink] = []
-
-
-def register_link(label: str, href: str, description: str, order: int = 100,
-                  in_nav: bool = False) -> None:
+def add_links(app: Flask, links: Iterable[PageLink]) -> None:
     """Make an area reachable from the start page (and the navigation when `in_nav`)."""
-    if not any(link.href == href for link in LINKS):
-        LINKS.append(PageLink(label, href, description, order, in_nav))
+    registered: list[PageLink] = app.extensions["hub"].links
+    for link in links:
+        if not any(known.href == link.href for known in registered):
+            registered.append(link)
+    registered.sort(key=lambda link: link.order)

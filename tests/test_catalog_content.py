@@ -8,8 +8,6 @@ from bildungsdaten.hub.catalog import (
     all_datasets,
     build_catalogue,
     district_dataset,
-    register_dataset_source,
-    unregister_dataset_source,
 )
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer
@@ -20,7 +18,7 @@ from tests.catalog_data import offer, provider, seed
 def _datasets(app) -> dict:
     hub = app.extensions["hub"]
     with hub.sessions() as session:
-        return {d.id: d for d in all_datasets(session, hub.settings)}
+        return {d.id: d for d in all_datasets(session, hub.settings, hub.dataset_sources)}
 
 
 def test_temporal_coverage_spans_the_offer_dates(app, engine):
@@ -70,11 +68,8 @@ def test_registered_source_adds_its_datasets_after_the_offers(app, engine):
     def tables(session, settings):
         return [district_dataset(settings, "umfrage-t1", {"de": "Tabelle 1"}, {"de": "Aggregat"})]
 
-    register_dataset_source(tables)
-    try:
-        assert list(_datasets(app)) == ["bildungsangebote", "anbieter-kvhs", "umfrage-t1"]
-    finally:
-        unregister_dataset_source(tables)
+    app.extensions["hub"].dataset_sources[:] = [tables]  # instead of the survey's
+    assert list(_datasets(app)) == ["bildungsangebote", "anbieter-kvhs", "umfrage-t1"]
 
 
 def test_a_failing_source_leaves_the_rest_of_the_catalogue(app, engine):
@@ -83,17 +78,14 @@ def test_a_failing_source_leaves_the_rest_of_the_catalogue(app, engine):
     def broken(session, settings):
         raise RuntimeError("kaputt")
 
-    register_dataset_source(broken)
-    try:
-        assert list(_datasets(app)) == ["bildungsangebote", "anbieter-kvhs"]
-    finally:
-        unregister_dataset_source(broken)
+    app.extensions["hub"].dataset_sources.append(broken)
+    assert list(_datasets(app)) == ["bildungsangebote", "anbieter-kvhs"]
 
 
 def test_catalogue_dates_span_its_datasets(app, engine):
     seed(engine, 2)
     hub = app.extensions["hub"]
     with hub.sessions() as session:
-        cat = build_catalogue(session, hub.settings)
+        cat = build_catalogue(session, hub.settings, hub.dataset_sources)
     assert cat.modified == max(d.modified for d in cat.datasets)
     assert cat.issued == min(d.issued for d in cat.datasets)

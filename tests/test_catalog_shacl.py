@@ -13,11 +13,7 @@ from pathlib import Path
 import pytest
 
 from bildungsdaten.feeds.dcat.model import FILE_TYPE, FREQ_IRREG, MEDIA_TYPE, Distribution
-from bildungsdaten.hub.catalog import (
-    district_dataset,
-    register_dataset_source,
-    unregister_dataset_source,
-)
+from bildungsdaten.hub.catalog import district_dataset
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from tests.catalog_data import add_empty_provider, provider, seed
@@ -49,9 +45,8 @@ def realistic(app, engine) -> Iterator[None]:
     with transaction(make_sessionmaker(engine)) as session:
         write_offers(session, ensure_provider(session, provider(6)), [], replace=True)
     app.extensions["hub"].settings.catalog_page_size = 3
-    register_dataset_source(survey_tables)
+    app.extensions["hub"].dataset_sources.append(survey_tables)
     yield
-    unregister_dataset_source(survey_tables)
 
 
 def _check(kit: Path, document: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -17,16 +17,18 @@ from ..context import current_hub
 from ..models import Offer, Provider
 from ..offers.filters import OfferFilters
 from ..offers.store import load_offer, load_offer_records
-from ..pages_nav import register_link
+from ..pages_nav import PageLink
 from ..problems import Problem, bad_parameter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-register_link("Angebote (JSON-API)", "/api/v1/offers",
+LINKS = (
+    PageLink("Angebote (JSON-API)", "/api/v1/offers",
               "Alle aktuellen Angebote, filterbar nach Anbieter, Gemeinde, Lebensphase, Lernform, "
-              "Zeitraum und Freitext (JSON, seitenweise)", order=300)
-register_link("API-Beschreibung (OpenAPI)", "/api/v1/openapi.json",
-              "Maschinenlesbare Beschreibung der JSON-API (OpenAPI 3.1)", order=310)
+              "Zeitraum und Freitext (JSON, seitenweise)", order=300),
+    PageLink("API-Beschreibung (OpenAPI)", "/api/v1/openapi.json",
+             "Maschinenlesbare Beschreibung der JSON-API (OpenAPI 3.1)", order=310),
+)
 
 offers_t = Offer.__table__
 providers_t = Provider.__table__

@@ -14,14 +14,16 @@ from ...feeds.dcat import DEFAULT_PROFILE, PROFILES
 from ...feeds.dcat.model import Catalogue, Dataset
 from ..catalog import PageOutOfRange, build_catalogue, find_dataset, parse_modified_since
 from ..context import current_hub
-from ..pages_nav import register_link
+from ..pages_nav import PageLink
 from ..problems import Problem, bad_parameter
 
 bp = Blueprint("catalog", __name__, template_folder="../templates")
 
-register_link("Datenkatalog", "/catalog", "Alle Datensätze im DCAT-AP.de-Katalog (Turtle, "
+LINKS = (
+    PageLink("Datenkatalog", "/catalog", "Alle Datensätze im DCAT-AP.de-Katalog (Turtle, "
               "RDF/XML, JSON-LD) – so finden GovData und andere Portale die Daten", order=30,
-              in_nav=True)
+              in_nav=True),
+)
 
 # extension -> (rdf format for feeds.dcat, media type); html is rendered from templates.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -100,7 +102,8 @@ def _catalogue(path: str) -> Catalogue:
     hub = current_hub()
     with hub.sessions() as session:
         try:
-            return build_catalogue(session, hub.settings, page, since, path, raw_since)
+            return build_catalogue(session, hub.settings, hub.dataset_sources, page, since, path,
+                                   raw_since)
         except PageOutOfRange as exc:
             raise Problem(404, "page-not-found", "Seite nicht vorhanden",
                           f"Seite {exc.page} gibt es nicht; der Katalog hat {exc.last} "
@@ -134,7 +137,7 @@ def dataset(name: str) -> Any:
         dataset_id, ext = name.rsplit(".", 1)
     hub = current_hub()
     with hub.sessions() as session:
-        found = find_dataset(session, hub.settings, dataset_id)
+        found = find_dataset(session, hub.settings, hub.dataset_sources, dataset_id)
     if found is None:
         raise Problem(404, "dataset-not-found", "Datensatz nicht gefunden",
                       f"Einen Datensatz „{dataset_id}“ gibt es im Katalog nicht.")

@@ -39,13 +39,15 @@ from ..offers.queries import (
     read_snapshot,
     rpde_rows,
 )
-from ..pages_nav import register_link
+from ..pages_nav import PageLink
 from ..problems import bad_parameter
 
 bp = Blueprint("feeds", __name__, template_folder="../templates")
 
-register_link("Offene Daten", "/feeds", "Alle Angebote als JSON-LD, CSV und RPDE-Änderungsfeed",
-              order=20, in_nav=True)
+LINKS = (
+    PageLink("Offene Daten", "/feeds", "Alle Angebote als JSON-LD, CSV und RPDE-Änderungsfeed",
+              order=20, in_nav=True),
+)
 
 RPDE_PATH = "/feeds/offers/rpde"
 CSV_PATH = "/feeds/offers.csv"

@@ -8,18 +8,20 @@ from flask import Blueprint, render_template
 
 from ..context import current_hub
 from ..models import Offer, Provider
-from ..pages_nav import LINKS, register_link
+from ..pages_nav import PageLink
 
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
 
-register_link("Gesundheitszustand", "/healthz", "Datenbank erreichbar, Migrationen aktuell "
-              "(JSON)", order=900)
+LINKS = (
+    PageLink("Gesundheitszustand", "/healthz", "Datenbank erreichbar, Migrationen aktuell "
+              "(JSON)", order=900),
+)
 
 
 @bp.app_context_processor
 def _layout() -> dict[str, Any]:
-    links = sorted(LINKS, key=lambda link: link.order)
+    links = current_hub().links
     return {"district_name": current_hub().settings.district_name,
             "nav_links": [(link.label, link.href) for link in links if link.in_nav]}
 
@@ -31,4 +33,4 @@ def index() -> str:
                                  .where(Offer.deleted.is_(False))).scalar_one()
         providers = session.execute(sa.select(sa.func.count()).select_from(Provider)).scalar_one()
     return render_template("index.html", offer_count=offers, provider_count=providers,
-                           links=sorted(LINKS, key=lambda link: link.order))
+                           links=current_hub().links)

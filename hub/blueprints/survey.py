@@ -15,8 +15,7 @@ from bildungsdaten.feeds.survey import SurveyTableData, table_schema, table_to_c
 
 from ..context import current_hub
 from ..db import transaction
-from ..pages_nav import register_link
-from ..survey import catalog_source  # noqa: F401 - registers the tables as DCAT datasets
+from ..pages_nav import PageLink
 from ..survey.errors import SurveyError
 from ..survey.importer import import_survey
 from ..survey.limesurvey import parse_catalogue, parse_lss
@@ -28,8 +27,10 @@ from ..survey.svg import bar_chart
 
 bp = Blueprint("survey", __name__, template_folder="../templates")
 
-register_link("Bildungsumfrage", "/survey/", "Ergebnisse der Bildungsumfrage für Jung und Alt – "
-              "nur geprüfte, anonymisierte Tabellen (HTML, CSV, RDF Data Cube)", order=40, in_nav=True)
+LINKS = (
+    PageLink("Bildungsumfrage", "/survey/", "Ergebnisse der Bildungsumfrage für Jung und Alt – "
+              "nur geprüfte, anonymisierte Tabellen (HTML, CSV, RDF Data Cube)", order=40, in_nav=True),
+)
 
 CACHE = "public, max-age=300"
 

@@ -29,15 +29,17 @@ from ..auth.tokens import TokenOwner, authenticate, owner_of_token_id, touch
 from ..context import current_hub
 from ..db import transaction
 from ..offers.importer import ImportFailed, import_file
-from ..pages_nav import register_link
+from ..pages_nav import PageLink
 from ..problems import Problem
 from .uploads import own_upload, read_limited
 
 bp = Blueprint("upload_page", __name__, template_folder="../templates")
 
-register_link("Angebote hochladen", "/hochladen",
+LINKS = (
+    PageLink("Angebote hochladen", "/hochladen",
               "Anbieter prüfen und übermitteln ihre Angebote als CSV- oder Excel-Datei",
-              order=20, in_nav=True)
+              order=20, in_nav=True),
+)
 
 SESSION_TOKEN = "upload_token_id"
 SESSION_CSRF = "csrf"

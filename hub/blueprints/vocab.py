@@ -17,14 +17,16 @@ from ...vocab.skos import (
     serialize,
 )
 from ...vocab.terms import MUNICIPALITY_KEY_NS, VOCAB_NS
-from ..pages_nav import register_link
+from ..pages_nav import PageLink
 from ..problems import Problem
 
 bp = Blueprint("vocab", __name__, url_prefix="/vocab")
 
-register_link("Vokabular", "/vocab/", "Codelisten mit Bezeichnungen, Synonymen und Zuordnungen "
+LINKS = (
+    PageLink("Vokabular", "/vocab/", "Codelisten mit Bezeichnungen, Synonymen und Zuordnungen "
               "zu schema.org, die Gemeinden und die eigenen Begriffe (HTML, Turtle, JSON-LD)",
-              order=400, in_nav=True)
+              order=400, in_nav=True),
+)
 
 SUFFIXES = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml"}
 # Offered media types, the first wins a tie (a browser's */* gets the HTML page).

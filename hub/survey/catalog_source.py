@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bildungsdaten.feeds.dcat.model import FILE_TYPE, FREQ_IRREG, MEDIA_TYPE, Dataset, Distribution
 
-from ..catalog import DistributionCommon, district_dataset, register_dataset_source
+from ..catalog import DistributionCommon, district_dataset
 from ..settings import Settings
 from .publish import released_tables, table_path
 
@@ -15,7 +15,6 @@ QB = "http://purl.org/linked-data/cube"
 PREFIX = "umfrage-"
 
 
-@register_dataset_source
 def survey_datasets(session: Session, settings: Settings) -> list[Dataset]:
     """Every released table as a dataset; raw responses never appear in the catalogue."""
     out = []
