@@ -283,11 +283,6 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def dumps_bytes(node: Any) -> bytes:
-    """Compact UTF-8 JSON of a JSON-LD node (orjson: several times the stdlib's speed)."""
-    return orjson.dumps(node, default=_default)
-
-
 def dumps(node: Any) -> str:
     """Compact JSON text of a JSON-LD node (no ASCII escaping)."""
     return orjson.dumps(node, default=_default).decode()

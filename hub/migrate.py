@@ -41,7 +41,3 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
 
-
-def is_current(engine: Engine) -> bool:
-    """True when the database is migrated to the newest revision."""
-    return current_revision(engine) == head_revision(engine)

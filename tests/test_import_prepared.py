@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.dialects import sqlite
 
 from bildungsdaten.hub.offers.rows import Preparer, group_items
-from bildungsdaten.hub.offers.store import content_hash
 from bildungsdaten.validators import validate
 from bildungsdaten.vocab.records import ProviderRecord
+from tests.offer_oracle import content_hash
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = ["import/valid.xlsx", "import/valid_changed.csv", "import/valid_cp1252.csv",

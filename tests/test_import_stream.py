@@ -20,7 +20,7 @@ from bildungsdaten.hub.db import make_sessionmaker
 from bildungsdaten.hub.models import Offer, OfferInstance, Venue
 from bildungsdaten.hub.offers.importer import ImportFailed, import_file, lock_provider
 from bildungsdaten.hub.offers.rows import Preparer, driver_of, row_mapper
-from bildungsdaten.hub.offers.store import content_hash, load_offer_records, write_offers
+from bildungsdaten.hub.offers.store import load_offer_records, write_offers
 from bildungsdaten.hub.settings import load_settings
 from bildungsdaten.validators import Limits, validate
 from bildungsdaten.validators.stream import SPAWN_MIN_BYTES
@@ -28,6 +28,7 @@ from bildungsdaten.validators.template import EXAMPLE
 from bildungsdaten.vocab.columns import COLUMN_NAMES
 from bildungsdaten.vocab.records import COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, ProviderRecord
 from tests.import_support import add_provider, add_token, auth, offers_snapshot, uploads
+from tests.offer_oracle import content_hash
 
 NAME = "Kreisvolkshochschule Bergstraße"
 VENUES = [("vhs-Haus Heppenheim, Raum 3", "Graben 13", "64646", "Heppenheim (Bergstraße)"),

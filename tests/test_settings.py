@@ -32,3 +32,13 @@ def test_secret_key_is_generated_once_per_instance(monkeypatch: pytest.MonkeyPat
     assert len(first) >= 40
     assert load_settings({"instance_path": tmp_path}).secret_key == first
     assert load_settings({"instance_path": tmp_path / "other"}).secret_key != first
+
+
+def test_every_setting_is_documented_where_it_is_declared() -> None:
+    from dataclasses import fields
+
+    from bildungsdaten.hub.settings import Settings, setting_docs
+
+    docs = setting_docs()
+    assert set(docs) == {f.name.upper() for f in fields(Settings) if f.name != "extra"}
+    assert all(" / " in doc for doc in docs.values())  # German first, then English

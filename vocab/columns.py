@@ -180,9 +180,4 @@ COLUMNS: tuple[Column, ...] = (
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 COLUMNS_BY_FIELD: dict[str, Column] = {c.field: c for c in COLUMNS}
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
-REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 
-
-def columns_of(level: Level) -> tuple[Column, ...]:
-    """The columns stored at one level (course, instance, venue, provider)."""
-    return tuple(c for c in COLUMNS if c.level == level)

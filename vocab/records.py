@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
 
 PRICE_AMOUNT = "betrag"
 PRICE_FREE = "kostenlos"
@@ -133,7 +132,3 @@ COURSE_FIELDS: tuple[str, ...] = tuple(
 INSTANCE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(InstanceRecord) if f.name != "venue")
 VENUE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(VenueRecord))
 
-
-def record_to_dict(record: Any) -> dict[str, Any]:
-    """A record as a dict of its own fields (not recursive)."""
-    return {f.name: getattr(record, f.name) for f in fields(record)}

@@ -194,11 +194,6 @@ def _add_terms(graph: Graph) -> None:
         graph.add((node, RDFS.isDefinedBy, ontology))
 
 
-def scheme_names() -> tuple[str, ...]:
-    """Every scheme served: the code lists and the municipalities."""
-    return (*codelists(), MUNICIPALITY_SCHEME)
-
-
 @cache
 def vocabulary_graph(scheme: str | None = None) -> Graph:
     """The whole vocabulary, or one scheme (KeyError for an unknown name)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 # Every district's hub uses the same vocabulary IRIs, so their feeds can be merged.
 VOCAB_NS = "https://w3id.org/bildungsdaten/vocab/"
 SCHEMA = "https://schema.org/"
-DISTRICT_KEY_NS = "http://dcat-ap.de/def/politicalGeocoding/districtKey/"
 MUNICIPALITY_KEY_NS = "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
 
 # Terms schema.org lacks (each typed as rdf:Property in the served vocabulary).

@@ -37,7 +37,3 @@ def reserve_stamps(session: Session, count: int = 1) -> int:
     ).scalar_one()
     return int(last) - count + 1
 
-
-def next_stamp(session: Session) -> int:
-    """One new change stamp (see reserve_stamps)."""
-    return reserve_stamps(session, 1)

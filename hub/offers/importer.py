@@ -30,14 +30,14 @@ from ... import vocab as vocab_pkg
 from ...validators import Limits, validate
 from ...validators.core import RowMapper, gc_paused
 from ...validators.stream import CheckStream, StreamBroken, check_stream
-from ...vocab.records import OfferRecord, ProviderRecord
+from ...vocab.records import ProviderRecord
 from ..db import begin_write, transaction
 from ..models import Offer, Provider, Upload, utcnow
 from ..settings import Settings
 from .checkpoint import checkpoint_soon, defer_checkpoint
 from .originals import PackInBackground, pack
-from .rows import PreparedOffer, Preparer, driver_of, group_items, row_mapper
-from .store import provider_record
+from .rows import PreparedOffer, driver_of, group_items, row_mapper
+from .store import classify, provider_record, stored_offers
 from .stream import OfferStream
 
 log = logging.getLogger(__name__)
@@ -355,32 +355,10 @@ def lock_provider(session: Session, provider_id: int) -> None:
         session.execute(sa.select(Provider.id).where(Provider.id == provider_id).with_for_update())
 
 
-def preview_counts(session: Session, provider_id: int, records: Sequence[OfferRecord],
-                   replace: bool) -> dict[str, int]:
-    """What write_offers would do, without writing (for dry runs)."""
-    offers, _venues = Preparer(session.get_bind().dialect).prepare_records(records)
-    return _preview(session, provider_id, offers, replace)
-
-
 def _preview(session: Session, provider_id: int, offers: Sequence[PreparedOffer],
              replace: bool) -> dict[str, int]:
-    existing = {r.angebot_id: (r.content_hash, r.deleted) for r in session.execute(
-        sa.select(Offer.angebot_id, Offer.content_hash, Offer.deleted)
-        .where(Offer.provider_id == provider_id))}
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
-    for offer in offers:
-        old = existing.get(offer.angebot_id)
-        if old is None:
-            counts["created"] += 1
-        elif old[1] or old[0] != offer.digest:
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
-    if replace:
-        seen = {o.angebot_id for o in offers}
-        counts["deleted"] = sum(1 for aid, (_h, deleted) in existing.items()
-                                if aid not in seen and not deleted)
-    return counts
+    """What the import would do, decided as the import itself decides it (store.classify)."""
+    return classify(offers, stored_offers(session, provider_id), replace).counts()
 
 
 def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: bytes, sha256: str,

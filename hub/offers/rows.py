@@ -1,11 +1,12 @@
 """Offers as database-ready rows: from typed upload rows (inside the validator's processes) or
-from OfferRecords, with the content hash built from JSON fragments.
+from OfferRecords, with their content hash.
 
-The content hash is exactly `store.content_hash(record)`: the SHA-256 of
-``json.dumps([provider name, course values, instance 1 values, venue 1 values or null, …])``.
-A JSON list is its items' own JSON joined by ", ", so every row brings the JSON text of its
-instance and venue, the first row of an offer the JSON of the course, and the hash of an offer
-is the hash of those texts joined: no dicts, no records, one pass.
+The content hash (OfferDigest, the only place it is defined) is the SHA-256 of the JSON list
+``[provider name, course values, instance 1 values, venue 1 values or null, …]``. A JSON list
+is its items' own JSON joined by ", ", so every row brings the JSON text of its instance and
+venue, the first row of an offer the JSON of the course, and an offer's hash is fed those
+texts in order: no dicts, no records, one pass. tests/offer_oracle.py computes the same hash
+the slow, obvious way from a whole record, as the reference the tests hold this to.
 
 Values are converted for the database by the columns' own SQLAlchemy bind processors (once per
 distinct value), so storage is exactly what SQLAlchemy itself would write.
@@ -60,7 +61,6 @@ def json_default(value: Any) -> Any:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
-dumps_json = _dumps  # a value's JSON text exactly as in the content hash
 
 
 def venue_key_of(values: Sequence[Any]) -> str:
@@ -69,10 +69,36 @@ def venue_key_of(values: Sequence[Any]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def offer_digest(provider_name: str, course_json: str, instance_jsons: Iterable[str]) -> str:
-    """The content hash of an offer from its JSON fragments (= store.content_hash)."""
-    parts = [_dumps(provider_name), course_json, *instance_jsons]
-    return hashlib.sha256(("[" + ", ".join(parts) + "]").encode()).hexdigest()
+def digest_head(provider_name: str) -> str:
+    """The start every offer's hashed text shares: the provider's name (see OfferDigest)."""
+    return "[" + _dumps(provider_name) + ", "
+
+
+class OfferDigest:
+    """The content hash of one offer, fed its JSON fragments as they arrive: the course with
+    `head` (digest_head of the provider), then each instance ('<instance>, <venue>')."""
+
+    __slots__ = ("_sha",)
+
+    def __init__(self, head: str, course_json: str) -> None:
+        self._sha = hashlib.sha256((head + course_json).encode())
+
+    def add(self, instance_json: str) -> None:
+        self._sha.update((", " + instance_json).encode())
+
+    def hexdigest(self) -> str:
+        """The hash of what was added so far (more may still be added)."""
+        final = self._sha.copy()
+        final.update(b"]")
+        return final.hexdigest()
+
+
+def offer_digest(head: str, course_json: str, instance_jsons: Iterable[str]) -> str:
+    """The content hash of an offer from all its JSON fragments at once."""
+    digest = OfferDigest(head, course_json)
+    for text in instance_jsons:
+        digest.add(text)
+    return digest.hexdigest()
 
 
 class _Converted(dict):  # type: ignore[type-arg]
@@ -300,7 +326,8 @@ class Preparer:
                               _dumps(vals) + ", " + venue_json))
             name = provider_name if provider_name is not None else record.provider.name
             offers.append(PreparedOffer(
-                record.angebot_id, offer_digest(name, _dumps(course_vals), [i[I_JSON] for i in items]),
+                record.angebot_id,
+                offer_digest(digest_head(name), _dumps(course_vals), [i[I_JSON] for i in items]),
                 self.course(_hashable(list(course_vals))), items))
         return offers, venues
 
@@ -354,15 +381,11 @@ class Grouping:
 
     def finish(self, provider_name: str
                ) -> tuple[list[PreparedOffer], dict[str, tuple[Any, ...]]]:
-        head = "[" + _dumps(provider_name) + ", "  # offer_digest, inlined: it runs per offer
-        sha256 = hashlib.sha256
+        head = digest_head(provider_name)
         jsons = self.jsons
         for angebot_id, offer in self.offers.items():
-            instances = offer.instances
-            tail = (instances[0][I_JSON] if len(instances) == 1
-                    else ", ".join([i[I_JSON] for i in instances]))
-            offer.digest = sha256(
-                (head + jsons[angebot_id] + ", " + tail + "]").encode()).hexdigest()
+            offer.digest = offer_digest(head, jsons[angebot_id],
+                                        [i[I_JSON] for i in offer.instances])
         return list(self.offers.values()), self.venues
 
 

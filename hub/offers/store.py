@@ -6,8 +6,6 @@ left alone, so re-delivering the same data produces no feed change.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,50 +34,12 @@ from .rows import (
     PreparedOffer,
     Preparer,
     date_span,
-    json_default,
-    plain,
-    venue_key_of,
 )
 
 offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
 instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
 venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
 providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
-
-
-def venue_key(venue: VenueRecord) -> str:
-    """A venue's identity within its provider: the hash of its fields."""
-    return venue_key_of(_venue_values(venue))
-
-
-def canonical(record: OfferRecord) -> dict[str, Any]:
-    """Everything a feed shows of an offer, as JSON-able data (the basis of its hash)."""
-    return {
-        "provider": record.provider.name,
-        "course": {f: plain(getattr(record, f)) for f in COURSE_FIELDS},
-        "instances": [
-            {**{f: plain(getattr(i, f)) for f in INSTANCE_FIELDS},
-             "venue": None if i.venue is None else {f: plain(getattr(i.venue, f))
-                                                    for f in VENUE_FIELDS}}
-            for i in record.instances
-        ],
-    }
-
-
-_course_values = operator.attrgetter(*COURSE_FIELDS)
-_instance_values = operator.attrgetter(*INSTANCE_FIELDS)
-_venue_values = operator.attrgetter(*VENUE_FIELDS)
-
-
-def content_hash(record: OfferRecord) -> str:
-    """The hash of canonical(record)'s content; positional (no keys) because it is hot.
-    hub.offers.rows builds the same hash from JSON fragments (`offer_digest`)."""
-    parts: list[Any] = [record.provider.name, _course_values(record)]
-    for inst in record.instances:
-        parts.append(_instance_values(inst))
-        parts.append(None if inst.venue is None else _venue_values(inst.venue))
-    raw = json.dumps(parts, ensure_ascii=False, default=json_default)
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @dataclass
@@ -137,6 +97,41 @@ def stored_offers(session: Session, provider_id: int) -> dict[str, Any]:
                   offers_t.c.deleted).where(offers_t.c.provider_id == provider_id))}
 
 
+@dataclass
+class Plan:
+    """What a write of a provider's offers will do, decided once for every writer (import,
+    dry-run preview, demo): create the new ones, update the changed ones (or revive
+    tombstones), leave the unchanged ones, and with replace tombstone the missing ones."""
+
+    create: list[PreparedOffer] = field(default_factory=list)
+    update: list[tuple[PreparedOffer, int]] = field(default_factory=list)  # with the stored id
+    unchanged: list[PreparedOffer] = field(default_factory=list)
+    tombstone: list[Any] = field(default_factory=list)  # stored_offers rows
+
+    def counts(self) -> dict[str, int]:
+        return {"created": len(self.create), "updated": len(self.update),
+                "unchanged": len(self.unchanged), "deleted": len(self.tombstone)}
+
+
+def classify(offers: Sequence[PreparedOffer], existing: dict[str, Any], replace: bool) -> Plan:
+    """The Plan for `offers` against `existing` (stored_offers): same content hash and live
+    means unchanged."""
+    plan = Plan()
+    for offer in offers:
+        old = existing.get(offer.angebot_id)
+        if old is None:
+            plan.create.append(offer)
+        elif old.deleted or old.content_hash != offer.digest:
+            plan.update.append((offer, old.id))
+        else:
+            plan.unchanged.append(offer)
+    if replace:
+        seen = {o.angebot_id for o in offers}
+        plan.tombstone = [row for aid, row in existing.items()
+                          if aid not in seen and not row.deleted]
+    return plan
+
+
 def write_prepared(session: Session, provider_id: int, offers: Sequence[PreparedOffer],
                    venues: dict[str, tuple[Any, ...]], feed_id: Callable[[str], str], *,
                    replace: bool = False,
@@ -149,19 +144,9 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
     result = WriteResult()
     if existing is None:
         existing = stored_offers(session, provider_id)
-    to_create: list[PreparedOffer] = []
-    to_update: list[tuple[PreparedOffer, int]] = []
-    for offer in offers:
-        old = existing.get(offer.angebot_id)
-        if old is None:
-            to_create.append(offer)
-        elif old.deleted or old.content_hash != offer.digest:
-            to_update.append((offer, old.id))
-        else:
-            result.unchanged.append(feed_id(offer.angebot_id))
-    seen = {o.angebot_id for o in offers}
-    to_delete = [row for aid, row in existing.items()
-                 if replace and aid not in seen and not row.deleted]
+    plan = classify(offers, existing, replace)
+    to_create, to_update, to_delete = plan.create, plan.update, plan.tombstone
+    result.unchanged.extend(feed_id(offer.angebot_id) for offer in plan.unchanged)
     total = len(to_create) + len(to_update) + len(to_delete)
     if total == 0:
         if progress is not None:

@@ -10,7 +10,6 @@ file is rolled back.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,8 +25,9 @@ from .rows import (
     I_VENUE,
     Grouping,
     InstanceItem,
+    OfferDigest,
     RowItem,
-    dumps_json,
+    digest_head,
     instance_dates,
     span_of,
 )
@@ -44,22 +44,19 @@ offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
 
 
 class _NewOffer:
-    """What a new offer needs until the file ends: its id, the running hash of its JSON
-    (without the closing bracket), its instances' dates and how many of them are written
-    into its row."""
+    """What a new offer needs until the file ends: its id, its running content hash, its
+    instances' dates and how many of them are written into its row."""
 
     __slots__ = ("oid", "hasher", "dates", "written")
 
-    def __init__(self, hasher: Any, dates: tuple[Any, Any]) -> None:
+    def __init__(self, hasher: OfferDigest, dates: tuple[Any, Any]) -> None:
         self.oid = 0
         self.hasher = hasher
         self.dates = [dates]
         self.written = 0
 
     def digest(self) -> str:
-        final = self.hasher.copy()
-        final.update(b"]")
-        return str(final.hexdigest())
+        return self.hasher.hexdigest()
 
     def span(self) -> tuple[Any, Any]:
         if len(self.dates) == 1:  # the common case, without span_of's lists (it runs per offer)
@@ -105,7 +102,7 @@ class OfferStream:
         self.ids = OfferIds(session)
         self.writer = BulkWriter(session)
         self.fixed = self.writer.fixed(utcnow())
-        self.head = "[" + dumps_json(provider_name) + ", "
+        self.head = digest_head(provider_name)
         self.new: dict[str, _NewOffer] = {}
         self.deferred = Grouping()  # rows of offers already stored, grouped as they come
         self.venues: dict[str, tuple[Any, ...]] = {}  # typed venue values by key (deferred)
@@ -114,7 +111,7 @@ class OfferStream:
     def add(self, items: Sequence[RowItem]) -> None:
         """Write the new offers and instances among these rows; keep the others."""
         existing, new = self.existing, self.new
-        head, sha256 = self.head, hashlib.sha256
+        head = self.head
         deferred: list[RowItem] = []
         firsts: list[tuple[str, tuple[Any, ...], _NewOffer]] = []
         instances: list[tuple[_NewOffer, int, InstanceItem]] = []
@@ -133,14 +130,14 @@ class OfferStream:
             if offer is None:
                 assert course is not None  # an offer's first row carries its course
                 course_json, values = course
-                offer = new[angebot_id] = _NewOffer(
-                    sha256((head + course_json + ", " + instance[I_JSON]).encode()),
-                    instance_dates(instance))
+                hasher = OfferDigest(head, course_json)
+                hasher.add(instance[I_JSON])
+                offer = new[angebot_id] = _NewOffer(hasher, instance_dates(instance))
                 firsts.append((angebot_id, values, offer))
                 instances.append((offer, 0, instance))
             else:
                 instances.append((offer, len(offer.dates), instance))
-                offer.hasher.update((", " + instance[I_JSON]).encode())
+                offer.hasher.add(instance[I_JSON])
                 offer.dates.append(instance_dates(instance))
         if deferred:
             self.deferred.add(deferred)

@@ -23,7 +23,7 @@ from .models import (
 )
 from .protect import protect
 from .release import resolve
-from .tables import TOTAL, TableSpec, count_table
+from .tables import TableSpec, count_table
 
 
 @dataclass
@@ -145,6 +145,3 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
     summary.seconds = time.perf_counter() - started
     return summary
 
-
-def is_margin(coords: tuple[str, ...] | list[str]) -> bool:
-    return TOTAL in coords
