@@ -13,7 +13,7 @@ from operator import itemgetter
 from typing import Any
 
 from bildungsdaten.vocab.codelists import codelist, find_municipality, municipality_by_ags
-from bildungsdaten.vocab.columns import COLUMNS, Column
+from bildungsdaten.vocab.columns import COLUMNS, FIELD_POSITIONS, Column
 
 from .cells import Parser, parser_for
 from .errors import (
@@ -28,7 +28,7 @@ from .header import Header
 from .report import Report
 
 NCOL = len(COLUMNS)
-IDX: dict[str, int] = {c.field: i for i, c in enumerate(COLUMNS)}
+IDX = FIELD_POSITIONS
 COURSE_IDX: tuple[int, ...] = tuple(
     i for i, c in enumerate(COLUMNS) if c.level in ("course", "provider") and c.field != "angebot_id")
 COURSE_IDX_SET = frozenset(COURSE_IDX)

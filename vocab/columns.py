@@ -180,4 +180,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 COLUMNS_BY_FIELD: dict[str, Column] = {c.field: c for c in COLUMNS}
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+# Position of each record field in a typed upload row (the validators' rows, in COLUMNS order):
+# the one layout validators and the hub's row mapper share.
+FIELD_POSITIONS: dict[str, int] = {c.field: i for i, c in enumerate(COLUMNS)}
 

@@ -201,14 +201,14 @@ def _neutral(value: Any) -> str:
 
 @bp.get("/hochladen/vorlage.csv")
 def template_csv() -> Any:
-    from ...validators.template import template_csv as make
+    from ...validators import template_csv as make
 
     return _download(make(), "text/csv; charset=utf-8", "angebote-vorlage.csv")
 
 
 @bp.get("/hochladen/vorlage.xlsx")
 def template_xlsx() -> Any:
-    from ...validators.template import template_xlsx as make
+    from ...validators import template_xlsx as make
 
     return _download(make(), XLSX_TYPE, "angebote-vorlage.xlsx")
 

@@ -27,9 +27,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ... import validators as validators_pkg
 from ... import vocab as vocab_pkg
-from ...validators import Limits, validate
-from ...validators.core import RowMapper, gc_paused
-from ...validators.stream import CheckStream, StreamBroken, check_stream
+from ...validators import (
+    CheckStream,
+    Limits,
+    RowMapper,
+    StreamBroken,
+    check_stream,
+    gc_paused,
+    validate,
+)
 from ...vocab.records import ProviderRecord
 from ..db import begin_write, transaction
 from ..models import Offer, Provider, Upload, utcnow

@@ -25,8 +25,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from ...validators.rows import IDX
 from ...vocab.columns import COLUMNS
+from ...vocab.columns import FIELD_POSITIONS as IDX
 from ...vocab.records import COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, OfferRecord
 from ..models import Offer, OfferInstance
 
