@@ -1,45 +1,15 @@
 """The `bildungsdaten` command: serve, db upgrade, demo, … (areas add theirs in hub/commands)."""
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import sys
-from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError
 
-from . import commands
+from .commands import HubCLIError, require_current_database
 from .db import make_engine
 from .settings import load_settings
-
-
-class HubCLIError(click.ClickException):
-    """A clear message for the user instead of a traceback."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"Fehler: {self.format_message()}", err=True)
-
-
-def require_current_database(database_url: str) -> None:
-    """Stop with a clear message when the database is missing or not migrated."""
-    from .migrate import current_revision, head_revision
-
-    engine = make_engine(database_url)
-    try:
-        current = current_revision(engine)
-    except (OperationalError, ProgrammingError) as exc:
-        raise HubCLIError(f"Datenbank nicht erreichbar ({exc.__class__.__name__}). "
-                          "Prüfen Sie DATABASE_URL.") from None
-    finally:
-        engine.dispose()
-    if current is None:
-        raise HubCLIError("Die Datenbank ist leer. Bitte zuerst `bildungsdaten db upgrade` "
-                          "ausführen.")
-    if current != head_revision(engine):
-        raise HubCLIError(f"Die Datenbank ist veraltet (Stand {current}). Bitte "
-                          "`bildungsdaten db upgrade` ausführen.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,11 +76,13 @@ def serve(host: str | None, port: int | None, workers: int, dev: bool) -> None:
 
 
 def _register_area_commands() -> None:
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(main)
+    """Each area's commands, listed here so `--help` shows exactly what exists."""
+    from .commands import dcat, demo, feeds, importing, providers, scheduler, survey, tokens
+    from .commands import validate as validate_cmd
+
+    for area in (providers, tokens, importing, validate_cmd, demo, feeds, dcat, survey,
+                 scheduler):
+        area.register(main)
 
 
 _register_area_commands()

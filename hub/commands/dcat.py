@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from ..cli import HubCLIError, require_current_database
 from ..settings import Settings, load_settings
+from . import HubCLIError, require_current_database
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_KIT = REPO.parent / "shared" / "standards" / "dcat-ap-de"

@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ...vocab.records import OfferRecord
-from ..cli import HubCLIError, require_current_database
-from ..db import begin_write, make_engine, make_sessionmaker, transaction
+from ..db import begin_write, transaction
 from ..demo.district import demo_records
 from ..models import Offer
 from ..offers.store import ensure_provider, tombstone_offers, write_offers
-from ..settings import load_settings
+from . import HubCLIError, open_database
 
 # Offers per transaction: large enough for bulk speed, small enough to keep the write lock short.
 CHUNK = 2000
@@ -38,27 +37,30 @@ def register(cli: click.Group) -> None:
 def demo(offers: int, seed: int, today: datetime | None, if_empty: bool,
          replace: bool) -> None:
     """Lädt den Demo-Kreis: fiktive Anbieter und Angebote für alle Lebensphasen."""
-    settings = load_settings()
-    require_current_database(settings.database_url)
-    engine = make_engine(settings.database_url)
     try:
-        sessions = make_sessionmaker(engine)
-        if if_empty:
-            with sessions() as session:
-                existing = session.execute(sa.select(sa.func.count()).select_from(Offer)
-                                           .where(Offer.deleted.is_(False))).scalar_one()
-            if existing:
-                click.echo(f"Die Datenbank enthält schon {existing} Angebote; "
-                           "der Demo-Kreis wird nicht geladen.")
-                return
-        counts = _load(sessions, offers, seed, today.date() if today else None, replace)
+        with open_database() as db:
+            counts = _load_demo(db.sessions, offers, seed, today, if_empty, replace)
     except sa.exc.OperationalError as exc:
         raise HubCLIError(f"Laden des Demo-Kreises fehlgeschlagen: {exc.orig}") from None
-    finally:
-        engine.dispose()
+    if counts is None:
+        return
     click.echo(f"Demo-Kreis geladen: {counts['providers']} Anbieter, {counts['created']} neu, "
                f"{counts['updated']} geändert, {counts['unchanged']} unverändert, "
                f"{counts['deleted']} gelöscht.")
+
+
+def _load_demo(sessions: sa.orm.sessionmaker[Session], offers: int, seed: int,
+               today: datetime | None, if_empty: bool, replace: bool) -> dict[str, int] | None:
+    """Load the demo district (None when `if_empty` and the database has offers)."""
+    if if_empty:
+        with sessions() as session:
+            existing = session.execute(sa.select(sa.func.count()).select_from(Offer)
+                                       .where(Offer.deleted.is_(False))).scalar_one()
+        if existing:
+            click.echo(f"Die Datenbank enthält schon {existing} Angebote; "
+                       "der Demo-Kreis wird nicht geladen.")
+            return None
+    return _load(sessions, offers, seed, today.date() if today else None, replace)
 
 
 def _load(sessions: sa.orm.sessionmaker[Session], offers: int, seed: int, today: date | None,

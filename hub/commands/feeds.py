@@ -5,10 +5,8 @@ import time
 
 import click
 
-from ..cli import require_current_database
-from ..db import make_engine
 from ..offers.queries import BATCH_SIZE, prerender_documents
-from ..settings import load_settings
+from . import open_database
 
 
 def register(cli: click.Group) -> None:
@@ -28,14 +26,9 @@ def feeds() -> None:
 def render(everything: bool, batch_size: int) -> None:
     """Erzeugt das JSON-LD der Angebote vorab und speichert es, damit Abzug, RPDE-Feed und
     Angebotsseiten es nur noch ausliefern (sonst bei der ersten Anfrage)."""
-    settings = load_settings()
-    require_current_database(settings.database_url)
-    engine = make_engine(settings.database_url)
     start = time.perf_counter()
-    try:
-        count = prerender_documents(engine, settings.hub_base_uri, everything=everything,
+    with open_database() as db:
+        count = prerender_documents(db.engine, db.settings.hub_base_uri, everything=everything,
                                     batch_size=batch_size)
-    finally:
-        engine.dispose()
     click.echo(f"{count} JSON-LD-Dokumente erzeugt in {time.perf_counter() - start:.1f} s "
-               f"(Basis {settings.hub_base_uri}).")
+               f"(Basis {db.settings.hub_base_uri}).")

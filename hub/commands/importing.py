@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..cli import HubCLIError
 from ..offers.importer import ImportFailed, ImportOutcome, import_file
+from . import HubCLIError
 from .providers import hub_database, provider_by_slug
 
 PHASES = {"read": "Prüfen   ", "write": "Schreiben"}

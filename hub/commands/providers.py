@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...vocab.codelists import codelist
-from ..cli import HubCLIError, require_current_database
-from ..db import make_engine, make_sessionmaker, transaction
+from ..db import transaction
 from ..models import ApiToken, Offer, Provider
-from ..settings import Settings, load_settings
+from ..settings import Settings
+from . import HubCLIError, open_database
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
@@ -21,13 +21,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 @contextmanager
 def hub_database() -> Iterator[tuple[Settings, sessionmaker[Session]]]:
     """Settings and sessions of the configured, migrated database (for admin commands)."""
-    settings = load_settings()
-    require_current_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        yield settings, make_sessionmaker(engine)
-    finally:
-        engine.dispose()
+    with open_database() as db:
+        yield db.settings, db.sessions
 
 
 def provider_by_slug(session: Session, slug: str) -> Provider:

@@ -5,8 +5,8 @@ import logging
 
 import click
 
-from ..cli import HubCLIError, require_current_database
 from ..settings import load_settings
+from . import HubCLIError, require_current_database
 
 
 def register(cli: click.Group) -> None:

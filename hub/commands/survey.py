@@ -6,22 +6,14 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from ..cli import HubCLIError, require_current_database
-from ..db import make_engine, make_sessionmaker, transaction
-from ..settings import load_settings
+from ..db import transaction
 from ..survey.errors import SurveyError
 from ..survey.importer import delete_responses, import_survey
 from ..survey.limesurvey import parse_catalogue, parse_lss
 from ..survey.models import Survey, SurveyRelease
 from ..survey.release import load_definition
 from ..survey.service import make_release
-
-
-def _sessions():  # type: ignore[no-untyped-def]
-    settings = load_settings()
-    require_current_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    return engine, make_sessionmaker(engine)
+from . import HubCLIError, open_database
 
 
 def register(cli: click.Group) -> None:
@@ -45,17 +37,15 @@ def register(cli: click.Group) -> None:
         """Importiert einen Export; identifizierende Spalten und Freitexte werden verworfen."""
         if bool(structure) == bool(questions):
             raise HubCLIError("Bitte genau eine Angabe: --structure DATEI.lss oder --questions DATEI.json")
-        engine, sessions = _sessions()
         try:
-            parsed = parse_lss(structure.read_bytes()) if structure else \
-                parse_catalogue(questions.read_bytes())  # type: ignore[union-attr]
-            with transaction(sessions) as session:
-                result = import_survey(session, slug, responses.read_bytes(), parsed,
-                                       plain=questions is not None, title=title, status=status)
+            with open_database() as db:
+                parsed = parse_lss(structure.read_bytes()) if structure else \
+                    parse_catalogue(questions.read_bytes())  # type: ignore[union-attr]
+                with transaction(db.sessions) as session:
+                    result = import_survey(session, slug, responses.read_bytes(), parsed,
+                                           plain=questions is not None, title=title, status=status)
         except SurveyError as exc:
             raise HubCLIError(str(exc)) from None
-        finally:
-            engine.dispose()
         click.echo(f"Importiert: {result.responses} Fragebögen ({result.submitted} abgeschlossen) "
                    f"in „{slug}“.")
         click.echo(f"Behalten: {len(result.kept_columns)} Spalten. Verworfen (identifizierend "
@@ -67,15 +57,13 @@ def register(cli: click.Group) -> None:
                   required=True, help="Tabellen-Definition (JSON oder TOML)")
     def release_cmd(slug: str, definition: Path) -> None:
         """Sperrt, prüft (ganzzahlige Optimierung) und veröffentlicht – oder lehnt ab."""
-        engine, sessions = _sessions()
         try:
-            raw = load_definition(definition.read_bytes(), definition.name)
-            with transaction(sessions) as session:
-                summary = make_release(session, slug, raw)
+            with open_database() as db:
+                raw = load_definition(definition.read_bytes(), definition.name)
+                with transaction(db.sessions) as session:
+                    summary = make_release(session, slug, raw)
         except SurveyError as exc:
             raise HubCLIError(f"Veröffentlichung abgelehnt – {exc}") from None
-        finally:
-            engine.dispose()
         click.echo(f"Veröffentlichung {summary.version} von „{slug}“: {len(summary.tables)} "
                    f"Tabellen über {summary.responses} abgeschlossene Fragebögen.")
         for t in summary.tables:
@@ -91,28 +79,22 @@ def register(cli: click.Group) -> None:
         """Löscht alle Rohantworten einer Umfrage (Veröffentlichungen bleiben)."""
         if not yes:
             click.confirm(f"Alle Rohantworten von „{slug}“ unwiderruflich löschen?", abort=True)
-        engine, sessions = _sessions()
         try:
-            with transaction(sessions) as session:
-                n = delete_responses(session, slug)
+            with open_database() as db:
+                with transaction(db.sessions) as session:
+                    n = delete_responses(session, slug)
         except SurveyError as exc:
             raise HubCLIError(str(exc)) from None
-        finally:
-            engine.dispose()
         click.echo(f"{n} Rohantworten von „{slug}“ gelöscht.")
 
     @survey.command("list")
     def list_cmd() -> None:
         """Listet die Umfragen mit Status, Fragebögen und Veröffentlichungen."""
-        engine, sessions = _sessions()
-        try:
-            with sessions() as session:
-                rows = session.execute(
-                    sa.select(Survey, sa.func.count(SurveyRelease.id))
-                    .outerjoin(SurveyRelease, SurveyRelease.survey_id == Survey.id)
-                    .group_by(Survey.id).order_by(Survey.slug)).all()
-        finally:
-            engine.dispose()
+        with open_database() as db, db.sessions() as session:
+            rows = session.execute(
+                sa.select(Survey, sa.func.count(SurveyRelease.id))
+                .outerjoin(SurveyRelease, SurveyRelease.survey_id == Survey.id)
+                .group_by(Survey.id).order_by(Survey.slug)).all()
         if not rows:
             click.echo("Noch keine Umfrage importiert.")
         for s, n in rows:

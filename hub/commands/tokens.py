@@ -5,9 +5,9 @@ import click
 import sqlalchemy as sa
 
 from ..auth.tokens import create_token, find_tokens, revoke
-from ..cli import HubCLIError
 from ..db import transaction
 from ..models import ApiToken
+from . import HubCLIError
 from .providers import hub_database, provider_by_slug
 
 

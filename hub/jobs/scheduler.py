@@ -2,13 +2,11 @@
 
 Each job is (name, func(app), trigger kwargs); kwargs go to APScheduler's add_job, with
 trigger "interval" unless they name another ("cron", …). Jobs come from this module and from
-every area module that exposes `JOBS` (see JOB_MODULES). Each run happens inside
+the area modules listed in `all_jobs`. Each run happens inside
 app.app_context(); a failing run is logged and the next run is tried as scheduled.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -26,8 +24,6 @@ from ..offers.queries import prerender_documents
 log = logging.getLogger(__name__)
 
 Job = tuple[str, Callable[[Flask], Any], dict[str, Any]]
-# Area modules whose `JOBS` list is collected when the module exists.
-JOB_MODULES = ("bildungsdaten.hub.jobs.pull",)
 
 
 def _in_write_transaction(app: Flask, name: str, work: Callable[[Any, Any], int],
@@ -70,12 +66,10 @@ JOBS: list[Job] = [
 
 
 def all_jobs() -> list[Job]:
-    """This module's jobs plus the JOBS of every area module that exists."""
-    jobs = list(JOBS)
-    for name in JOB_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            jobs.extend(getattr(importlib.import_module(name), "JOBS", []))
-    return jobs
+    """This module's jobs plus those of the areas, listed here."""
+    from . import pull
+
+    return [*JOBS, *pull.JOBS]
 
 
 def run_job(app: Flask, name: str) -> Any:
