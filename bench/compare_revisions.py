@@ -50,14 +50,15 @@ def run(revision: str, tree: Path, pkg: Path, bench: list[str]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     usage="%(prog)s REVISION [REVISION …] -- bench_… [ARGS]")
     parser.add_argument("revisions", nargs="+", help="git revisions, e.g. 6c4023e HEAD")
-    parser.add_argument("bench", nargs=argparse.REMAINDER,
-                        help="after --: the benchmark module (bench_…) and its arguments")
-    args = parser.parse_args()
-    bench = [b for b in args.bench if b != "--"]
-    if not bench:
+    argv = sys.argv[1:]
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
         parser.error("name the benchmark after --, e.g. -- bench_validate --rows 100000")
+    cut = argv.index("--")
+    args = parser.parse_args(argv[:cut])
+    bench = argv[cut + 1:]
     status = 0
     with tempfile.TemporaryDirectory(prefix="bench-revs-") as tmp:
         trees = []
