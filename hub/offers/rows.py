@@ -209,7 +209,9 @@ I_VENUE: Final = 2
 I_JSON: Final = 3
 # What the mapper keeps of one upload row: (angebot_id, (course JSON, course database values)
 # at the offer's first sight or None, InstanceItem, typed venue values at first sight or None).
-RowItem = tuple[str, "tuple[str, tuple[Any, ...]] | None", InstanceItem, "tuple[Any, ...] | None"]
+# The instance is None only for a record without any date (record_items), never in uploads.
+RowItem = tuple[str, "tuple[str, tuple[Any, ...]] | None", "InstanceItem | None",
+                "tuple[Any, ...] | None"]
 
 
 @dataclass
@@ -300,36 +302,42 @@ class Preparer:
 
     # --- from records -------------------------------------------------------------------------
 
-    def prepare_records(self, records: Sequence[OfferRecord], provider_name: str | None = None
-                        ) -> tuple[list[PreparedOffer], dict[str, tuple[Any, ...]]]:
-        """PreparedOffers of records (hash with each record's provider name unless given) and
-        the typed values of their venues by key."""
-        offers: list[PreparedOffer] = []
-        venues: dict[str, tuple[Any, ...]] = {}
+    def record_items(self, records: Sequence[OfferRecord]) -> list[RowItem]:
+        """RowItems of whole records, exactly as map_rows makes them of upload rows, so every
+        writer goes through the same items, grouping and hash (an offer without any date
+        gives one item without an instance)."""
+        out: list[RowItem] = []
         for record in records:
             course_vals = _course_values(record)
-            items = []
-            for inst in record.instances:
+            course = (_dumps(course_vals), self.course(_hashable(list(course_vals))))
+            if not record.instances:
+                out.append((record.angebot_id, course, None, None))
+                continue
+            for position, inst in enumerate(record.instances):
                 vals = list(_instance_values(inst))
                 venue = inst.venue
+                typed: tuple[Any, ...] | None = None
                 if venue is None or venue.is_empty():
                     venue_key, venue_json = None, "null" if venue is None else _dumps(
                         _venue_values(venue))
                 else:
-                    values = _venue_values(venue)
-                    venue_key = self.venue_keys.get(values)
+                    typed = _venue_values(venue)
+                    venue_key = self.venue_keys.get(typed)
                     if venue_key is None:
-                        venue_key = self.venue_keys[values] = venue_key_of(values)
-                    venues.setdefault(venue_key, values)
-                    venue_json = _dumps(values)
-                items.append((self.instance(_hashable(vals)), inst.key[:60], venue_key,
-                              _dumps(vals) + ", " + venue_json))
-            name = provider_name if provider_name is not None else record.provider.name
-            offers.append(PreparedOffer(
-                record.angebot_id,
-                offer_digest(digest_head(name), _dumps(course_vals), [i[I_JSON] for i in items]),
-                self.course(_hashable(list(course_vals))), items))
-        return offers, venues
+                        venue_key = self.venue_keys[typed] = venue_key_of(typed)
+                    venue_json = _dumps(typed)
+                item = (self.instance(_hashable(vals)), inst.key[:60], venue_key,
+                        _dumps(vals) + ", " + venue_json)
+                out.append((record.angebot_id, course if position == 0 else None, item, typed))
+        return out
+
+    def prepare_records(self, records: Sequence[OfferRecord]
+                        ) -> tuple[list[PreparedOffer], dict[str, tuple[Any, ...]]]:
+        """PreparedOffers of one provider's records (through record_items and Grouping, as an
+        upload's rows) and the typed values of their venues by key."""
+        grouping = Grouping()
+        grouping.add(self.record_items(records))
+        return grouping.finish(records[0].provider.name if records else "")
 
 
 def _hashable(values: list[Any]) -> list[Any]:
@@ -375,6 +383,8 @@ class Grouping:
                 assert course is not None  # an offer's first row carries its course
                 jsons[angebot_id], values = course
                 offer = offers[angebot_id] = PreparedOffer(angebot_id, "", values)
+            if instance is None:  # a record without dates (uploads always have a row)
+                continue
             offer.instances.append(instance)
             if venue is not None and instance[I_VENUE] is not None:
                 venues.setdefault(instance[I_VENUE], venue)
