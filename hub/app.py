@@ -9,7 +9,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import survey
-from .blueprints import api, catalog, feeds, health, offer_pages, pages, upload_page, uploads, vocab
+from .blueprints import (
+    api,
+    catalog,
+    feeds,
+    health,
+    offer_pages,
+    pages,
+    subscriptions,
+    upload_page,
+    uploads,
+    vocab,
+)
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
 from .pages_nav import add_links
@@ -19,7 +30,7 @@ from .settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 # Paths whose errors are answered as problem+json instead of HTML.
-JSON_PREFIXES = ("/api/", "/feeds/", "/catalog", "/survey/api")
+JSON_PREFIXES = ("/api/", "/feeds/", "/catalog", "/survey/api", "/angebote.ics", "/angebote.atom")
 
 
 def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
@@ -42,7 +53,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
-AREAS = (pages, offer_pages, feeds, api, catalog, vocab, upload_page, uploads, health)
+AREAS = (pages, offer_pages, feeds, subscriptions, api, catalog, vocab, upload_page, uploads,
+         health)
 
 
 def _register_blueprints(app: Flask) -> None:

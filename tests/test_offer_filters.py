@@ -3,7 +3,7 @@ for every filter combination, on both databases, and reject the same bad filters
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import frictionless
@@ -12,27 +12,15 @@ import rdflib
 from rdflib import RDF, URIRef
 from rdflib.namespace import SDO
 
-from bildungsdaten.hub.db import make_sessionmaker, transaction
-from bildungsdaten.hub.demo.district import demo_records
-from bildungsdaten.hub.models import Offer
-from bildungsdaten.hub.offers.store import ensure_provider, tombstone_offers, write_offers
+from tests.demo_district import TODAY, load_demo
 
 BASE = "http://hub.test"
-TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture
 def district(app: Any, client: Any) -> Any:
     """400 demo offers of every provider, two of them tombstoned (tombstones never match)."""
-    engine = app.extensions["hub"].engine
-    sessions = make_sessionmaker(engine)
-    for provider, records in demo_records(400, seed=3, today=TODAY):
-        with transaction(sessions) as session:
-            write_offers(session, ensure_provider(session, provider), records)
-    with transaction(sessions) as session:
-        ids = list(session.execute(Offer.__table__.select().with_only_columns(Offer.id)
-                                   .order_by(Offer.id).limit(2)).scalars())
-        tombstone_offers(session, ids)
+    load_demo(app)
     return client
 
 

@@ -190,7 +190,8 @@ class OfferFilters:
         if inst_conds:
             # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite
             # probe the mode index for every offer (quadratic).
-            match = o.c.id.in_(sa.select(i.c.offer_id).where(*inst_conds))
+            match: sa.ColumnElement[bool] = o.c.id.in_(
+                sa.select(i.c.offer_id).where(*inst_conds))
             if has_dates and len(inst_conds) == 1:
                 # An offer without any instance has no dates: rolling entry, it always matches.
                 match = sa.or_(match, ~sa.exists().where(i.c.offer_id == o.c.id))

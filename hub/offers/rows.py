@@ -276,7 +276,7 @@ class Preparer:
             [p[1] if p is not None else None for p in price]]
         inst_db, inst_js = self.instance_columns.run(inst_cols)
         venue_of = self._venue
-        out = []
+        out: list[RowItem] = []
         for vals, course, values, text in zip(rows, courses, inst_db, inst_js, strict=True):
             new_venue, venue_key, venue_json = venue_of(_VENUE_IDX(vals))
             termin = vals[_TERMIN]

@@ -118,6 +118,7 @@ class OfferStream:
         new_venues: dict[str, tuple[Any, ...]] = {}
         for item in items:
             angebot_id, course, instance, venue = item
+            assert instance is not None  # every upload row is an instance (see RowItem)
             key = instance[I_VENUE]
             if venue is not None and key is not None:
                 self.venues.setdefault(key, venue)  # a venue's values come with its first row
