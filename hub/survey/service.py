@@ -23,7 +23,7 @@ from .models import (
 )
 from .protect import protect
 from .release import resolve
-from .tables import TableSpec, count_table
+from .tables import TableSpec, count_table, link_bases
 
 
 @dataclass
@@ -68,10 +68,12 @@ def load_structure(session: Session, survey: Survey) -> Structure:
 
 
 def submitted_answers(session: Session, survey: Survey) -> tuple[list[dict[str, Any]], str]:
-    """The kept answers of every completed response and a digest of who they are."""
+    """The kept answers of every completed response (in a stable order: the same respondents
+    give the same base names in a later release) and a digest of who they are."""
     rows = session.execute(sa.select(SurveyResponse.source_id, SurveyResponse.answers)
                            .where(SurveyResponse.survey_id == survey.id,
-                                  SurveyResponse.submitted.is_(True))).all()
+                                  SurveyResponse.submitted.is_(True))
+                           .order_by(SurveyResponse.source_id, SurveyResponse.id)).all()
     ids = sorted(r[0] for r in rows)
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
     return [r[1] for r in rows], digest
@@ -108,6 +110,7 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
     definition = resolve(raw, load_structure(session, survey))
     answers = definition.classify(answers)  # numbers only ever as their classes
     counts = {spec.slug: count_table(spec, answers) for spec in definition.tables}
+    link_bases(definition.tables, answers)  # margins published under two questions: one number
     before = [t for r in earlier for t in published_tables(r)]
     result = protect(definition.tables, counts, before, definition.width,
                      definition.max_suppressed)
@@ -118,8 +121,8 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
         raise SurveyError("audit-failed", f.message, f"Tabelle „{f.table}“, Zelle "
                           f"{' / '.join(f.coords)}")
     for t in result.tables:
-        for n in t.values.values():
-            if n is not None and 0 < n < t.spec.k:  # belt and braces: never below k
+        for c, n in t.values.items():
+            if n is not None and 0 < n < t.spec.k_of(c):  # belt and braces: never below k
                 raise SurveyError("below-k", f"Zelle mit {n} < k", f"Tabelle „{t.spec.slug}“")
     version = max((r.version for r in earlier), default=0) + 1
     release = SurveyRelease(survey_id=survey.id, version=version,
