@@ -47,9 +47,12 @@ def csrf(client: Any) -> str:
     return re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
 
 
-def post_definition(client: Any, data: bytes, filename: str, token: str | None = None) -> Any:
+def post_definition(client: Any, data: bytes, filename: str, token: str | None = None,
+                    keep: bool = False) -> Any:
     form = {"csrf": token if token is not None else csrf(client), "action": "release",
             "survey": "bu2026", "definition": (io.BytesIO(data), filename)}
+    if keep:
+        form["keep_responses"] = "1"
     return client.post("/survey/admin", data=form, headers=AUTH,
                        content_type="multipart/form-data")
 
@@ -64,7 +67,7 @@ def releases(app: Any) -> int:
     (TOML.encode(), "kurz.toml", "lernstunden"),
 ])
 def test_admin_publishes_a_release(app, admin, data, filename, table):
-    resp = post_definition(admin, data, filename)
+    resp = post_definition(admin, data, filename, keep=True)
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200, body
     assert "Veröffentlichung 1 von „bu2026“" in body and "Prüfung bestanden" in body

@@ -11,8 +11,13 @@ from .models import Survey, SurveyRelease, SurveyReleaseTable
 from .tables import TableSpec
 
 
+def release_path(survey: str, version: int) -> str:
+    """The landing page of a release (what `survey release` prints)."""
+    return f"/survey/{survey}/{version}/"
+
+
 def table_path(survey: str, version: int, slug: str) -> str:
-    return f"/survey/{survey}/{version}/{slug}"
+    return f"{release_path(survey, version)}{slug}"
 
 
 def released_tables(session: Session) -> list[tuple[Survey, SurveyRelease, SurveyReleaseTable]]:
@@ -23,6 +28,18 @@ def released_tables(session: Session) -> list[tuple[Survey, SurveyRelease, Surve
         .join(SurveyReleaseTable, SurveyReleaseTable.release_id == SurveyRelease.id)
         .order_by(Survey.slug, SurveyRelease.version.desc(), SurveyReleaseTable.position)).all()
     return [(s, r, t) for s, r, t in rows]
+
+
+def find_release(session: Session, survey: str,
+                 version: int) -> tuple[Survey, SurveyRelease] | None:
+    """A release with its tables and their cells (for the landing page)."""
+    row = session.execute(
+        sa.select(Survey, SurveyRelease)
+        .join(SurveyRelease, SurveyRelease.survey_id == Survey.id)
+        .where(Survey.slug == survey, SurveyRelease.version == version)
+        .options(selectinload(SurveyRelease.tables).selectinload(SurveyReleaseTable.cells))
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def find_table(session: Session, survey: str, version: int,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..db import begin_write
 from .audit import PublishedTable, audit, check_sequence
 from .errors import SurveyError
+from .importer import delete_survey_responses
 from .limesurvey import Option, Question, Structure
 from .models import (
     Survey,
@@ -43,6 +44,7 @@ class ReleaseSummary:
     tables: list[TableSummary] = field(default_factory=list)
     solves: int = 0
     seconds: float = 0.0
+    deleted_responses: int | None = None  # None: raw responses kept
 
 
 def get_survey(session: Session, slug: str) -> Survey:
@@ -91,8 +93,13 @@ def published_tables(release: SurveyRelease, current: bool = False) -> list[Publ
     return out
 
 
-def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSummary:
-    """Protect, audit and store a release; nothing is written when anything is refused."""
+def make_release(session: Session, slug: str, raw: dict[str, Any],
+                 keep_responses: bool = False) -> ReleaseSummary:
+    """Protect, audit and store a release; nothing is written when anything is refused.
+
+    A closed survey's raw responses are deleted in the same transaction (data minimisation:
+    once the aggregates are out, nothing needs them) unless `keep_responses` — needed only
+    for a further release over the same respondents."""
     started = time.perf_counter()
     begin_write(session)
     survey = get_survey(session, slug)
@@ -145,6 +152,8 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
         summary.tables.append(TableSummary(t.spec.slug, t.spec.title, len(t.values),
                                            len(hidden), len(hidden2)))
     summary.solves = report.solves + result.solves
+    if survey.status == "closed" and not keep_responses:
+        summary.deleted_responses = delete_survey_responses(session, survey)
     summary.seconds = time.perf_counter() - started
     return summary
 
