@@ -179,6 +179,22 @@ def test_protection_hides_a_shared_margin_in_every_table_or_in_none():
         assert (costs.values[(age, TOTAL)] is None) == (course.values[(age, TOTAL)] is None), age
 
 
+def test_a_release_stored_before_bases_were_named_is_audited_with_the_new_one():
+    import copy
+
+    definition = resolve(LINKED, STRUCTURE)
+    data = linked_answers()
+    counts = {s.slug: count_table(s, data) for s in definition.tables}
+    old_spec = copy.deepcopy(definition.tables[1])  # no bases: stored by an older hub
+    earlier = PublishedTable(old_spec, dict(counts["kurs-alter"]),
+                             {c: "" for c in counts["kurs-alter"]}, "Veröffentlichung 1", False)
+    link_bases(definition.tables, data)
+    course = definition.tables[1]
+    hidden = {("jung", "Y"), ("alt", "Y"), ("jung", "N"), ("alt", "N")}
+    report = audit([published(course, counts[course.slug], hidden), earlier])
+    assert {f.coords for f in report.findings if f.code == "determined"} == hidden
+
+
 def test_families_with_different_respondents_are_not_linked():
     definition = resolve(LINKED, STRUCTURE)
     data = linked_answers()

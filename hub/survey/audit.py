@@ -144,6 +144,7 @@ def audit(tables: list[PublishedTable], width: int | None = None, exact: bool = 
     cells did not change since the last call — the protect loop re-audits after each round."""
     report = AuditReport()
     cells = _cells(tables, report, width)
+    program = _programs(cells)
     by_base: dict[str, list[_Cell]] = defaultdict(list)
     domains: dict[str, dict[str, dict[str, set[str]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(set)))
@@ -157,7 +158,7 @@ def audit(tables: list[PublishedTable], width: int | None = None, exact: bool = 
                 "Die Tabelle zählt andere Befragte (andere Gliederungsfragen) als eine frühere "
                 "Tabelle derselben Frage; die Differenz würde eine Teilgruppe offenlegen."))
             population[c.family] = c.table.spec.population
-        base = c.table.spec.base_of(c.family)
+        base = program[c.family]
         by_base[base].append(c)
         for v, codes in c.table.spec.family_vars().items():
             domains[base][c.family][v].update(codes)
@@ -177,6 +178,24 @@ def audit(tables: list[PublishedTable], width: int | None = None, exact: bool = 
         report.findings += part.findings
         report.ranges.update(part.ranges)
     return report
+
+
+def _programs(cells: list[_Cell]) -> dict[str, str]:
+    """Family -> the program it is audited in: families sharing a base, and every family with
+    all its bases (a release stored before bases were named has none), end up together."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in cells:
+        a, b = root("f:" + c.family), root("b:" + c.table.spec.base_of(c.family))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {c.family: root("f:" + c.family) for c in cells}
 
 
 def _audit_family(p: FamilyProblem, exact: bool, report: AuditReport) -> None:
