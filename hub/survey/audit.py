@@ -198,7 +198,7 @@ def _programs(cells: list[_Cell]) -> dict[str, str]:
     return {c.family: root("f:" + c.family) for c in cells}
 
 
-def _audit_family(p: FamilyProblem, exact: bool, report: AuditReport) -> None:
+def _audit_family(p: FamilyProblem[_Cell], exact: bool, report: AuditReport) -> None:
     cells = p.cells
     suppressed = [i for i, c in enumerate(cells) if c.value is None]
     if not suppressed:
@@ -234,11 +234,11 @@ def _audit_family(p: FamilyProblem, exact: bool, report: AuditReport) -> None:
     report.solves += p.solves
 
 
-def _published_small_groups(p: FamilyProblem, report: AuditReport) -> None:
+def _published_small_groups(p: FamilyProblem[_Cell], report: AuditReport) -> None:
     _small_groups(p, p.A.toarray(), {}, report)
 
 
-def _small_groups(p: FamilyProblem, rows: np.ndarray, low: dict[int, float],
+def _small_groups(p: FamilyProblem[_Cell], rows: np.ndarray, low: dict[int, float],
                   report: AuditReport) -> None:
     """Refuse a group below the minimum size that is provably all in one category."""
     index = {(id(c.table), c.coords): i for i, c in enumerate(p.cells)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -28,6 +28,9 @@ class ProgramCell(Protocol):
     upper: float
 
 
+C = TypeVar("C", bound=ProgramCell)
+
+
 def _classes(domain: list[str], users: list[frozenset[str]]) -> list[frozenset[str]]:
     """Codes no published cell tells apart act as one code: a smaller, equivalent lattice."""
     sigs: dict[tuple[bool, ...], set[str]] = defaultdict(set)
@@ -36,13 +39,13 @@ def _classes(domain: list[str], users: list[frozenset[str]]) -> list[frozenset[s
     return [frozenset(s) for s in sigs.values()]
 
 
-class FamilyProblem:
+class FamilyProblem(Generic[C]):
     """The integer program of one base: unknown counts, published equalities, bounds.
 
     `domains` maps each family to its variables' finest codes, `linked` tells which families
     are multiple-choice questions (every item counts the same respondents)."""
 
-    def __init__(self, cells: list[ProgramCell], domains: dict[str, dict[str, list[str]]],
+    def __init__(self, cells: list[C], domains: dict[str, dict[str, list[str]]],
                  linked: dict[str, bool]) -> None:
         self.cells = cells
         families = sorted(domains)

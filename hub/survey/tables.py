@@ -211,7 +211,7 @@ def link_bases(specs: list[TableSpec], responses: list[dict[str, Any]]) -> None:
                 if not found[fam] or found[fam][-1] != n:
                     found[fam].append(n)
         members.update(found)
-    names = {f: "basis:" + hashlib.sha256(",".join(map(str, ns)).encode()).hexdigest()[:16]
+    bases = {f: "basis:" + hashlib.sha256(",".join(map(str, ns)).encode()).hexdigest()[:16]
              for f, ns in members.items()}
     for spec in specs:
-        spec.bases = {f: names[f] for f in families_of(spec)}
+        spec.bases = {f: bases[f] for f in families_of(spec)}
