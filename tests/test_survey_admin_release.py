@@ -98,3 +98,15 @@ def test_the_release_form_needs_csrf_and_the_credential(app, admin):
     resp = admin.post("/survey/admin", data={"action": "release"})
     assert resp.status_code == 401
     assert releases(app) == 0
+
+
+def test_the_admin_release_of_a_closed_survey_deletes_the_raw_responses(app, admin):
+    from bildungsdaten.hub.survey.models import SurveyResponse
+
+    resp = post_definition(admin, json.dumps(SMALL_DEFINITION).encode(), "kurz.json")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200, body
+    assert "400 Rohantworten gelöscht" in body and 'href="/survey/bu2026/1/"' in body
+    with app.extensions["hub"].engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(SurveyResponse)).scalar() == 0
+    assert admin.get("/survey/bu2026/1/").status_code == 200
