@@ -161,6 +161,12 @@ def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
                       "rdfs:label": {"@value": "Vertraulichkeitsstatus", "@language": "de"},
                       "qb:codeList": {"@id": "sdmx-code:confStatus"},
                       "rdfs:range": {"@id": "sdmx-code:ConfStatus"}})
+    # The two SDMX codes used, so the document reads without fetching the SDMX code lists.
+    for code, notation, label in ((CONFIDENTIAL, "C", "vertraulich (gesperrt, „.“)"),
+                                  (FREE, "F", "frei (veröffentlicht)")):
+        graph.append({"@id": code, "@type": ["skos:Concept", "sdmx-code:ConfStatus"],
+                      "skos:notation": notation, "skos:inScheme": {"@id": "sdmx-code:confStatus"},
+                      "skos:prefLabel": {"@value": label, "@language": "de"}})
     for d in table.dims:
         scheme = f"{base}#codes-{d.key}"
         graph.append({"@id": dim_iri[d.key], "@type": ["qb:DimensionProperty", "qb:CodedProperty"],

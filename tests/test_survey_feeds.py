@@ -90,3 +90,5 @@ def test_cube_gives_every_suppressed_cell_a_confidentiality_status():
     # The status is declared as an attribute of both structures.
     attributes = set(g.objects(None, QB.attribute))
     assert attributes == {sdmx_attr.confStatus}
+    skos = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
+    assert (sdmx_code["confStatus-C"], skos.inScheme, sdmx_code.confStatus) in g

@@ -67,4 +67,13 @@ def table_data(settings: Settings, survey: Survey, release: SurveyRelease,
         cells=[(tuple(c.coords), c.count) for c in table.cells],
         licence=settings.default_licence, publisher=settings.publisher_name,
         issued=release.created_at.date().isoformat(),
-        notes=[f"k = {spec.k}", f"Mindestgruppe {spec.min_group}"])
+        notes=_notes(spec))
+
+
+def _notes(spec: TableSpec) -> list[str]:
+    """The table's disclosure rules in short German notes."""
+    notes = [f"k = {spec.k}", f"Mindestgruppe {spec.min_group}"]
+    if spec.k_minors > spec.k and (spec.minors or spec.minors_only):
+        notes.append(f"k = {spec.k_minors} für Zahlen nur über Befragte unter 18")
+    notes.append(f"Schutzbreite {spec.width}" if spec.width else "Schutzbreite = k")
+    return notes
