@@ -137,3 +137,24 @@ def test_raw_responses_are_kept_only_when_asked(db_url, tmp_path, monkeypatch, e
                                     str(definition)])
     assert out.exit_code == 0, out.output
     assert "400 Rohantworten gelöscht" in out.output and raw_responses(engine) == 0
+
+
+def test_the_served_cube_marks_every_suppressed_cell_of_a_release_confidential(app):
+    import rdflib
+
+    from tests.survey_synth import published_cells
+
+    engine = app.extensions["hub"].engine
+    import_export(engine, n=400, status="collecting")
+    release(engine, SMALL_DEFINITION)
+    conf = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/attribute#confStatus")
+    code_c = rdflib.URIRef("http://purl.org/linked-data/sdmx/2009/code#confStatus-C")
+    hidden_total = 0
+    for t in SMALL_DEFINITION["tabellen"]:
+        cells = published_cells(engine, t["name"])
+        body = app.test_client().get(f"/survey/bu2026/1/{t['name']}.jsonld").get_data(as_text=True)
+        g = rdflib.Graph().parse(data=body, format="json-ld")
+        hidden = sum(1 for n in cells.values() if n is None)
+        assert len(set(g.subjects(conf, code_c))) == hidden, t["name"]
+        hidden_total += hidden
+    assert hidden_total > 0
