@@ -1,8 +1,12 @@
 """Survey aggregate tables -> CSV (long format, status column) with its Table Schema, and
 -> RDF Data Cube JSON-LD. Pure: plain data in, text/dicts out; no Flask, no database.
 
-Suppressed cells are listed in the CSV with an empty `anzahl` and status "."; the cube omits
-them (an observation without its measure would violate integrity constraint IC-14).
+Suppressed cells are listed in the CSV with an empty `anzahl` and status "."; in the cube
+an observation without its count would violate integrity constraint IC-14, so they form a
+second dataset (`#dataset-gesperrt`) whose measure is their confidentiality status,
+sdmx-code:confStatus-C, also given as the attribute sdmx-attribute:confStatus (published
+observations carry confStatus-F, "free"). One status for every suppressed cell: primary and
+secondary are never told apart.
 """
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ from typing import Any
 TOTAL = "_gesamt"
 SUPPRESSED = "."
 QB = "http://purl.org/linked-data/cube#"
+SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
+SDMX_CODE = "http://purl.org/linked-data/sdmx/2009/code#"
+CONFIDENTIAL = "sdmx-code:confStatus-C"  # "Confidential statistical information"
+FREE = "sdmx-code:confStatus-F"  # "Free"
 
 
 @dataclass
@@ -96,22 +104,39 @@ def _slug(code: str) -> str:
 
 
 def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
-    """The table as an RDF Data Cube dataset (qb:DataSet, its DSD, SKOS code lists, and one
-    qb:Observation per published cell; suppressed cells are omitted)."""
+    """The table as an RDF Data Cube: a qb:DataSet of the published counts (its DSD, SKOS
+    code lists, one qb:Observation per published cell) and, when cells are suppressed, a
+    second qb:DataSet holding one observation per suppressed cell with its confidentiality
+    status (sdmx-code:confStatus-C) as measure and attribute."""
     base = table.iri
     dim_iri = {d.key: f"{base}#dim-{d.key}" for d in table.dims}
     measure = f"{base}#anzahl"
+    status_measure = f"{base}#vertraulichkeit"
+    conf = "sdmx-attribute:confStatus"
 
     def concept(d: SurveyDimension, code: str) -> str:
         return f"{base}#code-{d.key}-{_slug(code)}"
 
+    def structure(iri: str, measure_iri: str) -> dict[str, Any]:
+        components: list[dict[str, Any]] = [
+            {"@type": "qb:ComponentSpecification", "qb:dimension": {"@id": dim_iri[d.key]},
+             "qb:order": i + 1} for i, d in enumerate(table.dims)]
+        components.append({"@type": "qb:ComponentSpecification",
+                           "qb:measure": {"@id": measure_iri}})
+        components.append({"@type": "qb:ComponentSpecification", "qb:attribute": {"@id": conf},
+                           "qb:componentRequired": True,
+                           "qb:componentAttachment": {"@id": "qb:Observation"}})
+        return {"@id": iri, "@type": "qb:DataStructureDefinition", "qb:component": components}
+
+    suppressed = sum(1 for _, count in table.cells if count is None)
     graph: list[dict[str, Any]] = []
     dataset: dict[str, Any] = {
         "@id": f"{base}#dataset", "@type": "qb:DataSet", "rdfs:label": {"@value": table.title, "@language": "de"},
         "dct:title": {"@value": table.title, "@language": "de"},
         "dct:description": {"@value": f"{table.survey_title}, Veröffentlichung {table.release}: "
-                            f"Frage {table.question}. Gesperrte Zellen (Status „.“) fehlen im "
-                            "Würfel und stehen in der CSV-Fassung.", "@language": "de"},
+                            f"Frage {table.question}. Gesperrte Zellen (Status „.“) fehlen hier; "
+                            "sie stehen mit ihrem Vertraulichkeitsstatus im Datensatz "
+                            f"{base}#dataset-gesperrt und in der CSV-Fassung.", "@language": "de"},
         "qb:structure": {"@id": f"{base}#dsd"}}
     if table.licence:
         dataset["dct:license"] = {"@id": table.licence}
@@ -120,11 +145,28 @@ def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
     if table.publisher:
         dataset["dct:publisher"] = {"@value": table.publisher}
     graph.append(dataset)
-    components = [{"@type": "qb:ComponentSpecification", "qb:dimension": {"@id": dim_iri[d.key]},
-                   "qb:order": i + 1} for i, d in enumerate(table.dims)]
-    components.append({"@type": "qb:ComponentSpecification", "qb:measure": {"@id": measure}})
-    graph.append({"@id": f"{base}#dsd", "@type": "qb:DataStructureDefinition",
-                  "qb:component": components})
+    graph.append(structure(f"{base}#dsd", measure))
+    if suppressed:
+        hidden = {k: v for k, v in dataset.items() if k not in ("dct:description",)}
+        hidden.update({
+            "@id": f"{base}#dataset-gesperrt", "qb:structure": {"@id": f"{base}#dsd-gesperrt"},
+            "rdfs:label": {"@value": f"{table.title} – gesperrte Zellen", "@language": "de"},
+            "dct:title": {"@value": f"{table.title} – gesperrte Zellen", "@language": "de"},
+            "dct:description": {"@value": "Die gesperrten Zellen der Tabelle (Zahlenwert "
+                                "unbekannt oder geheim zu halten, „.“) mit ihrem "
+                                "Vertraulichkeitsstatus statt einer Anzahl.", "@language": "de"}})
+        graph.append(hidden)
+        graph.append(structure(f"{base}#dsd-gesperrt", status_measure))
+        graph.append({"@id": status_measure, "@type": ["qb:MeasureProperty", "qb:CodedProperty"],
+                      "rdfs:label": {"@value": "Vertraulichkeitsstatus", "@language": "de"},
+                      "qb:codeList": {"@id": "sdmx-code:confStatus"},
+                      "rdfs:range": {"@id": "sdmx-code:ConfStatus"}})
+    # The two SDMX codes used, so the document reads without fetching the SDMX code lists.
+    for code, notation, label in ((CONFIDENTIAL, "C", "vertraulich (gesperrt, „.“)"),
+                                  (FREE, "F", "frei (veröffentlicht)")):
+        graph.append({"@id": code, "@type": ["skos:Concept", "sdmx-code:ConfStatus"],
+                      "skos:notation": notation, "skos:inScheme": {"@id": "sdmx-code:confStatus"},
+                      "skos:prefLabel": {"@value": label, "@language": "de"}})
     for d in table.dims:
         scheme = f"{base}#codes-{d.key}"
         graph.append({"@id": dim_iri[d.key], "@type": ["qb:DimensionProperty", "qb:CodedProperty"],
@@ -142,16 +184,19 @@ def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
                   "rdfs:label": {"@value": "Anzahl Befragte", "@language": "de"},
                   "rdfs:range": {"@id": "xsd:integer"}})
     for i, (coords, count) in enumerate(table.cells):
-        if count is None:
-            continue  # suppressed: listed in the CSV only (IC-14)
-        obs: dict[str, Any] = {"@id": f"{base}#obs-{i}", "@type": "qb:Observation",
-                               "qb:dataSet": {"@id": f"{base}#dataset"},
-                               measure: {"@value": count, "@type": "xsd:integer"}}
+        obs: dict[str, Any] = {"@id": f"{base}#obs-{i}", "@type": "qb:Observation"}
+        if count is None:  # suppressed: its status is the measure (IC-14 holds)
+            obs.update({"qb:dataSet": {"@id": f"{base}#dataset-gesperrt"},
+                        status_measure: {"@id": CONFIDENTIAL}, conf: {"@id": CONFIDENTIAL}})
+        else:
+            obs.update({"qb:dataSet": {"@id": f"{base}#dataset"},
+                        measure: {"@value": count, "@type": "xsd:integer"}, conf: {"@id": FREE}})
         for d, code in zip(table.dims, coords, strict=True):
             obs[dim_iri[d.key]] = {"@id": concept(d, code)}
         graph.append(obs)
     return {"@context": {"qb": QB, "skos": "http://www.w3.org/2004/02/skos/core#",
                          "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
                          "xsd": "http://www.w3.org/2001/XMLSchema#",
-                         "dct": "http://purl.org/dc/terms/"},
+                         "dct": "http://purl.org/dc/terms/",
+                         "sdmx-attribute": SDMX_ATTRIBUTE, "sdmx-code": SDMX_CODE},
             "@graph": graph}

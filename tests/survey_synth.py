@@ -263,13 +263,15 @@ def import_export(engine, slug: str = "bu2026", n: int = 600, status: str = "clo
                              status=status)
 
 
-def release(engine, definition: dict | None = None, slug: str = "bu2026"):  # type: ignore[no-untyped-def]
-    """Protect, audit and store a release of DEFINITION (or `definition`)."""
+def release(engine, definition: dict | None = None, slug: str = "bu2026",
+            keep: bool = False):  # type: ignore[no-untyped-def]
+    """Protect, audit and store a release of DEFINITION (or `definition`); `keep` keeps the
+    raw responses of a closed survey (for a further release)."""
     from bildungsdaten.hub.db import make_sessionmaker, transaction
     from bildungsdaten.hub.survey.service import make_release
 
     with transaction(make_sessionmaker(engine)) as session:
-        return make_release(session, slug, definition or DEFINITION)
+        return make_release(session, slug, definition or DEFINITION, keep_responses=keep)
 
 
 # A release that small exports (a few hundred respondents) can carry: regions, coarse answers.

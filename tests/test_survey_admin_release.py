@@ -47,9 +47,12 @@ def csrf(client: Any) -> str:
     return re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
 
 
-def post_definition(client: Any, data: bytes, filename: str, token: str | None = None) -> Any:
+def post_definition(client: Any, data: bytes, filename: str, token: str | None = None,
+                    keep: bool = False) -> Any:
     form = {"csrf": token if token is not None else csrf(client), "action": "release",
             "survey": "bu2026", "definition": (io.BytesIO(data), filename)}
+    if keep:
+        form["keep_responses"] = "1"
     return client.post("/survey/admin", data=form, headers=AUTH,
                        content_type="multipart/form-data")
 
@@ -64,7 +67,7 @@ def releases(app: Any) -> int:
     (TOML.encode(), "kurz.toml", "lernstunden"),
 ])
 def test_admin_publishes_a_release(app, admin, data, filename, table):
-    resp = post_definition(admin, data, filename)
+    resp = post_definition(admin, data, filename, keep=True)
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200, body
     assert "Veröffentlichung 1 von „bu2026“" in body and "Prüfung bestanden" in body
@@ -95,3 +98,15 @@ def test_the_release_form_needs_csrf_and_the_credential(app, admin):
     resp = admin.post("/survey/admin", data={"action": "release"})
     assert resp.status_code == 401
     assert releases(app) == 0
+
+
+def test_the_admin_release_of_a_closed_survey_deletes_the_raw_responses(app, admin):
+    from bildungsdaten.hub.survey.models import SurveyResponse
+
+    resp = post_definition(admin, json.dumps(SMALL_DEFINITION).encode(), "kurz.json")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200, body
+    assert "400 Rohantworten gelöscht" in body and 'href="/survey/bu2026/1/"' in body
+    with app.extensions["hub"].engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(SurveyResponse)).scalar() == 0
+    assert admin.get("/survey/bu2026/1/").status_code == 200

@@ -36,7 +36,7 @@ def test_each_scale_is_a_table_of_its_own(engine):
         {"name": "angebote-wichtig", "frage": "Q8", "skala": 1,
          "zusammenfassen": {"unwichtig": ["1", "2"], "teils": ["3"], "wichtig": ["4", "5"]}},
         {"name": "angebote-zufrieden", "frage": "Q8", "skala": 2},
-        {"name": "vhs-zufrieden", "frage": "Q8[SQ001]", "skala": 2}))
+        {"name": "vhs-zufrieden", "frage": "Q8[SQ001]", "skala": 2}), keep=True)  # read below
     with Session(engine) as session:
         answers, _digest = submitted_answers(session, get_survey(session, "bu2026"))
     satisfied = {code: Counter(a[f"Q8[{code}][2]"] for a in answers if a.get(f"Q8[{code}][2]"))

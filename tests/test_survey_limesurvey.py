@@ -67,6 +67,7 @@ def test_json_catalogue_describes_questions_for_a_plain_csv():
     structure = parse_catalogue(json.dumps(doc).encode())
     assert structure.by_code()["Q4"].answers[0].text == "Ja"
     assert structure.by_code()["ALTER"].kind == "single"
+    assert structure.by_code()["ALTER"].type == "L"  # the type column holds 2 characters
 
 
 def test_json_catalogue_with_unknown_type_names_the_question():

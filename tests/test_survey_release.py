@@ -54,7 +54,7 @@ def test_second_release_while_still_collecting_is_refused(engine):
 
 def test_second_release_over_the_same_closed_survey_is_audited_with_the_first(engine):
     import_export(engine, n=400, status="closed")
-    release(engine, SMALL_DEFINITION)
+    release(engine, SMALL_DEFINITION, keep=True)  # kept explicitly, else deleted on release
     summary = release(engine, {**SMALL_DEFINITION, "tabellen": SMALL_DEFINITION["tabellen"][:2]})
     assert summary.version == 2
 

@@ -62,6 +62,9 @@ def urls(app: Any) -> list[tuple[str, str]]:
         args = sorted(rule.arguments)
         if {"survey", "version", "table"} <= set(args):
             fills = [{"survey": s, "version": v, "table": t} for s, v, t in cand["survey_tables"]]
+        elif {"survey", "version"} <= set(args):
+            fills = [{"survey": s, "version": v} for s, v in {(s, v) for s, v, _ in
+                                                              cand["survey_tables"]}]
         elif {"provider", "angebot_id"} <= set(args):
             fills = [{"provider": p, "angebot_id": a} for p, a in cand["offers"]]
         else:

@@ -19,8 +19,16 @@ from ..pages_nav import PageLink
 from ..survey.errors import SurveyError
 from ..survey.importer import import_survey
 from ..survey.limesurvey import parse_catalogue, parse_lss
+from ..survey.method import release_method, table_base
 from ..survey.models import Survey, SurveyRelease
-from ..survey.publish import find_table, released_tables, table_data, table_path
+from ..survey.publish import (
+    find_release,
+    find_table,
+    release_path,
+    released_tables,
+    table_data,
+    table_path,
+)
 from ..survey.release import load_definition
 from ..survey.service import make_release
 from ..survey.svg import bar_chart
@@ -35,13 +43,38 @@ LINKS = (
 CACHE = "public, max-age=300"
 
 
+# Versions are stored as 32-bit integers: a larger one in the path is simply not there.
+MAX_VERSION = 2**31 - 1
+
+
 def _table(survey: str, version: int, slug: str) -> SurveyTableData:
     hub = current_hub()
+    if version > MAX_VERSION:
+        abort(404)
     with hub.sessions() as session:
         found = find_table(session, survey, version, slug)
         if found is None:
             abort(404)
         return table_data(hub.settings, *found)
+
+
+@bp.get("/survey/<survey>/<int:version>/")
+def release_page(survey: str, version: int) -> Any:
+    """The landing page `survey release` prints: the release's tables, method, downloads."""
+    if version > MAX_VERSION:
+        abort(404)
+    with current_hub().sessions() as session:
+        found = find_release(session, survey, version)
+        if found is None:
+            abort(404)
+        s, r = found
+        tables = [{"title": t.title, "question": t.question_code, "n": table_base(t),
+                   "href": table_path(s.slug, r.version, t.slug)} for t in r.tables]
+        method = release_method(r, list(r.tables))
+        resp = Response(render_template("survey_release.html", survey=s, release=r,
+                                        tables=tables, method=method))
+    resp.headers["Cache-Control"] = CACHE
+    return resp
 
 
 @bp.get("/survey/")
@@ -52,17 +85,27 @@ def index() -> str:
     for s, r, t in rows:
         entry = surveys.setdefault(s.slug, {"title": s.title, "releases": {}})
         rel = entry["releases"].setdefault(r.version, {"title": r.title, "n": r.response_count,
-                                                       "date": r.created_at.date(), "tables": []})
+                                                       "date": r.created_at.date(), "tables": [],
+                                                       "href": release_path(s.slug, r.version)})
         rel["tables"].append({"title": t.title, "href": table_path(s.slug, r.version, t.slug)})
     return render_template("survey_index.html", surveys=surveys)
 
 
 @bp.get("/survey/<survey>/<int:version>/<table>")
 def table_page(survey: str, version: int, table: str) -> Any:
-    data = _table(survey, version, table)
+    hub = current_hub()
+    if version > MAX_VERSION:
+        abort(404)
+    with hub.sessions() as session:
+        found = find_table(session, survey, version, table)
+        if found is None:
+            abort(404)
+        data = table_data(hub.settings, *found)
+        n, method = table_base(found[2]), release_method(found[1], [found[2]])
     rows, columns = _matrix(data)
     resp = Response(render_template("survey_table.html", t=data, rows=rows, columns=columns,
-                                    chart=bar_chart(data),
+                                    chart=bar_chart(data), n=n, method=method,
+                                    release_href=release_path(survey, version),
                                     href=table_path(survey, version, table)))
     resp.headers["Cache-Control"] = CACHE
     return resp
@@ -173,7 +216,8 @@ def _release_from_form() -> Any:
                           "Formular")
     raw = load_definition(definition.read(), (definition.filename or "").lower())
     with transaction(current_hub().sessions) as session:
-        return make_release(session, slug, raw)
+        return make_release(session, slug, raw,
+                            keep_responses=request.form.get("keep_responses") == "1")
 
 
 def _import_from_form() -> Any:

@@ -11,6 +11,7 @@ from ..survey.errors import SurveyError
 from ..survey.importer import delete_responses, import_survey
 from ..survey.limesurvey import parse_catalogue, parse_lss
 from ..survey.models import Survey, SurveyRelease
+from ..survey.publish import release_path
 from ..survey.release import load_definition
 from ..survey.service import make_release
 from . import HubCLIError, open_database
@@ -55,13 +56,20 @@ def register(cli: click.Group) -> None:
     @click.option("--survey", "slug", required=True)
     @click.option("--definition", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   required=True, help="Tabellen-Definition (JSON oder TOML)")
-    def release_cmd(slug: str, definition: Path) -> None:
-        """Sperrt, prüft (ganzzahlige Optimierung) und veröffentlicht – oder lehnt ab."""
+    @click.option("--rohdaten-behalten", "keep", is_flag=True,
+                  help="Rohantworten einer abgeschlossenen Umfrage nicht löschen (nur nötig für "
+                       "eine weitere Veröffentlichung über dieselben Befragten)")
+    def release_cmd(slug: str, definition: Path, keep: bool) -> None:
+        """Sperrt, prüft (ganzzahlige Optimierung) und veröffentlicht – oder lehnt ab.
+
+        Bei einer abgeschlossenen Umfrage werden danach die Rohantworten gelöscht, außer mit
+        --rohdaten-behalten."""
         try:
             with open_database() as db:
+                settings = db.settings
                 raw = load_definition(definition.read_bytes(), definition.name)
                 with transaction(db.sessions) as session:
-                    summary = make_release(session, slug, raw)
+                    summary = make_release(session, slug, raw, keep_responses=keep)
         except SurveyError as exc:
             raise HubCLIError(f"Veröffentlichung abgelehnt – {exc}") from None
         click.echo(f"Veröffentlichung {summary.version} von „{slug}“: {len(summary.tables)} "
@@ -70,7 +78,14 @@ def register(cli: click.Group) -> None:
             click.echo(f"  {t.slug}: {t.cells} Zellen, gesperrt {t.primary + t.secondary} "
                        f"({t.primary} primär, {t.secondary} sekundär) – {t.title}")
         click.echo(f"Prüfung bestanden ({summary.solves} ganzzahlige Optimierungen, "
-                   f"{summary.seconds:.1f} s). Veröffentlicht unter /survey/{slug}/{summary.version}/")
+                   f"{summary.seconds:.1f} s). Veröffentlicht unter "
+                   f"{settings.url(release_path(slug, summary.version))}")
+        if summary.deleted_responses is not None:
+            click.echo(f"Die Umfrage ist abgeschlossen: {summary.deleted_responses} Rohantworten "
+                       "gelöscht (behalten nur mit --rohdaten-behalten).")
+        else:
+            click.echo("Rohantworten behalten (Umfrage nicht abgeschlossen oder "
+                       "--rohdaten-behalten); löschen: bildungsdaten survey delete-responses.")
 
     @survey.command("delete-responses")
     @click.option("--survey", "slug", required=True)

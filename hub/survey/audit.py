@@ -4,10 +4,15 @@ Attacker knowledge: every published cell of the release (and of earlier releases
 respondents), that counts are non-negative integers, and the published rules: k, zeros are
 not suppressed (a suppressed cell is ≥ 1) unless all categories of its group are suppressed
 (small groups with a 0 %/100 % share). Unknowns are the counts of the full cross-classification
-per family (see tables.py); each published cell is an equality, each suppressed cell a bound.
-For every suppressed cell the minimum and maximum are found by two MILPs; the release is
-refused when a cell is determined, its range is narrower than the protection width, or a
-small group is provably all in one category.
+per family (see tables.py), all families counting the same respondents in one program (see
+program.py: a margin published under two questions is one number); each published cell is an
+equality, each suppressed cell a bound. For every suppressed cell the minimum and maximum are
+found by two MILPs; the release is refused when a cell is determined, its range is narrower
+than the protection width, or a small group is provably all in one category.
+
+The protection width defaults to the cell's k: with a width of 2 and k = 5 the attacker could
+still narrow two hidden cells summing to 4 down to [1, 3] — both provably below k, one of
+them at most 3 — so a range must be at least as wide as the threshold it protects.
 """
 from __future__ import annotations
 
@@ -17,10 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
 
-from .tables import ANSWER, ITEM, TOTAL, TableSpec
+from .program import FamilyProblem
+from .tables import ITEM, TOTAL, TableSpec
 
 SYMBOL = "."
 
@@ -66,13 +70,21 @@ class _Cell:
     value: int | None
     lower: int  # attacker's lower bound for a suppressed cell
     upper: float
+    width: int  # the protection width this cell needs when suppressed
 
 
 def cell_key(spec: TableSpec, coords: tuple[str, ...]) -> tuple[str, frozenset[Any]]:
-    """The quantity a cell publishes: equal keys in two tables are the same number."""
+    """The quantity a cell publishes: equal keys in two tables are the same number.
+
+    A margin over all answers counts the respondents of its breakdown group in the family's
+    base — the same number under every item and every question with that base."""
     doms = spec.family_vars()
     sel = spec.selection(coords)
-    return spec.family(coords), frozenset((v, s) for v, s in sel.items() if set(s) != set(doms[v]))
+    family = spec.family(coords)
+    if coords[spec.answer_dim()] == TOTAL:
+        return spec.base_of(family), frozenset((v, s) for v, s in sel.items()
+                                               if v != ITEM and set(s) != set(doms[v]))
+    return family, frozenset((v, s) for v, s in sel.items() if set(s) != set(doms[v]))
 
 
 def _groups(t: PublishedTable) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
@@ -90,7 +102,7 @@ def _total_of(t: PublishedTable, group: tuple[str, ...]) -> tuple[str, ...]:
     return group[:a] + (TOTAL,) + group[a:]
 
 
-def _cells(tables: list[PublishedTable], report: AuditReport) -> list[_Cell]:
+def _cells(tables: list[PublishedTable], report: AuditReport, width: int | None) -> list[_Cell]:
     cells: list[_Cell] = []
     for t in tables:
         suppressed_groups = {g for g, members in _groups(t).items()
@@ -110,102 +122,32 @@ def _cells(tables: list[PublishedTable], report: AuditReport) -> list[_Cell]:
                 group = coords[:a] + coords[a + 1:]
                 lower = 0 if (coords[a] != TOTAL and group in suppressed_groups) else 1
                 if len(marks) > 1 and status.lower().startswith("p"):
-                    upper = t.spec.k - 1  # a distinct primary mark tells the attacker "< k"
+                    upper = t.spec.k_of(coords) - 1  # a distinct primary mark tells "< k"
                 elif len(marks) > 1:
-                    lower = max(lower, t.spec.k)
+                    lower = max(lower, t.spec.k_of(coords))
             cells.append(_Cell(t, coords, t.spec.family(coords), t.spec.selection(coords),
-                               value, lower, upper))
+                               value, lower, upper,
+                               t.spec.width_of(coords) if width is None else width))
     return cells
-
-
-class FamilyProblem:
-    """The integer program of one family: unknown counts, published equalities, bounds."""
-
-    def __init__(self, cells: list[_Cell], domains: dict[str, list[str]], linked: bool) -> None:
-        self.cells = cells
-        variables = sorted(domains)
-        # Codes no published cell tells apart act as one code: a smaller, equivalent lattice.
-        classes: dict[str, list[frozenset[str]]] = {}
-        for v in variables:
-            sigs: dict[tuple[object, ...], set[str]] = defaultdict(set)
-            users = [c.selection[v] for c in cells if v in c.selection]
-            for code in domains[v]:
-                sigs[tuple(code in s for s in users)].add(code)
-            if linked and v == ITEM:
-                sigs = {(i,): {code} for i, code in enumerate(domains[v])}  # items stay apart
-            classes[v] = [frozenset(s) for s in sigs.values()]
-        shape = [len(classes[v]) for v in variables]
-        n = int(np.prod(shape)) if shape else 1
-        index = np.indices(shape).reshape(len(shape), n) if shape else np.zeros((0, 1), int)
-        rows: list[np.ndarray] = []
-        for c in cells:
-            mask = np.ones(n, dtype=bool)
-            for j, v in enumerate(variables):
-                if v in c.selection:
-                    hit = np.array([bool(cls & c.selection[v]) for cls in classes[v]])
-                    mask &= hit[index[j]]
-            rows.append(mask.astype(np.int8))
-        matrix = np.vstack(rows) if rows else np.zeros((0, n), np.int8)
-        link_rows: list[np.ndarray] = []
-        if linked and ITEM in variables:
-            # Every item of a multiple-choice question counts the same respondents.
-            j_item = variables.index(ITEM)
-            others = [j for j, v in enumerate(variables) if v not in (ITEM, ANSWER)]
-            key = np.zeros(n, dtype=np.int64)
-            for j in others:
-                key = key * shape[j] + index[j]
-            for b in np.unique(key):
-                first = (key == b) & (index[j_item] == 0)
-                for i in range(1, shape[j_item]):
-                    link_rows.append(first.astype(np.int8) - ((key == b) & (index[j_item] == i)))
-        full = np.vstack([matrix] + link_rows) if link_rows else matrix
-        # Unknowns in exactly the same constraints can be merged: any split of their sum works.
-        _, first_idx = np.unique(full.T, axis=0, return_index=True)
-        keep = np.sort(first_idx)
-        self.A = csr_matrix(matrix[:, keep].astype(float))
-        self.full = csr_matrix(full[:, keep].astype(float))
-        lo = [float(c.value) if c.value is not None else float(c.lower) for c in cells]
-        hi = [float(c.value) if c.value is not None else c.upper for c in cells]
-        lo += [0.0] * len(link_rows)
-        hi += [0.0] * len(link_rows)
-        self.constraint = LinearConstraint(self.full, np.array(lo), np.array(hi))
-        self.nvars = len(keep)
-        self.solutions: list[np.ndarray] = []
-        self.solves = 0
-
-    def optimise(self, objective: np.ndarray, maximise: bool) -> float:
-        """The integer minimum (or maximum) of objective·x; inf when unbounded."""
-        c = -objective if maximise else objective
-        res = milp(c, integrality=np.ones(self.nvars), bounds=Bounds(0, np.inf),
-                   constraints=[self.constraint])
-        self.solves += 1
-        if res.status == 3 or (res.x is None and "unbounded" in str(res.message).lower()):
-            return math.inf if maximise else -math.inf
-        if res.x is None:
-            raise ValueError(f"Audit: Gleichungssystem unlösbar ({res.message})")
-        x = np.round(res.x)
-        self.solutions.append(x)
-        return float(objective @ x)
-
-    def observed(self) -> tuple[np.ndarray, np.ndarray]:
-        """Smallest and largest value of every cell over the feasible solutions seen so far."""
-        values = self.A @ np.column_stack(self.solutions)
-        return values.min(axis=1), values.max(axis=1)
 
 
 FamilyCache = dict[str, tuple[tuple[object, ...], AuditReport]]
 
 
-def audit(tables: list[PublishedTable], width: int = 2, exact: bool = False,
+def audit(tables: list[PublishedTable], width: int | None = None, exact: bool = False,
           cache: FamilyCache | None = None) -> AuditReport:
     """Audit every suppressed cell of `tables` (current and earlier releases) together.
 
-    `cache` (optional, kept by the caller between calls) skips families whose published
+    `width` overrides every table's protection width (default: each cell's own, see
+    TableSpec.width_of). Families counting the same respondents (one base) are one integer
+    program. `cache` (optional, kept by the caller between calls) skips bases whose published
     cells did not change since the last call — the protect loop re-audits after each round."""
     report = AuditReport()
-    cells = _cells(tables, report)
-    by_family: dict[str, list[_Cell]] = defaultdict(list)
-    domains: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    cells = _cells(tables, report, width)
+    program = _programs(cells)
+    by_base: dict[str, list[_Cell]] = defaultdict(list)
+    domains: dict[str, dict[str, dict[str, set[str]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(set)))
     linked: dict[str, bool] = {}
     population: dict[str, dict[str, list[str]]] = {}
     for c in cells:
@@ -216,28 +158,47 @@ def audit(tables: list[PublishedTable], width: int = 2, exact: bool = False,
                 "Die Tabelle zählt andere Befragte (andere Gliederungsfragen) als eine frühere "
                 "Tabelle derselben Frage; die Differenz würde eine Teilgruppe offenlegen."))
             population[c.family] = c.table.spec.population
-        by_family[c.family].append(c)
+        base = program[c.family]
+        by_base[base].append(c)
         for v, codes in c.table.spec.family_vars().items():
-            domains[c.family][v].update(codes)
+            domains[base][c.family][v].update(codes)
         linked[c.family] = c.table.spec.kind == "multiple"
-    for fam, fcells in by_family.items():
-        doms = {v: sorted(codes) for v, codes in domains[fam].items()}
-        state = (width, exact, tuple((c.table.label, c.table.spec.slug, c.coords, c.value,
-                                      c.lower, c.upper) for c in fcells))
-        if cache is not None and fam in cache and cache[fam][0] == state:
-            part = cache[fam][1]  # unchanged since the last call: no new MILPs
+    for base, bcells in by_base.items():
+        doms = {f: {v: sorted(codes) for v, codes in d.items()} for f, d in domains[base].items()}
+        state = (exact, tuple((c.table.label, c.table.spec.slug, c.coords, c.value, c.lower,
+                               c.upper, c.width) for c in bcells))
+        if cache is not None and base in cache and cache[base][0] == state:
+            part = cache[base][1]  # unchanged since the last call: no new MILPs
         else:
             part = AuditReport()
-            _audit_family(FamilyProblem(fcells, doms, linked[fam]), width, exact, part)
+            _audit_family(FamilyProblem(bcells, doms, {f: linked[f] for f in doms}), exact, part)
             report.solves += part.solves
             if cache is not None:
-                cache[fam] = (state, part)
+                cache[base] = (state, part)
         report.findings += part.findings
         report.ranges.update(part.ranges)
     return report
 
 
-def _audit_family(p: FamilyProblem, width: int, exact: bool, report: AuditReport) -> None:
+def _programs(cells: list[_Cell]) -> dict[str, str]:
+    """Family -> the program it is audited in: families sharing a base, and every family with
+    all its bases (a release stored before bases were named has none), end up together."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in cells:
+        a, b = root("f:" + c.family), root("b:" + c.table.spec.base_of(c.family))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {c.family: root("f:" + c.family) for c in cells}
+
+
+def _audit_family(p: FamilyProblem[_Cell], exact: bool, report: AuditReport) -> None:
     cells = p.cells
     suppressed = [i for i, c in enumerate(cells) if c.value is None]
     if not suppressed:
@@ -250,7 +211,7 @@ def _audit_family(p: FamilyProblem, width: int, exact: bool, report: AuditReport
     for i in suppressed:
         if not exact and p.solutions:
             omin, omax = p.observed()
-            if omax[i] - omin[i] >= max(width, 1):
+            if omax[i] - omin[i] >= max(cells[i].width, 1):
                 low[i], high[i] = float(omin[i]), float(omax[i])  # already wide enough
                 continue
         low[i] = p.optimise(rows[i], maximise=False)
@@ -265,19 +226,19 @@ def _audit_family(p: FamilyProblem, width: int, exact: bool, report: AuditReport
             report.findings.append(Finding("determined", where, c.coords,
                                            f"Die gesperrte Zelle ist genau bestimmbar (= {low[i]:g}).",
                                            low[i], high[i]))
-        elif high[i] - low[i] < width:
+        elif high[i] - low[i] < c.width:
             report.findings.append(Finding("range-too-narrow", where, c.coords,
                                            f"Die gesperrte Zelle liegt sicher zwischen {low[i]:g} "
-                                           f"und {high[i]:g} (Schutzbreite {width}).", low[i], high[i]))
+                                           f"und {high[i]:g} (Schutzbreite {c.width}).", low[i], high[i]))
     _small_groups(p, rows, low, report)
     report.solves += p.solves
 
 
-def _published_small_groups(p: FamilyProblem, report: AuditReport) -> None:
+def _published_small_groups(p: FamilyProblem[_Cell], report: AuditReport) -> None:
     _small_groups(p, p.A.toarray(), {}, report)
 
 
-def _small_groups(p: FamilyProblem, rows: np.ndarray, low: dict[int, float],
+def _small_groups(p: FamilyProblem[_Cell], rows: np.ndarray, low: dict[int, float],
                   report: AuditReport) -> None:
     """Refuse a group below the minimum size that is provably all in one category."""
     index = {(id(c.table), c.coords): i for i, c in enumerate(p.cells)}

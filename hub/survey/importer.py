@@ -201,6 +201,11 @@ def delete_responses(session: Session, slug: str) -> int:
     survey = session.execute(sa.select(Survey).where(Survey.slug == slug)).scalar_one_or_none()
     if survey is None:
         raise SurveyError("unknown-survey", "Diese Umfrage gibt es nicht.", f"Umfrage {slug}")
+    return delete_survey_responses(session, survey)
+
+
+def delete_survey_responses(session: Session, survey: Survey) -> int:
+    """Delete the raw responses of `survey` (inside the caller's write transaction)."""
     result = session.execute(sa.delete(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
     n = getattr(result, "rowcount", 0)
     survey.response_count, survey.responses_deleted_at = 0, utcnow()

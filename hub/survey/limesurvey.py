@@ -64,6 +64,8 @@ KINDS: dict[str, str] = {
     "D": "drop", "*": "drop", "|": "drop", "I": "drop", "X": "none",
 }
 KIND_NAMES = {"single", "multiple", "array", "numeric", "free"}
+# A catalogue may name the kind instead of a letter; the type column holds a letter (2 chars).
+KIND_LETTERS = {"single": "L", "multiple": "M", "array": "F", "numeric": "N", "free": "T"}
 
 IMPLICIT_ANSWERS: dict[str, list[tuple[str, str]]] = {
     "5": [(str(i), str(i)) for i in range(1, 6)],
@@ -257,7 +259,7 @@ def parse_catalogue(data: bytes) -> Structure:
                 raise SurveyError("unknown-type", f"Unbekannter Fragetyp „{qtype}“.",
                                   f"Fragenkatalog, Frage {q.get('code', i + 1)}")
             question = Question(
-                code=str(q["code"]), type=qtype, kind=kind, text=str(q.get("text", "")),
+                code=str(q["code"]), type=KIND_LETTERS.get(qtype, qtype), kind=kind, text=str(q.get("text", "")),
                 other=bool(q.get("other", False)),
                 subquestions=[Option(str(s["code"]), str(s.get("text", ""))) for s in q.get("subquestions", [])],
                 answers=[Option(str(a["code"]), str(a.get("text", ""))) for a in q.get("answers", [])])

@@ -1,6 +1,6 @@
 """Primary and secondary suppression over all tables of one release together.
 
-Primary: a cell with 1 ≤ n < k; in a group below the minimum size with a 0 % or 100 % share,
+Primary: a cell with 1 ≤ n < k (the higher k where a cell counts only minors); in a group below the minimum size with a 0 % or 100 % share,
 every category cell of the group (zeros included). Secondary: first every line (row/column
 with its margin) holding one suppressed cell gets the cheapest partner; then the audit runs and
 each cell it finds too narrow gets the cheapest partner in one of its lines, until it passes.
@@ -30,7 +30,7 @@ class Protection:
 
 def primary_suppression(spec: TableSpec, counts: dict[tuple[str, ...], int]) -> set[tuple[str, ...]]:
     """Cells below k, and whole small groups that show a 0 % or 100 % share."""
-    out = {c for c, n in counts.items() if 1 <= n < spec.k}
+    out = {c for c, n in counts.items() if 1 <= n < spec.k_of(c)}
     a = spec.answer_dim()
     groups: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
     for c in counts:
@@ -164,9 +164,11 @@ def _check_all(specs: list[TableSpec], state: _State, limit: float) -> None:
 
 
 def protect(specs: list[TableSpec], counts: dict[str, dict[tuple[str, ...], int]],
-            earlier: list[PublishedTable] | None = None, width: int = 2,
+            earlier: list[PublishedTable] | None = None, width: int | None = None,
             max_suppressed: float = 0.5, max_rounds: int = 200) -> Protection:
-    """Suppress until the audit passes; raises SurveyError naming the table when it cannot."""
+    """Suppress until the audit passes; raises SurveyError naming the table when it cannot.
+
+    `width` overrides the tables' protection widths (default: each cell's k)."""
     earlier = earlier or []
     state = _State(specs, counts)
     primary: set[CellId] = set()

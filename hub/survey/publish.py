@@ -11,8 +11,13 @@ from .models import Survey, SurveyRelease, SurveyReleaseTable
 from .tables import TableSpec
 
 
+def release_path(survey: str, version: int) -> str:
+    """The landing page of a release (what `survey release` prints)."""
+    return f"/survey/{survey}/{version}/"
+
+
 def table_path(survey: str, version: int, slug: str) -> str:
-    return f"/survey/{survey}/{version}/{slug}"
+    return f"{release_path(survey, version)}{slug}"
 
 
 def released_tables(session: Session) -> list[tuple[Survey, SurveyRelease, SurveyReleaseTable]]:
@@ -23,6 +28,18 @@ def released_tables(session: Session) -> list[tuple[Survey, SurveyRelease, Surve
         .join(SurveyReleaseTable, SurveyReleaseTable.release_id == SurveyRelease.id)
         .order_by(Survey.slug, SurveyRelease.version.desc(), SurveyReleaseTable.position)).all()
     return [(s, r, t) for s, r, t in rows]
+
+
+def find_release(session: Session, survey: str,
+                 version: int) -> tuple[Survey, SurveyRelease] | None:
+    """A release with its tables and their cells (for the landing page)."""
+    row = session.execute(
+        sa.select(Survey, SurveyRelease)
+        .join(SurveyRelease, SurveyRelease.survey_id == Survey.id)
+        .where(Survey.slug == survey, SurveyRelease.version == version)
+        .options(selectinload(SurveyRelease.tables).selectinload(SurveyReleaseTable.cells))
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def find_table(session: Session, survey: str, version: int,
@@ -50,4 +67,13 @@ def table_data(settings: Settings, survey: Survey, release: SurveyRelease,
         cells=[(tuple(c.coords), c.count) for c in table.cells],
         licence=settings.default_licence, publisher=settings.publisher_name,
         issued=release.created_at.date().isoformat(),
-        notes=[f"k = {spec.k}", f"Mindestgruppe {spec.min_group}"])
+        notes=_notes(spec))
+
+
+def _notes(spec: TableSpec) -> list[str]:
+    """The table's disclosure rules in short German notes."""
+    notes = [f"k = {spec.k}", f"Mindestgruppe {spec.min_group}"]
+    if spec.k_minors > spec.k and (spec.minors or spec.minors_only):
+        notes.append(f"k = {spec.k_minors} für Zahlen nur über Befragte unter 18")
+    notes.append(f"Schutzbreite {spec.width}" if spec.width else "Schutzbreite = k")
+    return notes

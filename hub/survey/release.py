@@ -3,7 +3,7 @@
     titel = "Bildungsumfrage 2026"
     k = 5                 # primary suppression below k (per question: [k_je_frage])
     mindestgruppe = 10    # no 0 %/100 % shares in smaller groups
-    schutzbreite = 2      # a suppressed cell's range must be at least this wide
+    schutzbreite = 5      # a suppressed cell's range must be at least this wide (default: k)
     max_gesperrt = 0.5    # refuse a table with more suppressed inner cells than this share
     [k_je_frage]
     Q9 = 10
@@ -22,6 +22,9 @@ class runs from its lower bound up to the next class's bound; the classes are th
 anyone sees, and a question has the same classes wherever it is used. A dual-scale array
 (LimeSurvey type 1) is tabulated one scale at a time: `skala = 1` or `2` (the whole question
 or one row, "Q8[SQ001]"); each scale counts as a question of its own ("Q8#1", "Q8#2").
+
+The protection width defaults to each cell's k (see audit.py for why not less); the higher k
+for cells counting only respondents under 18 is described in minors.py.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from typing import Any
 
 from .errors import SurveyError
 from .limesurvey import Option, Question, Structure
+from .minors import apply_minors
 from .tables import ANSWER, ITEM, Dim, TableSpec
 
 MIN_K = 3
@@ -68,7 +72,7 @@ class ReleaseDefinition:
     title: str
     k: int
     min_group: int
-    width: int
+    width: int | None  # None: every cell's own k
     max_suppressed: float
     tables: list[TableSpec] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -160,6 +164,15 @@ def _k(value: Any, where: str) -> int:
     return value
 
 
+def _width(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SurveyError("invalid-width", f"schutzbreite muss eine ganze Zahl ab 1 sein, nicht "
+                          f"„{value}“ (ohne Angabe gilt k).", "Definitionsdatei, schutzbreite")
+    return value
+
+
 def _grouping(options: list[Option], spec: dict[str, Any], where: str,
               extra: list[tuple[str, str]]) -> tuple[list[str], dict[str, str], dict[str, list[str]]]:
     """Published codes, labels and groups for a variable with optional coarsening."""
@@ -203,7 +216,7 @@ def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
                               "Definitionsdatei, k_je_frage")
     definition = ReleaseDefinition(
         title=str(raw.get("titel", "")), k=k, min_group=int(raw.get("mindestgruppe", 2 * k)),
-        width=int(raw.get("schutzbreite", 2)), max_suppressed=float(raw.get("max_gesperrt", 0.5)),
+        width=_width(raw.get("schutzbreite")), max_suppressed=float(raw.get("max_gesperrt", 0.5)),
         raw=raw)
     breakdowns = raw.get("gliederungen") or {}
     tables = raw.get("tabellen") or []
@@ -274,7 +287,8 @@ def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
         domains[ANSWER] = [o.code for o in answer_options] + [c for c, _ in extra]
         title = str(t.get("titel") or (q.text if kind != "item" else f"{q.text} – {code}"))
         definition.tables.append(TableSpec(name, title[:300], counted, kind, dims, table_k,
-                                           definition.min_group, domains))
+                                           definition.min_group, domains,
+                                           width=definition.width or 0))
     population: dict[str, list[str]] = {}
     for spec in definition.tables:
         for d in spec.dims:
@@ -282,6 +296,7 @@ def resolve(raw: dict[str, Any], structure: Structure) -> ReleaseDefinition:
                 population[d.var] = spec.domains[d.var]
     for spec in definition.tables:
         spec.population = population
+    apply_minors(raw, structure, definition, _k)
     return definition
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..db import begin_write
 from .audit import PublishedTable, audit, check_sequence
 from .errors import SurveyError
+from .importer import delete_survey_responses
 from .limesurvey import Option, Question, Structure
 from .models import (
     Survey,
@@ -23,7 +24,7 @@ from .models import (
 )
 from .protect import protect
 from .release import resolve
-from .tables import TableSpec, count_table
+from .tables import TableSpec, count_table, link_bases
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ReleaseSummary:
     tables: list[TableSummary] = field(default_factory=list)
     solves: int = 0
     seconds: float = 0.0
+    deleted_responses: int | None = None  # None: raw responses kept
 
 
 def get_survey(session: Session, slug: str) -> Survey:
@@ -68,10 +70,12 @@ def load_structure(session: Session, survey: Survey) -> Structure:
 
 
 def submitted_answers(session: Session, survey: Survey) -> tuple[list[dict[str, Any]], str]:
-    """The kept answers of every completed response and a digest of who they are."""
+    """The kept answers of every completed response (in a stable order: the same respondents
+    give the same base names in a later release) and a digest of who they are."""
     rows = session.execute(sa.select(SurveyResponse.source_id, SurveyResponse.answers)
                            .where(SurveyResponse.survey_id == survey.id,
-                                  SurveyResponse.submitted.is_(True))).all()
+                                  SurveyResponse.submitted.is_(True))
+                           .order_by(SurveyResponse.source_id, SurveyResponse.id)).all()
     ids = sorted(r[0] for r in rows)
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
     return [r[1] for r in rows], digest
@@ -89,8 +93,13 @@ def published_tables(release: SurveyRelease, current: bool = False) -> list[Publ
     return out
 
 
-def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSummary:
-    """Protect, audit and store a release; nothing is written when anything is refused."""
+def make_release(session: Session, slug: str, raw: dict[str, Any],
+                 keep_responses: bool = False) -> ReleaseSummary:
+    """Protect, audit and store a release; nothing is written when anything is refused.
+
+    A closed survey's raw responses are deleted in the same transaction (data minimisation:
+    once the aggregates are out, nothing needs them) unless `keep_responses` — needed only
+    for a further release over the same respondents."""
     started = time.perf_counter()
     begin_write(session)
     survey = get_survey(session, slug)
@@ -108,6 +117,7 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
     definition = resolve(raw, load_structure(session, survey))
     answers = definition.classify(answers)  # numbers only ever as their classes
     counts = {spec.slug: count_table(spec, answers) for spec in definition.tables}
+    link_bases(definition.tables, answers)  # margins published under two questions: one number
     before = [t for r in earlier for t in published_tables(r)]
     result = protect(definition.tables, counts, before, definition.width,
                      definition.max_suppressed)
@@ -118,8 +128,8 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
         raise SurveyError("audit-failed", f.message, f"Tabelle „{f.table}“, Zelle "
                           f"{' / '.join(f.coords)}")
     for t in result.tables:
-        for n in t.values.values():
-            if n is not None and 0 < n < t.spec.k:  # belt and braces: never below k
+        for c, n in t.values.items():
+            if n is not None and 0 < n < t.spec.k_of(c):  # belt and braces: never below k
                 raise SurveyError("below-k", f"Zelle mit {n} < k", f"Tabelle „{t.spec.slug}“")
     version = max((r.version for r in earlier), default=0) + 1
     release = SurveyRelease(survey_id=survey.id, version=version,
@@ -142,6 +152,8 @@ def make_release(session: Session, slug: str, raw: dict[str, Any]) -> ReleaseSum
         summary.tables.append(TableSummary(t.spec.slug, t.spec.title, len(t.values),
                                            len(hidden), len(hidden2)))
     summary.solves = report.solves + result.solves
+    if survey.status == "closed" and not keep_responses:
+        summary.deleted_responses = delete_survey_responses(session, survey)
     summary.seconds = time.perf_counter() - started
     return summary
 

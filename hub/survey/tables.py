@@ -7,6 +7,7 @@ family, so no table is the complement of another and the audit can link them.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
@@ -61,6 +62,16 @@ class TableSpec:
     domains: dict[str, list[str]] = field(default_factory=dict)
     # Breakdown questions every counted respondent answered (same for the whole release).
     population: dict[str, list[str]] = field(default_factory=dict)
+    # Protection width; 0 = the cell's own k (see `width_of`).
+    width: int = 0
+    # Respondents under 18: the age variable's finest codes that are minors, the higher k
+    # for cells counting only minors, and whether the whole table counts only minors.
+    minors: dict[str, list[str]] = field(default_factory=dict)
+    k_minors: int = 0
+    minors_only: bool = False
+    # Family -> its base (who it counts): families with the same base are one integer
+    # program, because their margins publish the same numbers (see `link_bases`).
+    bases: dict[str, str] = field(default_factory=dict)
 
     def answer_dim(self) -> int:
         return next(i for i, d in enumerate(self.dims) if d.var == ANSWER)
@@ -86,6 +97,30 @@ class TableSpec:
                 sel[d.var] = frozenset(d.groups[c])
         return sel
 
+    def counts_only_minors(self, coords: tuple[str, ...]) -> bool:
+        """True when every respondent a cell can count is under 18: the table is about minors
+        only, or the cell's age selection holds only minor codes."""
+        if self.minors_only:
+            return True
+        sel = self.selection(coords)
+        if self.question in self.minors and ANSWER in sel:
+            sel[self.question] = sel[ANSWER]  # a table of the age question itself
+        return any(v in sel and sel[v] <= frozenset(codes) for v, codes in self.minors.items())
+
+    def k_of(self, coords: tuple[str, ...]) -> int:
+        """The minimum count a cell may show: k, or the higher k where it counts only minors."""
+        if self.k_minors > self.k and self.counts_only_minors(coords):
+            return self.k_minors
+        return self.k
+
+    def width_of(self, coords: tuple[str, ...]) -> int:
+        """The protection width of a suppressed cell: the configured one, else its k."""
+        return self.width or self.k_of(coords)
+
+    def base_of(self, family: str) -> str:
+        """The base a family counts; a family without a known base is its own."""
+        return self.bases.get(family, f"frage:{family}")
+
     def family_vars(self) -> dict[str, list[str]]:
         """The variables (with finest codes) of this table's families."""
         return {v: codes for v, codes in self.domains.items()
@@ -95,14 +130,18 @@ class TableSpec:
         return {"slug": self.slug, "title": self.title, "question": self.question,
                 "kind": self.kind, "dims": [d.to_dict() for d in self.dims], "k": self.k,
                 "min_group": self.min_group, "domains": self.domains,
-                "population": self.population}
+                "population": self.population, "width": self.width, "minors": self.minors,
+                "k_minors": self.k_minors, "minors_only": self.minors_only, "bases": self.bases}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TableSpec:
         return cls(d["slug"], d["title"], d["question"], d["kind"],
                    [Dim.from_dict(x) for x in d["dims"]], int(d["k"]), int(d["min_group"]),
                    {k: list(v) for k, v in d["domains"].items()},
-                   {k: list(v) for k, v in d.get("population", {}).items()})
+                   {k: list(v) for k, v in d.get("population", {}).items()},
+                   int(d.get("width", 0)), {k: list(v) for k, v in d.get("minors", {}).items()},
+                   int(d.get("k_minors", 0)), bool(d.get("minors_only", False)),
+                   dict(d.get("bases", {})))
 
 
 def respondent_values(spec: TableSpec, answers: dict[str, Any]) -> list[dict[str, str]]:
@@ -142,3 +181,37 @@ def count_table(spec: TableSpec, responses: list[dict[str, Any]]) -> dict[tuple[
             for combo in itertools.product(*options):
                 counts[combo] += 1  # type: ignore[index]
     return {cell: counts.get(cell, 0) for cell in spec.cells()}
+
+
+def families_of(spec: TableSpec) -> list[str]:
+    """The families a table's cells belong to (one per array row, else the question)."""
+    if spec.kind == "array":
+        return [f"{spec.question}[{i}]" for i in spec.domains[ITEM]]
+    return [spec.question]
+
+
+def link_bases(specs: list[TableSpec], responses: list[dict[str, Any]]) -> None:
+    """Name each family's base after exactly who it counts and store it on the specs.
+
+    Two families with the same respondents (everyone who answered one also answered the
+    other) publish the same margins — the respondents per breakdown group — under two
+    questions; the audit treats such families as one integer program and protection hides
+    such a margin in every table or in none. `responses` must be in a stable order (the
+    same respondents give the same names in a later release)."""
+    members: dict[str, list[int]] = {}
+    for spec in specs:
+        names = set(families_of(spec))
+        if names <= members.keys():
+            continue
+        found: dict[str, list[int]] = {f: [] for f in names}
+        for n, answers in enumerate(responses):
+            for values in respondent_values(spec, answers):
+                fam = spec.family(tuple(values[d.var] if d.var == ITEM else TOTAL
+                                        for d in spec.dims))
+                if not found[fam] or found[fam][-1] != n:
+                    found[fam].append(n)
+        members.update(found)
+    bases = {f: "basis:" + hashlib.sha256(",".join(map(str, ns)).encode()).hexdigest()[:16]
+             for f, ns in members.items()}
+    for spec in specs:
+        spec.bases = {f: bases[f] for f in families_of(spec)}
