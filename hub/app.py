@@ -12,6 +12,7 @@ from . import survey
 from .blueprints import (
     api,
     catalog,
+    embeds,
     feeds,
     health,
     offer_pages,
@@ -53,8 +54,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
-AREAS = (pages, offer_pages, feeds, subscriptions, api, catalog, vocab, upload_page, uploads,
-         health)
+AREAS = (pages, offer_pages, feeds, subscriptions, embeds, api, catalog, vocab, upload_page,
+         uploads, health)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -74,6 +74,10 @@ class Settings:
         0, "Vorgeschaltete Reverse-Proxys, deren X-Forwarded-For/-Proto gelten (0 = keiner) / reverse proxies in front whose X-Forwarded-For/-Proto are trusted")
     admin_token: str = setting(
         "", "Zugang zu den Verwaltungsseiten (z. B. Umfrage-Import); leer = abgeschaltet / admin pages credential; empty = disabled")
+    embed_allowed_origins: str = setting(
+        "*", "Wer die eingebetteten Angebotslisten (/einbetten/liste) in einen Rahmen setzen darf: "
+        "CSP frame-ancestors, z. B. „https://www.bensheim.de https://*.kreis-bergstrasse.de“; "
+        "* = jede Website / origins allowed to frame the embed lists (CSP frame-ancestors)")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
