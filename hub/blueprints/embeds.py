@@ -20,7 +20,7 @@ from flask import Blueprint, Response, render_template, request
 from ...feeds.jsonld import offer_iri
 from ...vocab.codelists import codelist, municipalities
 from ..context import current_hub
-from ..models import Offer, Provider
+from ..models import Offer, OfferInstance, Provider
 from ..offers.filters import FILTER_NAMES, OfferFilters
 from ..offers.store import load_offer_records
 from ..pages_nav import PageLink
@@ -86,21 +86,30 @@ def _framing(resp: Response) -> Response:
 
 
 def _upcoming(session: Any, filters: OfferFilters, limit: int) -> list[Any]:
-    """The matching live offers with the next dates first (undated ones last)."""
+    """The matching live offers, the one whose next date comes first at the top (a date is
+    "next" while it runs: its end, else its start, is today or later); undated ones last."""
     today = date.today()
-    offers_t = Offer.__table__
-    soonest = sa.case((offers_t.c.last_date < today, 1), else_=0)
+    offers_t, inst = Offer.__table__, OfferInstance.__table__
+    next_start = (sa.select(sa.func.min(inst.c.start_date))
+                  .where(inst.c.offer_id == offers_t.c.id,
+                         sa.func.coalesce(inst.c.end_date, inst.c.start_date) >= today)
+                  .scalar_subquery())
     stmt = (sa.select(offers_t.c.id).where(*filters.where(session))
-            .order_by(soonest, offers_t.c.first_date.is_(None), offers_t.c.first_date,
-                      offers_t.c.id).limit(limit))
+            .order_by(next_start.is_(None), next_start, offers_t.c.id).limit(limit))
     return load_offer_records(session, list(session.execute(stmt).scalars()))
 
 
 def _next_date(record: Any) -> Any:
+    """The instance to show: the first one still running or to come, else the last one."""
     today = date.today()
-    dated = sorted((i for i in record.instances if i.start_date),
-                   key=lambda i: (i.start_date < today, i.start_date))
-    return dated[0] if dated else None
+    dated = sorted((i for i in record.instances if i.start_date), key=lambda i: i.start_date)
+    coming = [i for i in dated if (i.end_date or i.start_date) >= today]
+    return coming[0] if coming else (dated[-1] if dated else None)
+
+
+def euro(amount: Any) -> str:
+    """An amount as Germans write it: 8.694,00 €."""
+    return f"{amount:,.2f} €".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 @bp.route("/einbetten/liste", methods=["GET", "HEAD"])
@@ -115,7 +124,7 @@ def embedded_list() -> Any:
     except Problem as problem:
         body = render_template("embed_list.html", problem=problem, display=EmbedDisplay(),
                                records=[], more_url=None, next_date=_next_date,
-                               offer_url=None)
+                               offer_url=None, euro=euro)
         return _framing(Response(body, status=problem.status, mimetype="text/html"))
     query = urlencode(filters.to_args())
     more_url = hub.settings.url("/angebote" + (f"?{query}" if query else ""))
@@ -125,7 +134,8 @@ def embedded_list() -> Any:
         return offer_iri(base, record.provider.slug, record.angebot_id)
 
     body = render_template("embed_list.html", problem=None, display=display, records=records,
-                           more_url=more_url, next_date=_next_date, offer_url=offer_url)
+                           more_url=more_url, next_date=_next_date, offer_url=offer_url,
+                           euro=euro)
     return _framing(Response(body, mimetype="text/html"))
 
 
