@@ -115,7 +115,8 @@ def test_every_code_file_too_large() -> None:
 
 
 def test_fixtures_cover_every_code_of_the_issue() -> None:
-    found = {code for _r, _c, code in EVERY_CODE} | {"file-too-large"}
+    # too-many-cells needs files of millions of cells: tests/test_validators_bounds.py
+    found = {code for _r, _c, code in EVERY_CODE} | {"file-too-large", "too-many-cells"}
     assert found == set(CODES)
 
 

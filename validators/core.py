@@ -5,30 +5,50 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import parallel as parallel_
 from .crossrow import count_offers, cross_row_errors
-from .errors import BlankRow, FileTooLarge, TooManyRows, UnsupportedFormat
+from .errors import (
+    BlankRow,
+    FileTooLarge,
+    TooManyCells,
+    TooManyRows,
+    UnsupportedFormat,
+    ValidationError,
+)
 from .header import Header, read_header
 from .offers import group_offers
 from .report import Report
 from .rows import RowChecker
 from .sources import Encoding, Source, detect_encoding, guess_utf8, inflated_size, sniff_format
-from .tables import Row, TableBroken, csv_delimiter, csv_rows, xlsx_rows
+from .tables import Row, TableBroken, TableTooLarge, csv_delimiter, csv_rows, xlsx_rows
+from .xlsx_guard import check_xlsx
 
 PROGRESS_EVERY = 5000
 BATCH = 1024  # rows checked together, column by column
+BATCH_CELLS = BATCH * 128  # fewer rows when they are wide: a batch's cells stay bounded
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Upload limits: file size, data rows, unpacked size of an XLSX (zip bomb guard)."""
+    """Upload limits: file size, data rows, unpacked size of an XLSX (zip bomb guard), and
+    what an XLSX may hold before openpyxl builds it: shared strings (count, unpacked bytes),
+    unpacked bytes of each part read whole, cells per sheet (None: 100 per allowed row)."""
 
     max_bytes: int = 20 * 1024 * 1024
     max_rows: int = 100_000
     max_inflated_bytes: int = 200 * 1024 * 1024
+    max_shared_strings: int = 1_000_000
+    max_shared_strings_bytes: int = 64 * 1024 * 1024
+    max_part_bytes: int = 16 * 1024 * 1024
+    max_sheet_cells: int | None = None
+
+    @property
+    def sheet_cells(self) -> int:
+        """Cells a sheet may have: the setting, else 100 per allowed row (header included)."""
+        return self.max_sheet_cells or (self.max_rows + 1) * 100
 
 
 # A row mapper turns a batch of typed rows (tuples indexed like COLUMNS) into one item each.
@@ -145,9 +165,20 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
             report.add(FileTooLarge(detail="inflated",
                                     params={"size": inflated, "limit": limits.max_inflated_bytes}))
             return ValidationResult(report, rows, mapped)
+        try:
+            too_large = check_xlsx(src, max_strings=limits.max_shared_strings,
+                                   max_strings_bytes=limits.max_shared_strings_bytes,
+                                   max_part_bytes=limits.max_part_bytes,
+                                   max_sheet_cells=limits.sheet_cells)
+        except Exception as exc:  # noqa: BLE001 - untrusted input: zipfile raises many kinds
+            too_large = UnsupportedFormat(detail="xlsx-broken",
+                                          params={"detail": exc.__class__.__name__})
+        if too_large is not None:
+            report.add(too_large)
+            return ValidationResult(report, rows, mapped)
 
         def table() -> Iterator[Row]:
-            return xlsx_rows(src)
+            return xlsx_rows(src, limits.sheet_cells)
     elif kind == "csv":
         splittable = not collect or mapper is not None
         # A file whose start is UTF-8 is read as UTF-8 by both halves, strictly: if it is not,
@@ -250,7 +281,7 @@ def _check_split(reader: Iterator[Row], first_part: parallel_.UntilSentinel,
                  second: tuple[Source, Encoding, int, Callable[[], RowMapper] | None]) -> None:
     src, encoding, offset, mapper = second
     delimiter, _directive = csv_delimiter(_first_line(src, encoding))
-    unlimited = Limits(limits.max_bytes, 1 << 62, limits.max_inflated_bytes)
+    unlimited = replace(limits, max_rows=1 << 62)
 
     def child_work() -> parallel_.PartResult:
         part_report = Report(report.lang, report.max_errors)
@@ -306,10 +337,13 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
     count = 0
     blank: list[int] = []
     batch: list[Row] = []
+    cells_in_batch = 0
 
     def flush() -> None:
+        nonlocal cells_in_batch
         current = batch[:]
         batch.clear()  # cleared first: a flush that raises is not run again below
+        cells_in_batch = 0
         values = checker.check_batch(current)
         if sink is not None and map_rows is not None:
             errors = report.error_count
@@ -338,7 +372,8 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
             count += 1
             checker.rows_checked = count
             batch.append((number, cells))
-            if len(batch) == BATCH:
+            cells_in_batch += len(cells)
+            if len(batch) == BATCH or cells_in_batch >= BATCH_CELLS:
                 flush()
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
@@ -350,6 +385,9 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
     return count, blank
 
 
-def _broken(exc: TableBroken, xlsx: bool) -> UnsupportedFormat:
+def _broken(exc: TableBroken, xlsx: bool) -> ValidationError:
+    if isinstance(exc, TableTooLarge):
+        return TooManyCells(row=exc.row, detail=exc.detail,
+                            params={"limit": exc.limit, "sheet": exc.sheet})
     detail = "xlsx-broken" if xlsx else ("csv-binary" if exc.detail == "NUL-Byte" else "csv-broken")
     return UnsupportedFormat(row=exc.row, detail=detail, params={"detail": exc.detail})

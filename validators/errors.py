@@ -56,6 +56,13 @@ class TooManyRows(ValidationError):
     code = "too-many-rows"
 
 
+class TooManyCells(ValidationError):
+    """A row wider, a sheet or its texts bigger than any real offers table: reading stops
+    before the parser builds them (details: row, sheet, rows, strings)."""
+
+    code = "too-many-cells"
+
+
 class BlankLabel(ValidationError):
     code = "blank-label"
 
@@ -118,7 +125,7 @@ class FormulaInjection(ValidationError):
 
 ERROR_CLASSES: dict[str, type[ValidationError]] = {
     cls.code: cls for cls in (
-        EncodingError, UnsupportedFormat, FileTooLarge, TooManyRows, BlankLabel, DuplicateLabel,
+        EncodingError, UnsupportedFormat, FileTooLarge, TooManyRows, TooManyCells, BlankLabel, DuplicateLabel,
         MissingLabel, ExtraLabel, BlankRow, MissingCell, ExtraCell, CellTypeError,
         ConstraintError, RequiredError, UniqueError, DateOrderError, OutOfDistrict,
         FormulaInjection)
@@ -126,7 +133,7 @@ ERROR_CLASSES: dict[str, type[ValidationError]] = {
 CODES: tuple[str, ...] = tuple(ERROR_CLASSES)
 
 # Problems that mean no row of the file could be read at all (CLI exit code 2).
-FATAL_CODES = frozenset({"unsupported-format", "file-too-large"})
+FATAL_CODES = frozenset({"unsupported-format", "file-too-large", "too-many-cells"})
 
 
 def make_error(code: str, **kwargs: Any) -> ValidationError:

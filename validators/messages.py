@@ -75,6 +75,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file-too-large.inflated": (
         "Die Excel-Datei ist entpackt zu groß ({size} Byte; erlaubt sind {limit} Byte).",
         "The Excel file is too large when unpacked ({size} bytes; the limit is {limit} bytes)."),
+    "file-too-large.strings": (
+        "Die Texte der Excel-Datei (sharedStrings.xml) sind entpackt zu groß ({size} Byte; "
+        "erlaubt sind {limit} Byte).",
+        "The texts of the Excel file (sharedStrings.xml) are too large when unpacked "
+        "({size} bytes; the limit is {limit} bytes)."),
+    "file-too-large.part": (
+        "Der Teil „{part}“ der Excel-Datei ist entpackt zu groß ({size} Byte; erlaubt sind "
+        "{limit} Byte).",
+        "The part “{part}” of the Excel file is too large when unpacked ({size} bytes; "
+        "the limit is {limit} bytes)."),
+    "too-many-cells": (
+        "Die Datei hat mehr Zellen, als eine Angebotstabelle haben kann (höchstens {limit}).",
+        "The file has more cells than an offers table can have (at most {limit})."),
+    "too-many-cells.row": (
+        "Die Zeile hat mehr als {limit} Zellen (mehr Spalten, als Excel kennt); die Datei wird "
+        "ab hier nicht gelesen. Bitte das Trennzeichen und die Datei prüfen.",
+        "The row has more than {limit} cells (more columns than Excel has); the file is not "
+        "read from here on. Please check the delimiter and the file."),
+    "too-many-cells.sheet": (
+        "Das Tabellenblatt „{sheet}“ hat mehr als {limit} Zellen; so viele kann keine "
+        "Angebotsdatei brauchen. Bitte leere Zeilen und Spalten löschen oder die Datei aufteilen.",
+        "The sheet “{sheet}” has more than {limit} cells; no offers file needs that many. "
+        "Please delete empty rows and columns or split the file."),
+    "too-many-cells.rows": (
+        "Das Tabellenblatt reicht über Zeile {limit} hinaus (mehr Zeilen, als Excel kennt).",
+        "The sheet goes beyond row {limit} (more rows than Excel has)."),
+    "too-many-cells.strings": (
+        "Die Excel-Datei enthält mehr als {limit} verschiedene Texte (sharedStrings.xml); so "
+        "viele kann keine Angebotsdatei brauchen.",
+        "The Excel file contains more than {limit} distinct texts (sharedStrings.xml); no "
+        "offers file needs that many."),
     "too-many-rows": (
         "Die Datei hat mehr als {limit} Datenzeilen; bitte in mehrere Dateien aufteilen.",
         "The file has more than {limit} data rows; please split it into several files."),

@@ -222,6 +222,7 @@ class RowChecker:
             if cells[position].strip():
                 errors.append(ExtraCell(row=row, column=None, value=cells[position],
                                         params={"position": position + 1}))
+                break  # one per row: a row of thousands of stray cells is one problem
         if n < self.width:
             if not self.pad:  # XLSX rows end at their last value; CSV rows must not
                 for pos, idx, label, *_ in self.plan:

@@ -13,6 +13,10 @@ from .sources import Encoding, Source, open_text
 # A quoted cell longer than this is a quote that never closes, not a description.
 FIELD_LIMIT = 1 << 20
 csv.field_size_limit(FIELD_LIMIT)
+# Excel's column count (A…XFD): a row with more cells comes from no spreadsheet. Checked before
+# a line is split, so one hostile line (`X;` × 9.5 million) never becomes millions of strings.
+MAX_ROW_CELLS = 16_384
+MAX_SHEET_ROWS = 1_048_576  # Excel's row count
 
 Row = tuple[int, list[str]]
 
@@ -24,6 +28,20 @@ class TableBroken(Exception):
         super().__init__(detail)
         self.row = row
         self.detail = detail
+
+
+class TableTooLarge(TableBroken):
+    """Reading stops at `row`: a row, the sheet or its rows exceed a bound (`what`: "row",
+    "sheet" or "rows", the too-many-cells detail), reported with `limit`."""
+
+    def __init__(self, row: int | None, what: str, limit: int, sheet: str = "") -> None:
+        super().__init__(row, what)
+        self.limit = limit
+        self.sheet = sheet
+
+
+class _RowTooWide(Exception):
+    """A record has more than MAX_ROW_CELLS cells (csv_rows turns it into TableTooLarge)."""
 
 
 def sniff_delimiter(line: str) -> str:
@@ -41,21 +59,30 @@ def records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
     pulling the further lines of a quoted multi-line cell itself. Raises csv.Error.
     """
     pending: list[str] = []
+    delimiters = 0  # in the lines of the quoted record being read (they may be many)
 
     def feed() -> Iterator[str]:
+        nonlocal delimiters
         while True:
             if pending:
-                yield pending.pop()
+                line = pending.pop()
             else:
                 line = next(lines, None)
                 if line is None:
                     return
-                yield line
+            delimiters += line.count(delimiter)
+            if delimiters >= MAX_ROW_CELLS:
+                raise _RowTooWide
+            yield line
 
     reader = csv.reader(feed(), delimiter=delimiter, quotechar='"', doublequote=True,
                         skipinitialspace=False, strict=False)
     for line in lines:
+        # A line shorter than the cap cannot hold too many cells: most lines are not counted.
+        if len(line) > MAX_ROW_CELLS and line.count(delimiter) >= MAX_ROW_CELLS:
+            raise _RowTooWide
         if '"' in line or len(line) > FIELD_LIMIT:
+            delimiters = 0
             pending.append(line)
             yield next(reader)
         else:
@@ -105,6 +132,8 @@ def csv_rows(source: Source, encoding: Encoding, *, start: int = 0, stop: int | 
                 yield number, cells
         except csv.Error as exc:
             raise TableBroken(number + 1, str(exc)) from None
+        except _RowTooWide:
+            raise TableTooLarge(number + 1, "row", MAX_ROW_CELLS) from None
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -144,8 +173,12 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def xlsx_rows(source: Source) -> Iterator[Row]:
-    """Rows of the sheet "Angebote" (or the first sheet), read-only, with defusedxml."""
+def xlsx_rows(source: Source, max_cells: int = 10_000_000) -> Iterator[Row]:
+    """Rows of the sheet "Angebote" (or the first sheet), read-only, with defusedxml.
+
+    openpyxl pads each row up to its last cell and yields an empty row for each skipped row
+    number: at most `max_cells` cells (padding included), MAX_ROW_CELLS a row and
+    MAX_SHEET_ROWS rows are read, else TableTooLarge."""
     import openpyxl
     from openpyxl import DEFUSEDXML
 
@@ -168,8 +201,17 @@ def xlsx_rows(source: Source) -> Iterator[Row]:
             # Some writers store a wrong size; read what is really there.
             sheet.reset_dimensions()
             number = 0
+            read = 0
+            title = str(sheet.title)
             try:
                 for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    read += len(values)
+                    if len(values) > MAX_ROW_CELLS:
+                        raise TableTooLarge(number, "row", MAX_ROW_CELLS)
+                    if read > max_cells:
+                        raise TableTooLarge(number, "sheet", max_cells, title)
+                    if number > MAX_SHEET_ROWS:
+                        raise TableTooLarge(number, "rows", MAX_SHEET_ROWS)
                     cells = [cell_text(v) for v in values]
                     while cells and cells[-1] == "":
                         cells.pop()
