@@ -254,3 +254,14 @@ def test_stray_cells_beyond_the_header_are_one_problem_per_row() -> None:
     head, example = template_csv().decode("utf-8-sig").split("\r\n")[:2]
     report = validate(f"{head}\r\n{example};x;y;z\r\n".encode()).report
     assert report.flatten(["row", "code"]) == [[2, "extra-cell"]]
+
+
+def test_cli_millions_of_blank_lines_before_a_row_stay_small(tmp_path) -> None:
+    head, example = template_csv().decode("utf-8-sig").split("\r\n")[:2]
+    path = tmp_path / "blank.csv"
+    path.write_bytes(f"{head}\r\n".encode() + b"\r\n" * 10_000_000 + f"{example}\r\n".encode())
+    result = probe_cli(path)
+    assert_quick_and_small(result)
+    report = json.loads(result["out"])
+    assert report["stats"]["warnings"] == 10_000_000 and report["truncated"] is True
+    assert len(report["errors"]) == 1000 and report["errors"][0]["code"] == "blank-row"

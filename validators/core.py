@@ -11,7 +11,6 @@ from typing import Any
 from . import parallel as parallel_
 from .crossrow import count_offers, cross_row_errors
 from .errors import (
-    BlankRow,
     FileTooLarge,
     TooManyCells,
     TooManyRows,
@@ -332,10 +331,12 @@ def _first_line(src: Source, encoding: Encoding) -> str:
 def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limits: Limits,
                 rows: list[Any] | None, progress: Callable[[int], None] | None,
                 map_rows: RowMapper | None = None, sink: Sink | None = None
-                ) -> tuple[int, list[int]]:
+                ) -> tuple[int, range]:
     """Check the data rows; returns their count and the blank rows at the end (unreported)."""
     count = 0
-    blank: list[int] = []
+    # The blank rows since the last data row: always one run of consecutive record numbers
+    # (a data row ends it), so a range, not a list (a file of millions of empty lines).
+    blank_from = blank_to = 0
     batch: list[Row] = []
     cells_in_batch = 0
 
@@ -357,12 +358,14 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
     try:
         for number, cells in reader:
             if not (cells and cells[0].strip()) and not "".join(cells).strip():
-                blank.append(number)  # reported only when data follows: trailing ones are noise
+                # Reported only when data follows: trailing ones are noise.
+                if not blank_from:
+                    blank_from = number
+                blank_to = number
                 continue
-            if blank:
-                for blank_row in blank:
-                    report.add(BlankRow(row=blank_row))
-                blank.clear()
+            if blank_from:
+                report.add_blank_rows(range(blank_from, blank_to + 1))
+                blank_from = 0
             if count == limits.max_rows:
                 report.add(TooManyRows(params={"limit": limits.max_rows}))
                 # Read on without checking: a damaged rest of the file is still worth a word.
@@ -382,7 +385,7 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
             flush()  # the rows read before a damaged part are still checked
     if progress is not None and count % PROGRESS_EVERY:
         progress(count)
-    return count, blank
+    return count, range(blank_from, blank_to + 1) if blank_from else range(0)
 
 
 def _broken(exc: TableBroken, xlsx: bool) -> ValidationError:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BlankRow, ValidationError
+from .errors import ValidationError
 from .report import Report
 from .rows import RowChecker
 from .sources import Encoding, Source, quote_balanced_split
@@ -68,7 +68,7 @@ class PartResult:
 
     rows: int = 0
     last_row: int = 0  # the part's last record number (for renumbering the next part)
-    blank: list[int] = field(default_factory=list)  # blank rows at the end, not yet reported
+    blank: range = range(0)  # blank rows at the end, not yet reported
     errors: list[ValidationError] = field(default_factory=list)
     error_count: int = 0
     warning_count: int = 0
@@ -149,7 +149,7 @@ def stop_child(pid: int, read_fd: int | None = None) -> None:
         pass
 
 
-def part_result(checker: RowChecker, report: Report, rows: int, blank: list[int],
+def part_result(checker: RowChecker, report: Report, rows: int, blank: range,
                 collected: list[Any] | None) -> PartResult:
     """Pack what a part's checker and report hold for sending to the parent."""
     return PartResult(
@@ -159,13 +159,12 @@ def part_result(checker: RowChecker, report: Report, rows: int, blank: list[int]
         collected=collected)
 
 
-def merge_second_part(report: Report, checker: RowChecker, first_blank: list[int],
+def merge_second_part(report: Report, checker: RowChecker, first_blank: range,
                       part: PartResult, offset: int) -> None:
     """Add the second part's findings to the first part's report and checker, renumbered."""
     if part.rows:
         # Blank rows at the end of the first part are reported because data follows.
-        for row in first_blank:
-            report.add(BlankRow(row=row))
+        report.add_blank_rows(first_blank)
     kept_errors = kept_warnings = 0
     for error in part.errors:
         if error.row is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import ERROR, FATAL_CODES, ValidationError
+from .errors import ERROR, FATAL_CODES, BlankRow, ValidationError
 
 MAX_ERRORS = 1000
 
@@ -44,6 +44,15 @@ class Report:
                 return
             self._kept_warnings += 1
         self.errors.append(error)
+
+    def add_blank_rows(self, rows: range) -> None:
+        """A blank-row warning for each row; beyond the cap only counted (no objects made)."""
+        kept = max(min(len(rows), self.max_errors - self._kept_warnings), 0)
+        for row in rows[:kept]:
+            self.add(BlankRow(row=row))
+        if len(rows) > kept:
+            self.warning_count += len(rows) - kept
+            self.truncated = True
 
     @property
     def full(self) -> bool:
