@@ -72,6 +72,23 @@ def test_prices(text: str, price: Decimal | None, kind: str) -> None:
     assert (instance.price, instance.price_kind) == (price, kind)
 
 
+@pytest.mark.parametrize("text,price", [
+    ("70,00 €", Decimal("70.00")), ("70 EUR", Decimal("70")), ("1.250,-", Decimal("1250")),
+    ("62,30", Decimal("62.30")), ("kostenlos", Decimal(0)),
+])
+def test_reduced_price_reads_amounts_as_the_price_column_does(text: str,
+                                                              price: Decimal) -> None:
+    assert instance_of(preis=text.replace("kostenlos", "0"), preis_ermaessigt=text
+                       ).reduced_price == price
+
+
+def test_reduced_price_on_request_is_a_type_error() -> None:
+    report = report_of({"preis_ermaessigt": "auf Anfrage"})
+    assert report.flatten() == [[2, "preis_ermaessigt", "type-error"]]
+    assert report.errors[0].message() == (
+        "„auf Anfrage“ ist kein Preis (z. B. 62,30, 62,30 €, 1.250,00 oder kostenlos).")
+
+
 def test_negative_price_is_a_constraint_error() -> None:
     assert report_of({"preis": "-5"}).flatten() == [[2, "preis", "constraint-error"]]
 
@@ -177,6 +194,18 @@ def test_address_needed_for_praesenz() -> None:
 def test_online_url_needed_for_online_live() -> None:
     assert report_of({"lernform": "online_live"}).flatten() == [
         [2, "online_url", "required-error"]]
+
+
+def test_hybrid_without_online_url_is_a_warning_only() -> None:
+    # offer-columns.md: the link is required "falls öffentlich"; hybrid courses often send it
+    # to participants only.
+    result = validate(csv_of({"lernform": "hybrid", "online_url": ""}), collect=True)
+    assert result.report.flatten(["row", "column", "code", "severity"]) == [
+        [2, "online_url", "recommended-missing", "warning"]]
+    assert result.report.valid
+    assert result.report.errors[0].message().startswith(
+        "Für die Lernform „hybrid“ fehlt der Online-Zugang (online_url).")
+    assert result.offers(PROVIDER)[0].instances[0].mode == "hybrid"
 
 
 def test_azav_number_needed_with_bildungsgutschein() -> None:

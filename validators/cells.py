@@ -184,6 +184,21 @@ def _price(text: str) -> Parsed:
     return (value, PRICE_AMOUNT), None
 
 
+def _reduced_price(text: str) -> Parsed:
+    """A reduced price: an amount written as `preis` accepts it ("70,00 €", "1.250,-",
+    "kostenlos" = 0); "auf Anfrage" is no reduced price."""
+    lowered = " ".join(text.casefold().split())
+    if lowered in FREE_WORDS:
+        return Decimal(0), None
+    amount = _CURRENCY.sub("", text).strip().rstrip(",-").rstrip(",")
+    value = parse_number(amount, grouping=True) if amount else None
+    if value is None:
+        return None, _err("type-error", "reduced-price")
+    if value < 0:
+        return None, _err("constraint-error", "minimum", limit=0)
+    return value, None
+
+
 def _bool(text: str) -> Parsed:
     lowered = text.casefold()
     if lowered in TRUE_WORDS:
@@ -328,9 +343,11 @@ def parser_for(column: Column) -> tuple[Parser, bool]:
         return _text_parser(column.max_length, column.is_list), False
     if kind == "code":
         return _code_parser(column.codelist or "", column.is_list), True
+    if column.field == "reduced_price":
+        return _reduced_price, True
     if kind == "decimal":
         low, high = RANGES.get(column.field, (Decimal(0), None))
-        return _decimal_parser(low, high, grouping=column.field == "reduced_price"), True
+        return _decimal_parser(low, high, grouping=False), True
     if kind == "phone":
         return _phone_parser(column.max_length), True
     simple: dict[str, Parser] = {

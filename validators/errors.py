@@ -105,6 +105,14 @@ class RequiredError(ValidationError):
     code = "required-error"
 
 
+class RecommendedMissing(ValidationError):
+    """A conditional column left empty where it may rightly be (the reference's "falls
+    öffentlich"): a warning, the row is imported."""
+
+    code = "recommended-missing"
+    severity = WARNING
+
+
 class UniqueError(ValidationError):
     code = "unique-error"
 
@@ -127,7 +135,7 @@ ERROR_CLASSES: dict[str, type[ValidationError]] = {
     cls.code: cls for cls in (
         EncodingError, UnsupportedFormat, FileTooLarge, TooManyRows, TooManyCells, BlankLabel, DuplicateLabel,
         MissingLabel, ExtraLabel, BlankRow, MissingCell, ExtraCell, CellTypeError,
-        ConstraintError, RequiredError, UniqueError, DateOrderError, OutOfDistrict,
+        ConstraintError, RequiredError, RecommendedMissing, UniqueError, DateOrderError, OutOfDistrict,
         FormulaInjection)
 }
 CODES: tuple[str, ...] = tuple(ERROR_CLASSES)

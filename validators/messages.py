@@ -146,6 +146,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "required-error.online-url": (
         "Für die Lernform „{mode}“ ist ein Online-Zugang (online_url) Pflicht.",
         "For the learning mode “{mode}” an online URL (online_url) is required."),
+    "recommended-missing": (
+        "„{column}“ ist leer; bitte ausfüllen, wenn möglich.",
+        "“{column}” is empty; please fill it in if possible."),
+    "recommended-missing.online-url": (
+        "Für die Lernform „{mode}“ fehlt der Online-Zugang (online_url). Ist der Link "
+        "öffentlich, bitte angeben; wird er nur an Teilnehmende verschickt, darf die Zelle leer "
+        "bleiben.",
+        "For the learning mode “{mode}” the online URL (online_url) is missing. If the link is "
+        "public, please give it; if it is sent to participants only, the cell may stay empty."),
     "required-error.azav": (
         "Mit der Förderung „{funding}“ ist die AZAV-Maßnahmenummer Pflicht.",
         "With the funding “{funding}” the AZAV measure number is required."),
@@ -167,6 +176,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "type-error.price": (
         "„{value}“ ist kein Preis (z. B. 89,00, 89 €, 1.250,00, kostenlos oder auf Anfrage).",
         "“{value}” is not a price (e.g. 89,00, 89 €, 1.250,00, kostenlos or auf Anfrage)."),
+    "type-error.reduced-price": (
+        "„{value}“ ist kein Preis (z. B. 62,30, 62,30 €, 1.250,00 oder kostenlos).",
+        "“{value}” is not a price (e.g. 62,30, 62,30 €, 1.250,00 or kostenlos)."),
     "type-error.bool": (
         "„{value}“ ist weder „ja“ noch „nein“.",
         "“{value}” is neither “ja” nor “nein”."),

@@ -35,7 +35,10 @@ COURSE_IDX_SET = frozenset(COURSE_IDX)
 course_values: Callable[[list[Any]], tuple[Any, ...]] = itemgetter(*COURSE_IDX)  # type: ignore[assignment]
 
 ADDRESS_MODES = frozenset({"praesenz", "hybrid", "blended"})
-ONLINE_MODES = frozenset({"online_live", "online_selbstlern", "hybrid"})
+ONLINE_MODES = frozenset({"online_live", "online_selbstlern"})
+# The link is required "falls öffentlich" (offer-columns.md): hybrid courses often send it to
+# participants only, so there an empty online_url is a warning, not an error.
+ONLINE_MAYBE_PRIVATE_MODES = frozenset({"hybrid"})
 AZAV_FUNDING = frozenset(c.code for c in codelist("foerderung").concepts
                          if c.mappings.get("needs_azav"))
 ADDRESS_FIELDS = ("venue_name", "street", "postal_code", "locality")
@@ -250,8 +253,12 @@ class RowChecker:
                 idx = IDX[name]
                 if vals[idx] is None and idx not in bad:
                     self._add(errors, "required-error", row, idx, None, "address", mode=mode)
-        if mode in ONLINE_MODES and vals[_ONLINE] is None and _ONLINE not in bad:
-            self._add(errors, "required-error", row, _ONLINE, None, "online-url", mode=mode)
+        if vals[_ONLINE] is None and _ONLINE not in bad:
+            if mode in ONLINE_MODES:
+                self._add(errors, "required-error", row, _ONLINE, None, "online-url", mode=mode)
+            elif mode in ONLINE_MAYBE_PRIVATE_MODES:
+                self._add(errors, "recommended-missing", row, _ONLINE, None, "online-url",
+                          mode=mode)
         funding = vals[_FUNDING]
         if funding and vals[_AZAV] is None and _AZAV not in bad:
             needing = [f for f in funding if f in AZAV_FUNDING]
