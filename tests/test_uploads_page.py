@@ -103,8 +103,43 @@ def test_report_downloads_as_csv_for_excel(client, engine):
     assert resp.status_code == 200
     assert resp.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Zeile", "Spalte", "Art", "Code", "Problem", "Wert"]
-    assert {r[0] for r in rows[1:] if r[2] == "Fehler"} == {"3", "4", "5"}
+    assert rows[0] == ["Zeile", "Spalte", "Spaltenname", "Art", "Code", "Problem", "Wert"]
+    assert {r[0] for r in rows[1:] if r[3] == "Fehler"} == {"3", "4", "5"}
+    assert ["3", "C", "titel", "Fehler", "required-error"] in [r[:5] for r in rows]
+
+
+def send_bytes(client, data: bytes, name: str = "angebote.csv"):
+    return client.post("/hochladen", content_type="multipart/form-data", data={
+        "csrf": csrf(client), "modus": "replace", "aktion": "pruefen",
+        "datei": (io.BytesIO(data), name)})
+
+
+def test_report_csv_neutralises_formulas_in_every_text_cell(client, engine):
+    pid = add_provider(engine, "kvhs")
+    sign_in(client, add_token(engine, pid))
+    data = fixture_bytes("with_errors.csv").decode("utf-8")
+    head, rest = data.split("\n", 1)
+    head = head.rstrip("\r")
+    # Unknown columns named like formulas: their names come back in the report.
+    head += ';=HYPERLINK("http://x.example");@SUM(1);-1+2'
+    assert send_bytes(client, (head + "\r\n" + rest).encode()).status_code == 303
+    upload_id = uploads(engine, pid)[0].id
+    resp = client.get(f"/hochladen/berichte/{upload_id}.csv")
+    rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+    extra = [r for r in rows if r[4] == "extra-label"]
+    assert [(r[1], r[2]) for r in extra] == [
+        ("U", "'=HYPERLINK(\"http://x.example\")"), ("V", "'@SUM(1)"), ("W", "'-1+2")]
+    assert all(r[6].startswith("'") for r in extra)
+    for row in rows[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+
+
+def test_report_page_names_column_letter_and_name(client, engine):
+    pid = add_provider(engine, "kvhs")
+    sign_in(client, add_token(engine, pid))
+    resp = send(client, "with_errors.csv", "pruefen")
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "<td>3</td><td>C (titel)</td>" in html
 
 
 def test_report_of_another_provider_is_404(client, engine):
@@ -132,3 +167,10 @@ def test_templates_download_as_csv_and_xlsx(client):
     resp = client.get("/hochladen/vorlage.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(resp.data), read_only=True)
     assert len(book.sheetnames) >= 2
+
+
+def test_report_csv_cells_starting_with_tab_or_cr_are_neutralised() -> None:
+    from bildungsdaten.hub.blueprints.upload_page import _neutral
+
+    assert [_neutral(t) for t in ("\t=1+2", "\r=1+2", "+49 6252", "Kurs", None)] == [
+        "'\t=1+2", "'\r=1+2", "'+49 6252", "Kurs", ""]

@@ -109,6 +109,19 @@ def test_every_code_file_gives_the_exact_problems() -> None:
     assert report.stats == {"rows": 13, "offers": 11, "errors": 14, "warnings": 4}
 
 
+def test_report_names_the_excel_letter_of_each_column() -> None:
+    report = check("every_code.csv", limits=Limits(max_rows=13)).report
+    letters = [[e["row"], e["column"], e["column_letter"]] for e in report.to_dict()["errors"]
+               if e["row"] is not None]
+    assert letters[:5] == [
+        [1, "Titel", "Q"],  # the second "Titel": its own place, not the first one's
+        [1, "Bemerkung", "S"],
+        [1, None, "R"],  # a blank header cell
+        [1, "beschreibung", None],  # missing from the file: no letter
+        [3, "preis", "P"]]
+    assert [12, None, "T"] in letters  # the stray cell beyond the header
+
+
 def test_every_code_file_too_large() -> None:
     report = check("every_code.csv", limits=Limits(max_bytes=1000)).report
     assert report.flatten() == [[None, None, "file-too-large"]]
@@ -145,8 +158,8 @@ def test_report_json_shape() -> None:
     data = check("every_code.csv", limits=Limits(max_rows=13)).report.to_dict()
     assert set(data) == {"valid", "stats", "errors", "truncated"}
     assert set(data["stats"]) == {"rows", "offers", "errors", "warnings"}
-    assert all(set(e) == {"row", "column", "code", "severity", "message", "value"}
-               for e in data["errors"])
+    assert all(set(e) == {"row", "column", "column_letter", "code", "severity", "message",
+                          "value"} for e in data["errors"])
     assert data["valid"] is False and data["truncated"] is False
     json.dumps(data)
 

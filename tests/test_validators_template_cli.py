@@ -62,7 +62,14 @@ def test_cli_english_json() -> None:
 
 def test_cli_text_names_row_and_column() -> None:
     done = run_cli(str(UPLOADS / "sep_line.csv"))
-    assert "Zeile 3, Spalte „preis“" in done.stdout
+    assert "Zeile 3, Spalte AY (preis): Fehler [type-error]" in done.stdout
+
+
+def test_cli_says_warnungen_as_the_report_page_does() -> None:
+    done = run_cli(str(UPLOADS / "every_code.csv"))
+    assert "Zeile 1, Spalte S (Bemerkung): Warnung [extra-label]" in done.stdout
+    assert done.stdout.rstrip().endswith("13 Fehler, 4 Warnungen")
+    assert "Hinweis" not in done.stdout
 
 
 def test_cli_unreadable_file_exits_2() -> None:

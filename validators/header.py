@@ -77,11 +77,13 @@ def read_header(cells: list[str], row: int) -> tuple[Header, Iterator[Validation
             continue
         column = index.get(header_key(label))
         if column is None:
-            problems.append(ExtraLabel(row=row, column=label, value=label))
+            problems.append(ExtraLabel(row=row, column=label, value=label,
+                                       params={"position": position + 1}))
             continue
         if column.name in seen:
             problems.append(DuplicateLabel(row=row, column=label, value=label,
-                                           params={"first": seen[column.name] + 1}))
+                                           params={"first": seen[column.name] + 1,
+                                                   "position": position + 1}))
             continue
         seen[column.name] = position
         matched.append(MatchedColumn(position, column, label))

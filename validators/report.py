@@ -75,8 +75,21 @@ class Report:
                 "warnings": self.warning_count}
 
     def set_column_order(self, columns: Sequence[str]) -> None:
-        """Order errors of one row as the columns appear in the file."""
-        self._column_order = {name: i for i, name in enumerate(columns)}
+        """Order errors of one row as the columns appear in the file (and name their letters;
+        a label that repeats is read, and named, at its first place)."""
+        order: dict[str | None, int] = {}
+        for i, name in enumerate(columns):
+            order.setdefault(name, i)
+        self._column_order = order
+
+    def column_letter(self, error: ValidationError) -> str | None:
+        """The Excel letter of the error's column in the file ("D"), or None when the column
+        is not in the file (a missing column, a file-level problem)."""
+        position = error.params.get("position")  # 1-based, where the label does not tell
+        if isinstance(position, int) and position > 0:
+            return excel_letter(position - 1)
+        index = self._column_order.get(error.column) if error.column is not None else None
+        return excel_letter(index) if index is not None else None
 
     def sort(self) -> None:
         """File-level errors first, then by row; within a row in file column order."""
@@ -88,7 +101,8 @@ class Report:
         """The report as the JSON shape of the upload API and the CLI."""
         lang = lang or self.lang
         return {"valid": self.valid, "stats": self.stats,
-                "errors": [e.to_dict(lang) for e in self.errors],
+                "errors": [{**e.to_dict(lang), "column_letter": self.column_letter(e)}
+                           for e in self.errors],
                 "truncated": self.truncated}
 
     def flatten(self, keys: Iterable[str] = ("row", "column", "code")) -> list[list[Any]]:
@@ -99,5 +113,26 @@ class Report:
             item = error.to_dict(self.lang) if "message" in keys else {
                 "row": error.row, "column": error.column, "code": error.code,
                 "severity": error.severity, "value": error.value}
+            item["column_letter"] = self.column_letter(error)
             out.append([item[k] for k in keys])
         return out
+
+
+def excel_letter(index: int) -> str:
+    """The Excel column letters of a 0-based column index: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_place(column: str | None, letter: str | None) -> str | None:
+    """How a report names a column: "D (preis)", "D", or „preis“ for a column the file
+    lacks (None when neither)."""
+    if letter and column:
+        return f"{letter} ({column})"
+    if column:
+        return f"„{column}“"
+    return letter

@@ -183,20 +183,28 @@ def report_csv(upload_id: int) -> Any:
         abort(404)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Zeile", "Spalte", "Art", "Code", "Problem", "Wert"])
+    writer.writerow(["Zeile", "Spalte", "Spaltenname", "Art", "Code", "Problem", "Wert"])
     for err in (row.report or {}).get("errors", []):
-        writer.writerow([err.get("row") or "", err.get("column") or "",
+        # Every text cell: the column name, message and value come from the provider's file.
+        writer.writerow([err.get("row") or "", _neutral(err.get("column_letter")),
+                         _neutral(err.get("column")),
                          "Fehler" if err.get("severity") == "error" else "Warnung",
-                         err.get("code"), err.get("message"), _neutral(err.get("value"))])
+                         _neutral(err.get("code")), _neutral(err.get("message")),
+                         _neutral(err.get("value"))])
     # UTF-8 with BOM and ";" so Excel opens it with umlauts and in columns.
     return _download(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8",
                      f"pruefbericht-{upload_id}.csv")
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP CSV injection): = + - @, and tab or
+# CR, after which some programs skip to such a sign.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _neutral(value: Any) -> str:
     """A cell value that Excel shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @bp.get("/hochladen/vorlage.csv")

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ...validators.report import column_place
 from ..offers.importer import ImportFailed, ImportOutcome, import_file
 from . import HubCLIError
 from .providers import hub_database, provider_by_slug
@@ -56,8 +57,9 @@ def _print_report(outcome: ImportOutcome, fmt: str) -> None:
     stats = report.get("stats", {})
     for err in report.get("errors", []):
         where = f"Zeile {err['row']}" if err.get("row") is not None else "Datei"
-        if err.get("column"):
-            where += f", Spalte „{err['column']}“"
+        column = column_place(err.get("column"), err.get("column_letter"))
+        if column:
+            where += f", Spalte {column}"
         label = "Fehler" if err.get("severity") == "error" else "Warnung"
         click.echo(f"{label} ({err['code']}) {where}: {err['message']}")
     if report.get("truncated"):

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from bildungsdaten.validators import Limits, validate
+from bildungsdaten.validators.report import column_place
 
 
 def _limits_from_env() -> Limits:
@@ -36,9 +37,10 @@ def _text(report_dict: dict, path: Path, lang: str) -> str:
         place = []
         if error["row"] is not None:
             place.append(f"{'row' if en else 'Zeile'} {error['row']}")
-        if error["column"]:
-            place.append(f"{'column' if en else 'Spalte'} „{error['column']}“")
-        kind = error["severity"] if en else ("Fehler" if error["severity"] == "error" else "Hinweis")
+        column = column_place(error["column"], error.get("column_letter"))
+        if column:
+            place.append(f"{'column' if en else 'Spalte'} {column}")
+        kind = error["severity"] if en else ("Fehler" if error["severity"] == "error" else "Warnung")
         where = ", ".join(place) or ("file" if en else "Datei")
         lines.append(f"{where}: {kind} [{error['code']}] {error['message']}")
     if report_dict["truncated"]:
@@ -50,7 +52,7 @@ def _text(report_dict: dict, path: Path, lang: str) -> str:
         f"{path.name}: {verdict} – {stats['rows']} " + ("rows" if en else "Zeilen")
         + f", {stats['offers']} " + ("offers" if en else "Angebote")
         + f", {stats['errors']} " + ("errors" if en else "Fehler")
-        + f", {stats['warnings']} " + ("warnings" if en else "Hinweise"))
+        + f", {stats['warnings']} " + ("warnings" if en else "Warnungen"))
     return "\n".join(lines)
 
 
@@ -64,7 +66,7 @@ def register(cli: click.Group) -> None:
     def validate_command(file: Path, output: str, lang: str) -> None:
         """Prüft eine Angebotsdatei (CSV/XLSX) offline, ohne Datenbank.
 
-        Exit-Code 0: gültig (Hinweise erlaubt), 1: ungültig, 2: Datei nicht lesbar.
+        Exit-Code 0: gültig (Warnungen erlaubt), 1: ungültig, 2: Datei nicht lesbar.
         """
         try:
             result = validate(file, filename=file.name, lang=lang, limits=_limits_from_env())
