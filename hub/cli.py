@@ -1,7 +1,9 @@
 """The `bildungsdaten` command: serve, db upgrade, demo, … (areas add theirs in hub/commands)."""
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
 
 import click
@@ -85,4 +87,36 @@ def _register_area_commands() -> None:
         area.register(main)
 
 
+# A dot after these ends no sentence (click's own short help stops at the first ". ", so
+# "Legt einen Anbieter … an (z. B. kvhs)." was listed as "… an (z.").
+_ABBREVIATIONS = frozenset({"bzw", "ca", "ggf", "inkl", "zzgl", "usw", "etc", "evtl", "vgl",
+                            "nr", "bspw", "sog", "max", "min", "e.g", "i.e"})
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a help text: not cut at an abbreviation ("z. B.", "bzw.") nor
+    inside parentheses."""
+    paragraph = " ".join(inspect.cleandoc(text).split("\n\n")[0].split())
+    for match in _SENTENCE_END.finditer(paragraph):
+        head = paragraph[:match.end()]
+        word = re.split(r"[\s(]", head[:-1])[-1]
+        if len(word) <= 1 or word.casefold() in _ABBREVIATIONS:
+            continue  # z. B. / d. h. / u. a. (one letter) and the common abbreviations
+        if head.count("(") > head.count(")"):
+            continue
+        return head
+    return paragraph
+
+
+def fill_short_help(command: click.Command) -> None:
+    """Give every command (and subcommand) without its own short help its first sentence."""
+    if command.short_help is None and command.help:
+        command.short_help = first_sentence(command.help)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            fill_short_help(sub)
+
+
 _register_area_commands()
+fill_short_help(main)
