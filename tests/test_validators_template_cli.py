@@ -6,15 +6,18 @@ import json
 import random
 import subprocess
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from bildungsdaten.validators import ValidationResult, validate
 from bildungsdaten.validators.template import template_csv, template_xlsx
-from bildungsdaten.vocab.columns import COLUMN_NAMES
+from bildungsdaten.vocab.codelists import codelist
+from bildungsdaten.vocab.columns import COLUMN_NAMES, COLUMNS
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 CLI = Path(sys.executable).parent / "bildungsdaten"
@@ -34,10 +37,60 @@ def test_template_xlsx_example_row_is_valid() -> None:
 
 def test_template_xlsx_lists_allowed_values_with_german_labels() -> None:
     book = load_workbook(io.BytesIO(template_xlsx()))
-    assert book.sheetnames == ["Angebote", "Werte"]
+    assert book.sheetnames == ["Angebote", "Legende", "Werte"]
     rows = list(book["Werte"].iter_rows(values_only=True))
     assert ("lernform", "praesenz", "Präsenz", None) in rows or (
         "lernform", "praesenz", "Präsenz", "") in rows
+
+
+def test_template_xlsx_offers_a_drop_down_for_every_code_list_column() -> None:
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    sheet, values = book["Angebote"], book["Werte"]
+    lists = {str(dv.sqref).split(":")[0]: dv for dv in sheet.data_validations.dataValidation}
+    code_columns = [(i, c) for i, c in enumerate(COLUMNS, start=1) if c.codelist]
+    assert len(lists) == len(code_columns) > 10
+    for position, column in code_columns:
+        dv = lists[f"{get_column_letter(position)}2"]
+        assert dv.type == "list" and dv.errorStyle == "warning"
+        first, last = (int(ref.split("$")[-1]) for ref in dv.formula1.split(":"))
+        offered = [values.cell(r, 2).value for r in range(first, last + 1)]
+        assert offered == [c.code for c in codelist(column.codelist).concepts], column.name
+        assert {values.cell(r, 1).value for r in range(first, last + 1)} == {column.name}
+
+
+def test_template_xlsx_marks_required_and_conditional_columns() -> None:
+    book = load_workbook(io.BytesIO(template_xlsx()))
+    header = {c.value: c for c in book["Angebote"][1]}
+    for column in COLUMNS:
+        cell = header[column.name]
+        if column.requirement == "P":
+            assert cell.fill.fgColor.rgb.endswith("1F4E79"), column.name
+            assert cell.comment.text.startswith("Pflicht: in jeder Zeile ausfüllen.")
+        elif column.requirement == "B":
+            assert cell.comment.text.startswith("Bedingt Pflicht: "), column.name
+        else:
+            assert cell.comment is None and cell.fill.fill_type is None, column.name
+    assert "hybrid Pflicht, falls der Link öffentlich ist" in header["online_url"].comment.text
+    legend = list(book["Legende"].iter_rows(min_row=3, values_only=True))
+    assert legend[0] == ("A", "angebot_id", "Angebots-ID", "Pflicht", None, None)
+    assert ("AY", "preis", "Preis", "Pflicht", None, None) in legend
+    assert len(legend) == len(COLUMNS)
+
+
+def test_template_example_row_is_dated_from_today() -> None:
+    today = date(2031, 5, 14)  # a Wednesday
+    sheet = load_workbook(io.BytesIO(template_xlsx(today)))["Angebote"]
+    row = {h.value: c.value for h, c in zip(sheet[1], sheet[2], strict=True)}
+    assert row["beginn_datum"] == datetime(2031, 6, 16)  # a Monday, four to five weeks on
+    assert row["ende_datum"] == datetime(2031, 9, 22)
+    assert row["anmeldeschluss"] == datetime(2031, 6, 9) and row["stand"] == datetime(2031, 5, 14)
+    assert row["angebot_id"] == "31F-10102"
+    assert "16.06.2031" in template_csv(today).decode("utf-8-sig")
+    # Without a day given: today's template is never dated in the past.
+    current = load_workbook(io.BytesIO(template_xlsx()))["Angebote"]
+    assert current["Q2"].value.date() > date.today()
+    report = validate(template_xlsx(today)).report
+    assert report.flatten() == []
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,22 +1,24 @@
-"""The upload template: CSV (UTF-8 with BOM, `;`, CRLF) and XLSX (with a sheet of values)."""
+"""The upload template: CSV (UTF-8 with BOM, `;`, CRLF) and XLSX (drop-downs for code lists,
+required columns marked, a legend and a sheet of values); the example row is dated from today."""
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, time
+from datetime import date, time, timedelta
+from typing import Any
 
 from bildungsdaten.vocab.codelists import codelist
 from bildungsdaten.vocab.columns import COLUMN_NAMES, COLUMNS
 
-# The example row of the reference (../shared/reference/offer-columns.md), one value a column.
-EXAMPLE: dict[str, str] = {
-    "angebot_id": "25H-10102",
-    "termin_id": "25H-10102-A",
+from .rows import ADDRESS_MODES, AZAV_FUNDING, ONLINE_MAYBE_PRIVATE_MODES, ONLINE_MODES
+
+# The example row of the reference (../shared/reference/offer-columns.md), one value a column;
+# its dates (and the course number's term) are set relative to the day the template is made.
+_EXAMPLE_TEXT: dict[str, str] = {
     "titel": "Englisch A2 – Auffrischung",
     "beschreibung": "Wir wiederholen Grundstrukturen und erweitern den Wortschatz für Alltag "
                     "und Reisen.",
     "schlagworte": "Englisch|Sprachen|Auffrischung",
-    "url": "https://www.kvhs-bergstrasse.de/kurs/25H-10102",
     "bild_url": "",
     "lebensphase": "erwachsenenbildung",
     "themenbereich": "sprachen",
@@ -27,17 +29,13 @@ EXAMPLE: dict[str, str] = {
     "anbieter_url": "https://www.kvhs-bergstrasse.de",
     "kontakt_email": "info@example.org",
     "kontakt_telefon": "06252 12345",
-    "beginn_datum": "08.09.2025",
-    "ende_datum": "15.12.2025",
     "uhrzeit_von": "18:30",
     "uhrzeit_bis": "20:00",
     "wochentage": "Mo",
     "rhythmus": "woechentlich",
     "anzahl_termine": "12",
     "unterrichtseinheiten": "24",
-    "termin_hinweis": "nicht am 03.10.",
     "laufender_einstieg": "nein",
-    "anmeldeschluss": "01.09.2025",
     "status": "geplant",
     "lernform": "praesenz",
     "zeitform": "abends",
@@ -71,48 +69,109 @@ EXAMPLE: dict[str, str] = {
     "abschluss_bezeichnung": "telc English A2",
     "pruefende_stelle": "",
     "ects": "",
-    "stand": "20.06.2025",
 }
-
-_XLSX_DATES = {"beginn_datum": date(2025, 9, 8), "ende_datum": date(2025, 12, 15),
-               "anmeldeschluss": date(2025, 9, 1), "stand": date(2025, 6, 20)}
-_XLSX_TIMES = {"uhrzeit_von": time(18, 30), "uhrzeit_bis": time(20, 0)}
+_TIMES = {"uhrzeit_von": time(18, 30), "uhrzeit_bis": time(20, 0)}
 
 
-def example_row() -> list[str]:
+def example_dates(today: date) -> dict[str, date]:
+    """The example's dates: a Monday four to five weeks ahead, 14 weeks long, registration
+    a week before, "stand" today."""
+    start = today + timedelta(days=28 + (7 - today.weekday()) % 7)
+    return {"beginn_datum": start, "ende_datum": start + timedelta(weeks=14),
+            "anmeldeschluss": start - timedelta(days=7), "stand": today}
+
+
+def example_values(today: date | None = None) -> dict[str, str]:
+    """The example row as texts, dated relative to `today` (default: the current day)."""
+    dates = example_dates(today or date.today())
+    start = dates["beginn_datum"]
+    # A vhs course number: two-digit year and term (F spring, H autumn, into January).
+    term_year = start.year - 1 if start.month == 1 else start.year
+    course = f"{term_year % 100:02d}{'F' if 2 <= start.month <= 7 else 'H'}-10102"
+    return {
+        "angebot_id": course, "termin_id": f"{course}-A",
+        "url": f"https://www.kvhs-bergstrasse.de/kurs/{course}",
+        **_EXAMPLE_TEXT,
+        **{name: f"{day:%d.%m.%Y}" for name, day in dates.items()},
+        "termin_hinweis": f"nicht am {start + timedelta(weeks=3):%d.%m.}",
+    }
+
+
+# The example as the module was imported (tests and benchmarks build rows from it).
+EXAMPLE: dict[str, str] = example_values()
+
+
+def example_row(today: date | None = None) -> list[str]:
     """The example row in column order."""
-    return [EXAMPLE.get(name, "") for name in COLUMN_NAMES]
+    values = example_values(today)
+    return [values.get(name, "") for name in COLUMN_NAMES]
 
 
-def template_csv() -> bytes:
+def template_csv(today: date | None = None) -> bytes:
     """Header plus example row: UTF-8 with BOM (Excel opens it right), `;`, CRLF."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMN_NAMES)
-    writer.writerow(example_row())
+    writer.writerow(example_row(today))
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def template_xlsx() -> bytes:
-    """Sheet "Angebote" (header, example row; PLZ/AGS as text, dates as date cells) and
-    sheet "Werte" with the allowed values of every code list and their German labels."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+# What the required marks and the legend say per requirement of the reference.
+REQUIREMENT_TEXT = {"P": "Pflicht", "B": "Bedingt Pflicht", "E": "Empfohlen", "O": "Optional"}
+_HEADER_FILL = {"P": "1F4E79", "B": "9DC3E6"}  # dark blue: required; light blue: conditional
+_HEADER_FONT = {"P": "FFFFFF", "B": "000000"}
 
+
+def conditions() -> dict[str, str]:
+    """When a conditional (B) column is required, from the rules the validator applies."""
+    address = ", ".join(sorted(ADDRESS_MODES))
+    online = " oder ".join(sorted(ONLINE_MODES))
+    hybrid = " oder ".join(sorted(ONLINE_MAYBE_PRIVATE_MODES))
+    return {
+        "beginn_datum": "Pflicht, außer laufender_einstieg = ja.",
+        **{name: f"Pflicht bei Lernform {address}." for name in
+           ("ort_name", "strasse", "plz", "ort")},
+        "online_url": (f"Pflicht bei Lernform {online}; bei {hybrid} Pflicht, falls der Link "
+                       "öffentlich ist (sonst nur eine Warnung)."),
+        "azav_massnahmenummer": ("Pflicht bei Förderung "
+                                 + " oder ".join(sorted(AZAV_FUNDING)) + "."),
+    }
+
+
+def template_xlsx(today: date | None = None) -> bytes:
+    """Sheet "Angebote": header (required columns marked by colour and a comment), an example
+    row dated relative to `today` (PLZ/AGS as text, dates as date cells) and drop-down lists
+    for the code-list columns; sheet "Legende": every column with letter, requirement and
+    condition; sheet "Werte": the allowed values of every code list with German labels."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dates = example_dates(today or date.today())
+    example = example_values(today)
+    when = conditions()
     book = Workbook()
     sheet = book.active
     sheet.title = "Angebote"
     sheet.append(list(COLUMN_NAMES))
-    row: list[object] = []
-    for name in COLUMN_NAMES:
-        row.append(_XLSX_DATES.get(name) or _XLSX_TIMES.get(name) or EXAMPLE.get(name, ""))
-    sheet.append([v if v != "" else None for v in row])
-    for position, name in enumerate(COLUMN_NAMES, start=1):
-        sheet.cell(1, position).font = Font(bold=True)
+    sheet.append([dates.get(name) or _TIMES.get(name) or example.get(name) or None
+                  for name in COLUMN_NAMES])
+    for position, column in enumerate(COLUMNS, start=1):
+        head = sheet.cell(1, position)
+        mark = column.requirement
+        head.font = Font(bold=True, color=_HEADER_FONT.get(mark))
+        if mark in _HEADER_FILL:
+            head.fill = PatternFill("solid", fgColor=_HEADER_FILL[mark])
+            note = (f"{REQUIREMENT_TEXT[mark]}: "
+                    + ("in jeder Zeile ausfüllen." if mark == "P" else when[column.name])
+                    + " Siehe Blatt „Legende“.")
+            head.comment = Comment(note, "Bildungsdaten-Hub", width=260, height=90)
         cell = sheet.cell(2, position)
-        if name in _XLSX_DATES:
+        if column.name in dates:
             cell.number_format = "DD.MM.YYYY"
-        elif name in _XLSX_TIMES:
+        elif column.name in _TIMES:
             cell.number_format = "HH:MM"
         elif isinstance(cell.value, str):
             cell.number_format = "@"  # text: keeps leading zeros of PLZ and AGS
@@ -121,12 +180,52 @@ def template_xlsx() -> bytes:
     values.append(["Spalte", "Wert", "Bezeichnung", "Mehrere Werte mit | trennen"])
     for position in range(1, 5):
         values.cell(1, position).font = Font(bold=True)
-    for column in COLUMNS:
+    for position, column in enumerate(COLUMNS, start=1):
         if column.codelist is None:
             continue
+        first = values.max_row + 1
         for concept in codelist(column.codelist).concepts:
             values.append([column.name, concept.code, concept.label_de,
                            "ja" if column.is_list else ""])
+        letter = get_column_letter(position)
+        # A warning, not a stop: the validator also reads labels and synonyms, and list
+        # columns take several codes joined by |.
+        listing = DataValidation(
+            type="list", formula1=f"=Werte!$B${first}:$B${values.max_row}", allow_blank=True,
+            errorStyle="warning", showErrorMessage=True, showInputMessage=True,
+            errorTitle="Wert nicht in der Liste",
+            error=("Bitte einen Wert aus der Liste wählen (Blatt „Werte“)"
+                   + ("; mehrere mit | trennen." if column.is_list else ".")),
+            promptTitle=column.label_de[:32], prompt=("Auswahl aus der Liste"
+                                                    + (", mehrere mit |" if column.is_list
+                                                       else "")))
+        listing.add(f"{letter}2:{letter}{MAX_TEMPLATE_ROW}")
+        sheet.add_data_validation(listing)
+    _legend(book.create_sheet("Legende", 1), when)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+MAX_TEMPLATE_ROW = 100_001  # the drop-downs reach as far as an upload may (header + rows)
+
+
+def _legend(legend: Any, when: dict[str, str]) -> None:
+    """One row per column: letter, name, label, requirement, condition, drop-down."""
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    legend.append(["Dunkelblaue Überschrift: Pflichtspalte (in jeder Zeile ausfüllen). "
+                   "Hellblau: bedingt Pflicht (siehe Bedingung). Spalten mit Auswahlliste "
+                   "bieten die erlaubten Werte an (Blatt „Werte“)."])
+    legend.append(["Spalte", "Name", "Bezeichnung", "Angabe", "Bedingung", "Auswahlliste"])
+    for position in range(1, 7):
+        legend.cell(2, position).font = Font(bold=True)
+    for position, column in enumerate(COLUMNS, start=1):
+        legend.append([get_column_letter(position), column.name, column.label_de,
+                       REQUIREMENT_TEXT[column.requirement], when.get(column.name, ""),
+                       "ja" if column.codelist else ""])
+        if column.requirement in _HEADER_FILL:
+            name = legend.cell(legend.max_row, 2)
+            name.fill = PatternFill("solid", fgColor=_HEADER_FILL[column.requirement])
+            name.font = Font(bold=True, color=_HEADER_FONT[column.requirement])
