@@ -242,10 +242,22 @@ def test_wide_row_in_the_middle_stops_reading_there() -> None:
     assert report.readable  # the rows before were read: exit code 1, not 2
 
 
-def test_wide_quoted_record_over_many_lines_is_bounded() -> None:
+def test_quote_open_over_many_lines_is_bounded_and_named() -> None:
+    # A quote that never closes gathers the following lines into one record; it stops (as a
+    # damaged file, the likely cause) before the record could hold too many cells.
+    head, example = template_csv().decode("utf-8-sig").split("\r\n")[:2]
+    lines = [example.replace("Englisch", f"Englisch {n}", 1) for n in range(400)]
+    data = f'{head}\r\n"{lines[0]}\r\n' + "\r\n".join(lines[1:]) + "\r\n"
+    report = validate(data.encode()).report
+    assert report.flatten(["row", "code"]) == [[2, "unsupported-format"]]
+    assert report.errors[0].message() == (
+        "Die CSV-Datei ist ab hier nicht lesbar (Anführungszeichen über viele Zeilen offen); "
+        "vermutlich fehlt ein schließendes Anführungszeichen.")
+
+
+def test_cells_after_quoted_lines_are_bounded() -> None:
     head = template_csv().decode("utf-8-sig").split("\r\n")[0]
-    line = ";".join(["x"] * 1000)
-    record = '"a\n' + "\n".join([line] * 20) + '"'
+    record = '"a\nb"' + ";x" * (MAX_ROW_CELLS + 5)
     report = validate(f"{head}\r\n{record}\r\n".encode()).report
     assert report.flatten(["row", "code"]) == [[2, "too-many-cells"]]
 

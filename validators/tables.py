@@ -41,7 +41,12 @@ class TableTooLarge(TableBroken):
 
 
 class _RowTooWide(Exception):
-    """A record has more than MAX_ROW_CELLS cells (csv_rows turns it into TableTooLarge)."""
+    """A record may have more than MAX_ROW_CELLS cells (csv_rows turns it into TableTooLarge,
+    or, when a quote spans many lines, into TableBroken: most likely a quote never closes)."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        super().__init__()
+        self.multiline = multiline
 
 
 def sniff_delimiter(line: str) -> str:
@@ -59,10 +64,13 @@ def records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
     pulling the further lines of a quoted multi-line cell itself. Raises csv.Error.
     """
     pending: list[str] = []
-    delimiters = 0  # in the lines of the quoted record being read (they may be many)
+    # Delimiters (inside quotes too: an upper bound of the cells) and lines of the quoted
+    # record being read: the csv module would gather any number of them into one record.
+    delimiters = 0
+    record_lines = 0
 
     def feed() -> Iterator[str]:
-        nonlocal delimiters
+        nonlocal delimiters, record_lines
         while True:
             if pending:
                 line = pending.pop()
@@ -70,9 +78,12 @@ def records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
                 line = next(lines, None)
                 if line is None:
                     return
-            delimiters += line.count(delimiter)
+            in_line = line.count(delimiter)
+            delimiters += in_line
+            record_lines += 1
             if delimiters >= MAX_ROW_CELLS:
-                raise _RowTooWide
+                # One line this wide is too wide; many lines gathered by an open quote are not.
+                raise _RowTooWide(multiline=record_lines > 1 and in_line < MAX_ROW_CELLS)
             yield line
 
     reader = csv.reader(feed(), delimiter=delimiter, quotechar='"', doublequote=True,
@@ -82,7 +93,7 @@ def records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
         if len(line) > MAX_ROW_CELLS and line.count(delimiter) >= MAX_ROW_CELLS:
             raise _RowTooWide
         if '"' in line or len(line) > FIELD_LIMIT:
-            delimiters = 0
+            delimiters = record_lines = 0
             pending.append(line)
             yield next(reader)
         else:
@@ -132,7 +143,9 @@ def csv_rows(source: Source, encoding: Encoding, *, start: int = 0, stop: int | 
                 yield number, cells
         except csv.Error as exc:
             raise TableBroken(number + 1, str(exc)) from None
-        except _RowTooWide:
+        except _RowTooWide as exc:
+            if exc.multiline:
+                raise TableBroken(number + 1, "Anführungszeichen über viele Zeilen offen") from None
             raise TableTooLarge(number + 1, "row", MAX_ROW_CELLS) from None
 
 
