@@ -78,6 +78,13 @@ class Settings:
         "*", "Wer die eingebetteten Angebotslisten (/einbetten/liste) in einen Rahmen setzen darf: "
         "CSP frame-ancestors, z. B. „https://www.bensheim.de https://*.kreis-bergstrasse.de“; "
         "* = jede Website / origins allowed to frame the embed lists (CSP frame-ancestors)")
+    # the fetch guard's exceptions and deadlines (hub/fetch_guard.py)
+    fetch_allow_hosts: str = setting(
+        "", "Hostnamen, IP-Adressen oder Netze (CIDR), die der Hub trotz Loopback-/privater Adresse abrufen darf, durch Komma getrennt (Tests, Intranet); leer = keine / host names, addresses or CIDR networks the fetch guard allows although not public")
+    fetch_deadline_seconds: int = setting(
+        60, "Höchstdauer eines Abrufs (DNS, Verbindung, Weiterleitungen und Inhalt zusammen) / overall deadline of one fetch")
+    fetch_run_deadline_seconds: int = setting(
+        900, "Zeitbudget aller Abrufe eines Job-Laufs (z. B. aller Anbieterdateien) / time budget of all fetches of one job run")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ...vocab.codelists import codelist
 from ..db import transaction
+from ..fetch_guard import FetchRefused, precheck_url
 from ..models import ApiToken, Offer, Provider
-from ..settings import Settings
+from ..settings import Settings, load_settings
 from . import HubCLIError, open_database
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -33,6 +34,19 @@ def provider_by_slug(session: Session, slug: str) -> Provider:
     return provider
 
 
+def _source_url(value: str | None) -> str | None:
+    """The source_url as the fetch guard will see it: refused now rather than every hour."""
+    if not value:
+        return value
+    try:
+        note = precheck_url(value, load_settings().fetch_allow_hosts)
+    except (FetchRefused, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--source-url") from None
+    if note:
+        click.echo(note, err=True)
+    return value.strip()
+
+
 def _provider_type(value: str | None) -> str | None:
     if value is None:
         return None
@@ -48,7 +62,7 @@ def _provider_type(value: str | None) -> str | None:
 
 @click.group("providers")
 def providers() -> None:
-    """Anbieter anlegen und auflisten."""
+    """Anbieter anlegen, ändern und auflisten."""
 
 
 @providers.command("create")
@@ -67,12 +81,28 @@ def create(slug: str, name: str, type_: str | None, url: str | None, email: str 
         raise click.BadParameter("nur Kleinbuchstaben, Ziffern und Bindestriche (2–64 Zeichen)",
                                  param_hint="SLUG")
     code = _provider_type(type_)
+    source_url = _source_url(source_url)
     with hub_database() as (_settings, sessions), transaction(sessions) as session:
         if session.execute(sa.select(Provider.id).where(Provider.slug == slug)).scalar():
             raise HubCLIError(f"Anbieter „{slug}“ gibt es schon.")
         session.add(Provider(slug=slug, name=name, type=code, url=url, email=email,
                              telephone=telephone, licence=licence, source_url=source_url))
     click.echo(f"Anbieter „{slug}“ angelegt. Token erzeugen: bildungsdaten tokens create {slug}")
+
+
+@providers.command("update")
+@click.argument("slug")
+@click.option("--source-url", required=True,
+              help="Veröffentlichte Datei (CSV/XLSX), die der Hub stündlich abholt; leer = keine")
+def update(slug: str, source_url: str) -> None:
+    """Ändert die Quelle (--source-url) des Anbieters SLUG."""
+    checked = _source_url(source_url) or None
+    with hub_database() as (_settings, sessions), transaction(sessions) as session:
+        provider = provider_by_slug(session, slug)
+        provider.source_url = checked
+        # A new source starts without the old one's validators, so the first pull fetches it.
+        provider.source_etag = provider.source_last_modified = None
+    click.echo(f"Anbieter „{slug}“: Quelle {'entfernt' if checked is None else checked}.")
 
 
 @providers.command("list")
