@@ -34,6 +34,11 @@ def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     return None
 
 
+def is_metadata(address: IPAddress) -> bool:
+    """A cloud metadata address, also when carried inside an IPv6 address."""
+    return address in METADATA or embedded_ipv4(address) in METADATA
+
+
 def forbidden_reason(address: IPAddress) -> str | None:
     """Why the guard refuses `address` (German), or None for a public address."""
     if address in METADATA:
@@ -66,7 +71,7 @@ class AllowList:
         if any(address in network for network in self.networks):
             return True
         # An allowed name never opens a metadata service: its DNS could point anywhere.
-        return address not in METADATA and host.lower().rstrip(".") in self.names
+        return not is_metadata(address) and host.lower().rstrip(".") in self.names
 
     def __bool__(self) -> bool:
         return bool(self.names or self.networks)

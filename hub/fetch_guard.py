@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from .fetch_addresses import AllowList, IPAddress, forbidden_reason, parse_allow_hosts
 
@@ -119,6 +119,11 @@ def check_url(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    if any(ord(c) <= 32 or ord(c) == 127 for c in path):
+        raise FetchRefused("url-invalid",
+                           f"„{url}“ enthält Leer- oder Steuerzeichen; bitte kodieren (%20).", url)
+    # The request line is ASCII: non-ASCII path characters go out percent-encoded (UTF-8).
+    path = quote(path, safe="".join(chr(i) for i in range(33, 127)))
     return Target(url, scheme, host, port or (443 if scheme == "https" else 80), path)
 
 

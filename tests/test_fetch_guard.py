@@ -140,6 +140,15 @@ def test_an_oversized_body_is_refused_while_streaming():
     assert "größer als 1.048.576 Bytes" in streamed.value.message
 
 
+def test_paths_are_sent_as_ascii_and_control_characters_refused():
+    with serve({"/kurse-%C3%BC.csv": answer(b"ok")}) as server:
+        assert fetch(server.url("/kurse-ü.csv"), LOOPBACK).body == b"ok"
+        with pytest.raises(FetchRefused) as refused:
+            fetch(server.url("/a b\r\nX-Evil: 1"), LOOPBACK)
+    assert refused.value.code == "url-invalid"
+    assert [path for path, _ in server.seen] == ["/kurse-%C3%BC.csv"]
+
+
 def test_content_type_is_checked_when_asked_for():
     with serve({"/feed": answer(b"<html>", content_type="text/html")}) as server:
         with pytest.raises(FetchFailed) as failed:
@@ -189,6 +198,7 @@ def test_allow_list_parsing():
     assert not allow.allows("x.example", ipaddress.ip_address("192.168.1.1"))
     # A listed name never opens the metadata service, whatever its DNS says.
     assert not allow.allows("intranet.kreis.de", ipaddress.ip_address("169.254.169.254"))
+    assert not allow.allows("intranet.kreis.de", ipaddress.ip_address("::ffff:169.254.169.254"))
     with pytest.raises(ValueError, match="FETCH_ALLOW_HOSTS"):
         parse_allow_hosts("http://intranet/")
 

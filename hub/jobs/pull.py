@@ -84,9 +84,9 @@ def _pull_one(hub: HubContext, row: Any, allow: AllowList, run: RunDeadline) -> 
         # original) only ever sees a complete, allowed answer.
         log.warning("pull of %s: %s (%s)", row.slug, exc.message, exc.code)
         _remember(hub, row.id, checked=True)
-        outcome = ("refused" if isinstance(exc, FetchRefused)
-                   else "too-large" if exc.code == "too-large" else "fetch-failed")
-        return PullResult(row.slug, outcome, detail=exc.message, code=exc.code)
+        kind = ("refused" if isinstance(exc, FetchRefused)
+                else "too-large" if exc.code == "too-large" else "fetch-failed")
+        return PullResult(row.slug, kind, detail=exc.message, code=exc.code)
     if fetched.status == 304:
         _remember(hub, row.id, checked=True)
         return PullResult(row.slug, "not-modified")
