@@ -18,9 +18,20 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from .fetch_addresses import AllowList, IPAddress, forbidden_reason, parse_allow_hosts
+from .fetch_rules import (
+    AllowList,
+    FetchError,
+    FetchFailed,
+    FetchRefused,
+    IPAddress,
+    Target,
+    check_url,
+    forbidden_reason,
+    is_ip_literal,
+    parse_allow_hosts,
+)
 
 __all__ = ["AllowList", "FetchError", "FetchFailed", "FetchRefused", "FetchResult",
            "RunDeadline", "check_url", "guarded_fetch", "parse_allow_hosts", "precheck_url"]
@@ -31,24 +42,6 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 # Headers that belong to one origin and must not travel to another host on a redirect.
 ORIGIN_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-
-
-class FetchError(Exception):
-    """A fetch that did not deliver: `code` is stable (kebab-case), `message` German."""
-
-    def __init__(self, code: str, message: str, url: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.url = url
-
-
-class FetchRefused(FetchError):
-    """The guard refused the URL or a redirect target before any byte was sent to it."""
-
-
-class FetchFailed(FetchError):
-    """The fetch was allowed but failed: network, deadline, size, malformed answer."""
 
 
 @dataclass(frozen=True)
@@ -75,58 +68,6 @@ class RunDeadline:
         return self.at - time.monotonic()
 
 
-@dataclass(frozen=True)
-class Target:
-    """A checked URL: scheme, host (lower case, IDNA, no brackets), port, request path."""
-
-    url: str
-    scheme: str
-    host: str
-    port: int
-    path: str
-
-
-def check_url(url: str) -> Target:
-    """Parse `url` and refuse what is never fetched: other schemes, credentials in the URL,
-    no host, odd IPv4 spellings (2130706433, 0x7f.1, 0177.0.0.1) that hide an address."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        raise FetchRefused("url-invalid", f"„{url}“ ist keine gültige Adresse.", url) from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise FetchRefused(
-            "scheme-not-allowed",
-            f"„{url}“: nur http- und https-Adressen werden abgerufen, nicht „{scheme or '(ohne)'}“.",
-            url)
-    if parts.username is not None or parts.password is not None:
-        raise FetchRefused("credentials-in-url",
-                           f"„{url}“: Zugangsdaten in der Adresse werden nicht verwendet.", url)
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
-        raise FetchRefused("host-missing", f"„{url}“ nennt keinen Server.", url)
-    if not _is_ip_literal(host):
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise FetchRefused("url-invalid", f"„{url}“: ungültiger Servername.", url) from None
-        if _is_odd_ipv4(host):
-            raise FetchRefused(
-                "ip-notation",
-                f"„{url}“: IP-Adressen nur in der üblichen Schreibweise (z. B. 192.0.2.1), "
-                "nicht als Zahl, hexadezimal oder oktal.", url)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    if any(ord(c) <= 32 or ord(c) == 127 for c in path):
-        raise FetchRefused("url-invalid",
-                           f"„{url}“ enthält Leer- oder Steuerzeichen; bitte kodieren (%20).", url)
-    # The request line is ASCII: non-ASCII path characters go out percent-encoded (UTF-8).
-    path = quote(path, safe="".join(chr(i) for i in range(33, 127)))
-    return Target(url, scheme, host, port or (443 if scheme == "https" else 80), path)
-
-
 def precheck_url(url: str, allow_hosts: AllowList | Iterable[str] | str | None, *,
                  resolve_s: float = 3.0) -> str | None:
     """Check a URL when it is configured (e.g. a provider's source_url), before any fetch.
@@ -142,23 +83,6 @@ def precheck_url(url: str, allow_hosts: AllowList | Iterable[str] | str | None, 
         return (f"Hinweis: {target.host} ist derzeit nicht auffindbar; der Hub prüft die "
                 "Adresse bei jedem Abruf erneut.")
     return None
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_odd_ipv4(host: str) -> bool:
-    """True for names the C resolver would read as an IPv4 address in a non-dotted-quad form."""
-    try:
-        socket.inet_aton(host)
-    except OSError:
-        return False
-    return True
 
 
 def guarded_fetch(url: str, *, max_bytes: int, deadline_s: float,
@@ -188,8 +112,12 @@ def guarded_fetch(url: str, *, max_bytes: int, deadline_s: float,
             if accept and 200 <= status < 300:
                 _check_content_type(target, resp_headers, accept)
             return FetchResult(status, resp_headers, body, current)
-        following = urljoin(current, location.strip())
-        if urlsplit(following).hostname != urlsplit(current).hostname:
+        try:
+            following = urljoin(current, location.strip())
+        except ValueError:
+            raise FetchRefused("url-invalid", f"„{current}“ leitet auf eine ungültige Adresse "
+                               f"weiter: „{location}“.", current) from None
+        if not _same_host(following, current):
             request_headers = {k: v for k, v in request_headers.items()
                                if k.lower() not in ORIGIN_HEADERS}
         current = following
@@ -197,6 +125,13 @@ def guarded_fetch(url: str, *, max_bytes: int, deadline_s: float,
             break
     raise FetchFailed("too-many-redirects",
                       f"„{url}“: mehr als {max_redirects} Weiterleitungen.", url)
+
+
+def _same_host(one: str, other: str) -> bool:
+    try:
+        return urlsplit(one).hostname == urlsplit(other).hostname
+    except ValueError:  # an unparsable Location: check_url refuses it on the next hop
+        return False
 
 
 class _Clock:
@@ -231,13 +166,13 @@ class _Clock:
 
 def _resolve(target: Target, allow: AllowList, clock: _Clock) -> list[IPAddress]:
     """The addresses of the target's host, each one checked; refuse if any is forbidden."""
-    if _is_ip_literal(target.host):
+    if is_ip_literal(target.host):
         addresses = [ipaddress.ip_address(target.host)]
     else:
         addresses = _lookup(target, clock)
     for address in addresses:
         reason = forbidden_reason(address)
-        if reason is not None and not allow.allows(target.host, address, reason):
+        if reason is not None and not allow.allows(target.host, address):
             via = "" if target.host == str(address) else f"{target.host} führt zu "
             raise FetchRefused(
                 "address-not-allowed",

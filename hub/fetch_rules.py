@@ -1,12 +1,33 @@
-"""Which addresses the fetch guard refuses, and FETCH_ALLOW_HOSTS, the exceptions to it.
-
-Kept apart from the network code so the rules read as a list and test without sockets.
+"""The fetch guard's rules: which URLs and addresses it refuses, FETCH_ALLOW_HOSTS (the
+exceptions) and its typed errors. Kept apart from the network code (hub/fetch_guard.py) so
+the rules read as a list and test without sockets.
 """
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+
+class FetchError(Exception):
+    """A fetch that did not deliver: `code` is stable (kebab-case), `message` German."""
+
+    def __init__(self, code: str, message: str, url: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.url = url
+
+
+class FetchRefused(FetchError):
+    """The guard refused the URL or a redirect target before any byte was sent to it."""
+
+
+class FetchFailed(FetchError):
+    """The fetch was allowed but failed: network, deadline, size, malformed answer."""
+
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -66,7 +87,7 @@ class AllowList:
     names: frozenset[str] = frozenset()
     networks: tuple[IPNetwork, ...] = ()
 
-    def allows(self, host: str, address: IPAddress, reason: str | None = None) -> bool:
+    def allows(self, host: str, address: IPAddress) -> bool:
         """True when `address`, reached as `host`, may be fetched although not public."""
         if any(address in network for network in self.networks):
             return True
@@ -101,3 +122,72 @@ def parse_allow_hosts(value: str | Iterable[str] | None) -> AllowList:
                              "oder Netz (z. B. intranet.kreis.de, 10.1.2.3, 10.0.0.0/8).")
         names.add(entry.encode("idna").decode("ascii"))
     return AllowList(frozenset(names), tuple(networks))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: scheme, host (lower case, IDNA, no brackets), port, request path."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+
+def check_url(url: str) -> Target:
+    """Parse `url` and refuse what is never fetched: other schemes, credentials in the URL,
+    no host, odd IPv4 spellings (2130706433, 0x7f.1, 0177.0.0.1) that hide an address."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise FetchRefused("url-invalid", f"„{url}“ ist keine gültige Adresse.", url) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchRefused(
+            "scheme-not-allowed",
+            f"„{url}“: nur http- und https-Adressen werden abgerufen, nicht „{scheme or '(ohne)'}“.",
+            url)
+    if parts.username is not None or parts.password is not None:
+        raise FetchRefused("credentials-in-url",
+                           f"„{url}“: Zugangsdaten in der Adresse werden nicht verwendet.", url)
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise FetchRefused("host-missing", f"„{url}“ nennt keinen Server.", url)
+    if not is_ip_literal(host):
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise FetchRefused("url-invalid", f"„{url}“: ungültiger Servername.", url) from None
+        if _is_odd_ipv4(host):
+            raise FetchRefused(
+                "ip-notation",
+                f"„{url}“: IP-Adressen nur in der üblichen Schreibweise (z. B. 192.0.2.1), "
+                "nicht als Zahl, hexadezimal oder oktal.", url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    if any(ord(c) <= 32 or ord(c) == 127 for c in path):
+        raise FetchRefused("url-invalid",
+                           f"„{url}“ enthält Leer- oder Steuerzeichen; bitte kodieren (%20).", url)
+    # The request line is ASCII: non-ASCII path characters go out percent-encoded (UTF-8).
+    path = quote(path, safe="".join(chr(i) for i in range(33, 127)))
+    return Target(url, scheme, host, port or (443 if scheme == "https" else 80), path)
+
+
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_odd_ipv4(host: str) -> bool:
+    """True for names the C resolver would read as an IPv4 address in a non-dotted-quad form."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
