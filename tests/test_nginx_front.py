@@ -34,10 +34,11 @@ SLOW_CLIENTS = 50
 SLOW_HEADER = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Langsam: " + b"a" * 400
 
 
-@pytest.fixture
-def front(tmp_path: Path, sqlite_template: Path):
+@pytest.fixture(scope="module")
+def front(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
     """gunicorn (`bildungsdaten serve`, 2 workers) behind nginx; yields nginx's port."""
     nginx = nginx_binary()
+    tmp_path = tmp_path_factory.mktemp("front")
     shutil.copy(sqlite_template, tmp_path / "hub.sqlite")
     hub_port, nginx_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite'}",
