@@ -11,10 +11,13 @@ import socket
 import subprocess
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from bildungsdaten.hub.models import AuthFailure
 from tests.nginx_support import (
     SITE,
     SNIPPET,
@@ -34,9 +37,15 @@ SLOW_CLIENTS = 50
 SLOW_HEADER = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Langsam: " + b"a" * 400
 
 
+@dataclass(frozen=True)
+class Front:
+    port: int  # nginx's
+    database_url: str
+
+
 @pytest.fixture(scope="module")
 def front(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
-    """gunicorn (`bildungsdaten serve`, 2 workers) behind nginx; yields nginx's port."""
+    """gunicorn (`bildungsdaten serve`, 2 workers) behind nginx on loopback ports."""
     nginx = nginx_binary()
     tmp_path = tmp_path_factory.mktemp("front")
     shutil.copy(sqlite_template, tmp_path / "hub.sqlite")
@@ -54,7 +63,7 @@ def front(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
                  f"http://127.0.0.1:{hub_port}/healthz"), \
          running([nginx, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
                  env, tmp_path / "nginx.log", f"http://127.0.0.1:{nginx_port}/healthz"):
-        yield nginx_port
+        yield Front(nginx_port, env["DATABASE_URL"])
 
 
 def timed_get(port: int, path: str) -> tuple[int, float]:
@@ -69,8 +78,8 @@ def timed_get(port: int, path: str) -> tuple[int, float]:
         conn.close()
 
 
-def test_fifty_slow_clients_leave_normal_requests_answering(front: int):
-    clients = [socket.create_connection(("127.0.0.1", front), timeout=5)
+def test_fifty_slow_clients_leave_normal_requests_answering(front: Front):
+    clients = [socket.create_connection(("127.0.0.1", front.port), timeout=5)
                for _ in range(SLOW_CLIENTS)]
     stop = threading.Event()
 
@@ -88,8 +97,8 @@ def test_fifty_slow_clients_leave_normal_requests_answering(front: int):
     dripper.start()
     try:
         time.sleep(1.0)  # every slow client has begun its header
-        answers = [timed_get(front, "/healthz") for _ in range(10)]
-        answers += [timed_get(front, "/feeds") for _ in range(3)]
+        answers = [timed_get(front.port, "/healthz") for _ in range(10)]
+        answers += [timed_get(front.port, "/feeds") for _ in range(3)]
         assert all(status == 200 for status, _ in answers), answers
         assert max(seconds for _, seconds in answers) < 1.0, answers
         # ... and the slow clients were still hanging meanwhile, not yet answered or closed.
@@ -104,8 +113,29 @@ def test_fifty_slow_clients_leave_normal_requests_answering(front: int):
             client.close()
 
 
-def test_an_oversized_body_is_refused_by_nginx_in_german(front: int):
-    conn = http.client.HTTPConnection("127.0.0.1", front, timeout=5)
+def test_a_forwarded_for_sent_by_the_client_does_not_count(front: Front):
+    """PROXY_HOPS=1 and nginx's X-Forwarded-For: the hub sees the client's real address, so
+    a made-up header neither escapes the limit on failed tokens nor lands in the table."""
+    statuses = []
+    for n in range(12):
+        conn = http.client.HTTPConnection("127.0.0.1", front.port, timeout=5)
+        try:
+            conn.request("GET", "/api/v1/uploads", headers={
+                "Authorization": f"Bearer bdh_falsch{n}", "X-Forwarded-For": f"198.51.100.{n}"})
+            statuses.append(conn.getresponse().status)
+        finally:
+            conn.close()
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+    engine = sa.create_engine(front.database_url)
+    try:
+        with engine.connect() as conn:
+            assert set(conn.execute(sa.select(AuthFailure.client)).scalars()) == {"127.0.0.1"}
+    finally:
+        engine.dispose()
+
+
+def test_an_oversized_body_is_refused_by_nginx_in_german(front: Front):
+    conn = http.client.HTTPConnection("127.0.0.1", front.port, timeout=5)
     try:
         conn.putrequest("POST", "/api/v1/uploads")
         conn.putheader("Content-Type", "text/csv")
