@@ -1,6 +1,7 @@
 """Betrieb hinter nginx: the shipped configuration (deploy/nginx) in front of gunicorn keeps
 normal requests answering while 50 clients send their headers byte by byte, answers
-oversized bodies itself in German, and the shipped site file is valid for nginx."""
+oversized bodies itself in German, ignores a client-sent X-Forwarded-For, and the shipped
+site file is valid for nginx."""
 from __future__ import annotations
 
 import http.client
