@@ -4,7 +4,7 @@ Every fetch goes through the fetch guard (hub/fetch_guard.py: no internal addres
 deadline per fetch and per run, a size limit). Conditional GET (If-None-Match /
 If-Modified-Since from the last fetch) so an unchanged file costs one 304; a changed file is
 imported in replace mode as an upload with source "pull", all-or-nothing like any upload. One provider's failure never stops the others.
-Registered by hub/scheduler.py from `JOBS`.
+Registered by hub/jobs/scheduler.py (all_jobs) from `JOBS`.
 """
 from __future__ import annotations
 
