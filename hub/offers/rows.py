@@ -17,7 +17,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from decimal import Decimal
 from operator import attrgetter, itemgetter
 from typing import Any, Final
@@ -27,6 +26,7 @@ from sqlalchemy.engine import Dialect
 
 from ...vocab.columns import COLUMNS
 from ...vocab.columns import FIELD_POSITIONS as IDX
+from ...vocab.identity import plain, venue_key_of
 from ...vocab.records import COURSE_FIELDS, INSTANCE_FIELDS, VENUE_FIELDS, OfferRecord
 from ..models import Offer, OfferInstance
 
@@ -43,15 +43,6 @@ _instance_values = attrgetter(*INSTANCE_FIELDS)
 _venue_values = attrgetter(*VENUE_FIELDS)
 
 
-def plain(value: Any) -> Any:
-    """A value as the content hash's JSON shows it (dates ISO, decimals without noise)."""
-    if isinstance(value, (date, time, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
-    return value
-
-
 def json_default(value: Any) -> Any:
     """json.dumps hook: the conversions of `plain`, called only for non-JSON values."""
     converted = plain(value)
@@ -61,12 +52,6 @@ def json_default(value: Any) -> Any:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
-
-
-def venue_key_of(values: Sequence[Any]) -> str:
-    """A venue's identity within its provider: the hash of its field values."""
-    raw = json.dumps([plain(v) for v in values], ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def digest_head(provider_name: str) -> str:
