@@ -17,6 +17,7 @@ from urllib.parse import quote
 import orjson
 
 from ..vocab.codelists import codelist
+from ..vocab.identity import venue_key
 from ..vocab.records import (
     PRICE_AMOUNT,
     PRICE_FREE,
@@ -26,10 +27,11 @@ from ..vocab.records import (
     VenueRecord,
 )
 from ..vocab.terms import MUNICIPALITY_KEY_NS, VOCAB_NS
+from .dcat.model import normalise_licence
 
 JSONLD_MEDIA_TYPE = "application/ld+json"
 # Bump whenever offer_to_jsonld's output changes: the hub keys its stored documents on it.
-JSONLD_VERSION = "1"
+JSONLD_VERSION = "2"  # 2: provider/venue @ids, licence, numeric prices, one audience type
 BERLIN = "Europe/Berlin"
 # Price kinds as hub-vocabulary IRIs ("89,00", "kostenlos", "auf Anfrage" in the CSV).
 _PRICE_KIND_IRI = {k: f"{VOCAB_NS}preisart/{k}" for k in (PRICE_AMOUNT, PRICE_FREE,
@@ -47,6 +49,24 @@ def _segment(text: str) -> str:
 def offer_iri(base_uri: str, provider_slug: str, angebot_id: str) -> str:
     """The offer's data IRI: <HUB_BASE_URI>/offers/<provider>/<angebot_id>."""
     return f"{base_uri.rstrip('/')}/offers/{_segment(provider_slug)}/{_segment(angebot_id)}"
+
+
+def provider_iri(base_uri: str, provider_slug: str) -> str:
+    """The provider's data IRI: <HUB_BASE_URI>/anbieter/<slug> (its page on the hub)."""
+    return f"{base_uri.rstrip('/')}/anbieter/{_segment(provider_slug)}"
+
+
+def venue_iri(base_uri: str, provider_slug: str, venue: VenueRecord) -> str:
+    """A venue's data IRI: <provider IRI>/orte/<venue_key>, the key the hub stores the venue
+    under (unique per provider, the hash of its fields: vocab.identity.venue_key)."""
+    return f"{provider_iri(base_uri, provider_slug)}/orte/{venue_key(venue)}"
+
+
+def licence_of(record: OfferRecord, default_licence: str | None) -> str | None:
+    """The licence an offer is published under: its provider's, else `default_licence`, as the
+    dcat-ap.de licence list spells it (None when neither is known)."""
+    licence = record.provider.licence or default_licence
+    return normalise_licence(licence) if licence else None
 
 
 @cache
@@ -72,8 +92,11 @@ def _dec(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _price(value: Decimal) -> str:
-    return format(value.quantize(Decimal("0.01")), "f")
+def _price(value: Decimal) -> int | float:
+    """A price as a JSON number (OpenActive and schema.org consumers expect a number; the
+    @context types it xsd:decimal). Cents survive: a double holds every Numeric(10, 2)."""
+    cents = value.quantize(Decimal("0.01"))
+    return int(cents) if cents == cents.to_integral() else float(cents)
 
 
 def _pruned(node: dict[str, Any]) -> dict[str, Any]:
@@ -81,21 +104,23 @@ def _pruned(node: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in node.items() if v is not None and v != "" and v != []}
 
 
-def _provider(record: OfferRecord) -> dict[str, Any]:
+def _provider(record: OfferRecord, base_uri: str) -> dict[str, Any]:
     p = record.provider
     org_type = _mapping("anbieter_typ", p.type, "schema") if p.type else None
-    node: dict[str, Any] = {"@type": org_type or "Organization", "name": p.name,
+    node: dict[str, Any] = {"@id": provider_iri(base_uri, p.slug),
+                            "@type": org_type or "Organization", "name": p.name,
                             "identifier": p.slug}
     node["url"] = p.url
-    node["email"] = record.contact_email or p.email
-    node["telephone"] = record.contact_phone or p.telephone
+    # Only the provider's own facts: the node has an @id now, and every offer repeats it.
+    node["email"] = p.email
+    node["telephone"] = p.telephone
     if p.type:
         node["providerType"] = defined_term("anbieter_typ", p.type)
     return _pruned(node)
 
 
-def _place(venue: VenueRecord) -> dict[str, Any]:
-    place: dict[str, Any] = {"@type": "Place"}
+def _place(venue: VenueRecord, iri: str) -> dict[str, Any]:
+    place: dict[str, Any] = {"@id": iri, "@type": "Place"}
     place["name"] = venue.venue_name
     address: dict[str, Any] = {"@type": "PostalAddress", "addressCountry": "DE"}
     address["streetAddress"] = venue.street
@@ -120,7 +145,7 @@ def _place(venue: VenueRecord) -> dict[str, Any]:
 def _offers(record: OfferRecord, inst: InstanceRecord) -> list[dict[str, Any]]:
     offer: dict[str, Any] = {"@type": "Offer", "priceCurrency": "EUR"}
     if inst.price_kind == PRICE_FREE:
-        offer["price"] = "0.00"
+        offer["price"] = 0
     elif inst.price_kind == PRICE_AMOUNT and inst.price is not None:
         offer["price"] = _price(inst.price)
     if inst.price_kind:
@@ -157,7 +182,8 @@ def _schedule(inst: InstanceRecord) -> dict[str, Any] | None:
     return _pruned(schedule)
 
 
-def _instance(record: OfferRecord, iri: str, inst: InstanceRecord) -> dict[str, Any]:
+def _instance(record: OfferRecord, iri: str, inst: InstanceRecord, base_uri: str
+              ) -> dict[str, Any]:
     node: dict[str, Any] = {"@id": f"{iri}#termin-{_segment(inst.key)}",
                             "@type": "CourseInstance"}
     if inst.termin_id:
@@ -185,9 +211,12 @@ def _instance(record: OfferRecord, iri: str, inst: InstanceRecord) -> dict[str, 
         node["status"] = defined_term("status", inst.status)
     locations: list[dict[str, Any]] = []
     if inst.venue is not None and not inst.venue.is_empty():
-        locations.append(_place(inst.venue))
+        locations.append(_place(inst.venue, venue_iri(base_uri, record.provider.slug,
+                                                      inst.venue)))
     if inst.online_url:
-        locations.append({"@type": "VirtualLocation", "url": inst.online_url})
+        # "#online-…" cannot collide with a "#termin-…" of another instance.
+        locations.append({"@id": f"{iri}#online-{_segment(inst.key)}",
+                          "@type": "VirtualLocation", "url": inst.online_url})
     node["location"] = locations[0] if len(locations) == 1 else locations
     node["offers"] = _offers(record, inst)
     if inst.price_kind == PRICE_FREE:
@@ -207,11 +236,13 @@ def _instance(record: OfferRecord, iri: str, inst: InstanceRecord) -> dict[str, 
     return _pruned(node)
 
 
-def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None) -> dict[str, Any]:
+def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None,
+                    default_licence: str | None = None) -> dict[str, Any]:
     """One offer as a schema:Course JSON-LD node with its course instances.
 
     `context_url` is the hub's served @context; None leaves "@context" out (for nodes inside
-    a document that declares it once, such as the snapshot's @graph).
+    a document that declares it once, such as the snapshot's @graph). The course carries its
+    provider's licence, else `default_licence` (licence_of), as schema:license.
     """
     iri = offer_iri(base_uri, record.provider.slug, record.angebot_id)
     node: dict[str, Any] = {}
@@ -225,7 +256,11 @@ def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None)
     node["keywords"] = record.keywords
     node["url"] = record.url
     node["image"] = record.image_url
-    node["provider"] = _provider(record)
+    node["provider"] = _provider(record, base_uri)
+    node["license"] = licence_of(record, default_licence)
+    if record.contact_email or record.contact_phone:  # the course's own contact
+        node["contactPoint"] = _pruned({"@type": "ContactPoint", "email": record.contact_email,
+                                        "telephone": record.contact_phone})
     levels = [defined_term("lebensphase", p) for p in record.life_phases]
     if record.level:
         levels.append(defined_term("niveau", record.level))
@@ -246,7 +281,9 @@ def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None)
     audience["suggestedMaxAge"] = record.max_age
     audience = _pruned(audience)
     if audience:
-        audience["@type"] = ["EducationalAudience", "PeopleAudience"]
+        # One type: OpenActive's validator cannot read an array. PeopleAudience is an Audience
+        # (audienceType) with ages; the target-group codes stay as bd:targetGroup terms.
+        audience["@type"] = "PeopleAudience"
         node["audience"] = audience
     node["inLanguage"] = record.languages
     node["coursePrerequisites"] = record.prerequisites
@@ -271,7 +308,7 @@ def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None)
     node["numberOfCredits"] = record.ects is not None and _dec(record.ects) or None
     node["dateModified"] = record.date_modified and record.date_modified.isoformat()
     node = _pruned(node)
-    node["hasCourseInstance"] = [_instance(record, iri, i) for i in record.instances]
+    node["hasCourseInstance"] = [_instance(record, iri, i, base_uri) for i in record.instances]
     return node
 
 
@@ -288,10 +325,10 @@ def dumps(node: Any) -> str:
     return orjson.dumps(node, default=_default).decode()
 
 
-def offer_document(record: OfferRecord, base_uri: str) -> str:
+def offer_document(record: OfferRecord, base_uri: str, default_licence: str | None = None) -> str:
     """The offer's JSON-LD as compact JSON text without "@context": the form the hub stores
     once per offer and the snapshot's @graph lists as it is."""
-    return dumps(offer_to_jsonld(record, base_uri, None))
+    return dumps(offer_to_jsonld(record, base_uri, None, default_licence))
 
 
 def with_context(document: str, context_url: str | None) -> str:
@@ -321,7 +358,7 @@ def stream_documents(batches: Iterable[Sequence[bytes]], context_url: str) -> It
 
 
 def stream_snapshot(batches: Iterable[Iterable[OfferRecord]], base_uri: str,
-                    context_url: str) -> Iterator[bytes]:
+                    context_url: str, default_licence: str | None = None) -> Iterator[bytes]:
     """The JSON-LD snapshot of offer records, rendered batch by batch (see stream_documents)."""
-    return stream_documents(([offer_document(r, base_uri).encode() for r in batch]
-                             for batch in batches), context_url)
+    return stream_documents(([offer_document(r, base_uri, default_licence).encode()
+                              for r in batch] for batch in batches), context_url)

@@ -16,15 +16,17 @@ from bildungsdaten.hub.jobs.scheduler import run_job
 from bildungsdaten.hub.models import Offer
 from bildungsdaten.hub.offers.documents import (
     RenderedDocument,
+    RenderTarget,
     documents_t,
-    render_version,
     store_documents,
 )
 from bildungsdaten.hub.offers.queries import feed_version, prerender_documents
 from bildungsdaten.hub.offers.store import tombstone_offers
+from bildungsdaten.hub.settings import Settings
 from tests.feed_data import sample_offer, simple_offer, write
 
 BASE = "http://hub.test"
+TARGET = RenderTarget(BASE, Settings.default_licence)  # what the `app` fixture renders for
 CTX = "http://hub.test/vocab/context.jsonld"
 JSONLD = {"Accept": "application/ld+json"}
 REQUESTS = [("/feeds/offers/rpde", {}), ("/feeds/offers.jsonld", {}),
@@ -79,12 +81,12 @@ def test_rpde_page_from_prerendered_documents_equals_a_fresh_render(app, engine,
     fresh = app.test_client().get("/feeds/offers/rpde").data
     with engine.begin() as conn:
         conn.execute(documents_t.delete())
-    assert prerender_documents(engine, BASE) == 3
+    assert prerender_documents(engine, TARGET) == 3
     assert app.test_client().get("/feeds/offers/rpde").data == fresh
 
 
 def test_a_valid_stored_document_is_served_as_stored(client, engine, offers, no_page_cache):
-    prerender_documents(engine, BASE)
+    prerender_documents(engine, TARGET)
     with engine.begin() as conn:  # proves the text comes from the table, not a new render
         conn.execute(documents_t.update().values(
             jsonld=sa.func.replace(documents_t.c.jsonld, '"Kurs"', '"Aus dem Speicher"')))
@@ -94,7 +96,7 @@ def test_a_valid_stored_document_is_served_as_stored(client, engine, offers, no_
 
 def test_a_changed_offer_is_rendered_again_not_served_stale(client, engine, offers,
                                                             no_page_cache):
-    prerender_documents(engine, BASE)
+    prerender_documents(engine, TARGET)
     write(engine, [simple_offer("K-2", title="Neuer Titel")])
     items = {i["id"]: i for i in client.get("/feeds/offers/rpde").get_json()["items"]}
     assert items["kvhs/K-2"]["data"]["name"] == "Neuer Titel"
@@ -105,7 +107,7 @@ def test_a_changed_offer_is_rendered_again_not_served_stale(client, engine, offe
 def test_a_new_hub_base_uri_invalidates_the_documents(db_url, engine, offers, tmp_path):
     from bildungsdaten.hub.app import create_app
 
-    prerender_documents(engine, BASE)
+    prerender_documents(engine, TARGET)
     other = create_app({"database_url": db_url, "instance_path": tmp_path / "other",
                         "hub_base_uri": "https://bildung.example", "secret_key": "x"})
     try:
@@ -115,8 +117,8 @@ def test_a_new_hub_base_uri_invalidates_the_documents(db_url, engine, offers, tm
         other.extensions["hub"].engine.dispose()
     assert {i["data"]["@id"].split("/offers/")[0] for i in items} == {"https://bildung.example"}
     assert {v for _, v, _ in _documents(engine).values()} == \
-        {render_version("https://bildung.example")}
-    assert render_version("https://bildung.example") != render_version(BASE)
+        {RenderTarget("https://bildung.example", Settings.default_licence).version}
+    assert RenderTarget("https://bildung.example", Settings.default_licence).version != TARGET.version
 
 
 def test_storing_documents_moves_neither_the_clock_nor_modified(app, client, engine, offers):
@@ -124,7 +126,7 @@ def test_storing_documents_moves_neither_the_clock_nor_modified(app, client, eng
         clock = feed_version(session)
     stamps = _modified(engine)
     client.get("/feeds/offers.jsonld")
-    prerender_documents(engine, BASE, everything=True)
+    prerender_documents(engine, TARGET, everything=True)
     assert len(_documents(engine)) == 3
     with make_sessionmaker(engine)() as session:
         assert feed_version(session) == clock
@@ -156,7 +158,7 @@ def test_render_command_fills_the_cache(db_url, engine, offers, tmp_path, monkey
     result = CliRunner().invoke(main, ["feeds", "render"])
     assert result.exit_code == 0, result.output
     assert "3 JSON-LD-Dokumente erzeugt" in result.output
-    assert {v for _, v, _ in _documents(engine).values()} == {render_version(BASE)}
+    assert {v for _, v, _ in _documents(engine).values()} == {TARGET.version}
     again = CliRunner().invoke(main, ["feeds", "render"])
     assert "0 JSON-LD-Dokumente erzeugt" in again.output
     everything = CliRunner().invoke(main, ["feeds", "render", "--all"])
@@ -167,7 +169,7 @@ def test_an_older_render_never_replaces_a_newer_document(engine, offers):
     modified = _modified(engine)["kvhs/25H-10102"]
     with engine.connect() as conn:
         oid = conn.scalar(sa.select(Offer.id).where(Offer.feed_id == "kvhs/25H-10102"))
-    version = render_version(BASE)
+    version = TARGET.version
     store_documents(engine, [RenderedDocument(oid, modified, '{"neu":1}')], version)
     store_documents(engine, [RenderedDocument(oid, modified - 1, '{"alt":1}')], version)
     assert _documents(engine)["kvhs/25H-10102"][::2] == (modified, '{"neu":1}')
@@ -177,14 +179,14 @@ def test_documents_of_vanished_offers_are_left_out(engine, offers):
     with engine.connect() as conn:
         oid = conn.scalar(sa.select(Offer.id).where(Offer.feed_id == "kvhs/K-2"))
     docs = [RenderedDocument(oid, 1, "{}"), RenderedDocument(10_000, 1, "{}")]
-    assert store_documents(engine, docs, render_version(BASE), lock_wait_ms=None) == 1
-    assert store_documents(engine, docs, render_version(BASE)) == 1
+    assert store_documents(engine, docs, TARGET.version, lock_wait_ms=None) == 1
+    assert store_documents(engine, docs, TARGET.version) == 1
 
 
 def test_concurrent_upserts_of_the_same_documents(engine, offers):
     with engine.connect() as conn:
         ids = list(conn.execute(sa.select(Offer.id, Offer.modified)).all())
-    version = render_version(BASE)
+    version = TARGET.version
     errors: list[BaseException] = []
 
     def upsert(n: int) -> None:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from bildungsdaten.feeds.jsonld import offer_to_jsonld
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer
+from bildungsdaten.hub.offers.documents import RenderTarget, render_target
 from bildungsdaten.hub.offers.queries import prerender_documents
 from bildungsdaten.hub.offers.store import (
     ensure_provider,
@@ -62,12 +63,12 @@ def _local(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def _renderer(engine, base_uri: str, writers: list[threading.Thread],
+def _renderer(engine, target: RenderTarget, writers: list[threading.Thread],
               errors: list[Exception]) -> None:
     """The render job, run again and again while the writers work."""
     try:
         while any(t.is_alive() for t in writers):
-            prerender_documents(engine, base_uri, batch_size=3)
+            prerender_documents(engine, target, batch_size=3)
     except Exception as exc:  # noqa: BLE001 (reported by the test thread)
         errors.append(exc)
 
@@ -86,7 +87,7 @@ def test_harvester_copy_equals_database_after_concurrent_writes(app, client, eng
         t.start()
     if render_job:
         renderer = threading.Thread(target=_renderer, args=(
-            engine, app.extensions["hub"].settings.hub_base_uri, list(threads), errors))
+            engine, render_target(app.extensions["hub"].settings), list(threads), errors))
         renderer.start()
         threads.append(renderer)
     copy: dict[str, dict | None] = {}
@@ -120,6 +121,7 @@ def test_harvester_copy_equals_database_after_concurrent_writes(app, client, eng
     expected: dict[str, dict | None] = {r.feed_id: None for r in rows if r.deleted}
     for record in live:
         expected[record.feed_id] = json.loads(json.dumps(offer_to_jsonld(
-            record, settings.hub_base_uri, settings.url("/vocab/context.jsonld"))))
+            record, settings.hub_base_uri, settings.url("/vocab/context.jsonld"),
+            settings.default_licence)))
     assert sum(1 for v in expected.values() if v is None) > 0
     assert copy == expected

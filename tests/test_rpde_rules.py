@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bildungsdaten.feeds.rpde import Cursor
 from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
 from bildungsdaten.hub.models import Offer, Provider
-from bildungsdaten.hub.offers.documents import render_version
+from bildungsdaten.hub.offers.documents import RenderTarget
 from bildungsdaten.hub.offers.queries import rpde_query
 from bildungsdaten.hub.offers.store import restamp_provider_offers, tombstone_offers
 from tests.feed_data import HEPPENHEIM, KVHS, simple_offer, write
@@ -204,7 +204,7 @@ def test_head_on_a_page(client, engine):
 def test_page_query_runs_on_the_keyset_index(engine, documents):
     """The page query is served in order by ix_offers_modified_feed_id: no sort, no OFFSET,
     also with the stored documents joined."""
-    query = rpde_query(Cursor(5, "a/b"), 500, render_version("http://hub.test") if documents
+    query = rpde_query(Cursor(5, "a/b"), 500, RenderTarget("http://hub.test", "l").version if documents
                        else None)
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     assert "OFFSET" not in sql.upper().replace("OFFSET 0", "")  # SQLite prints OFFSET 0

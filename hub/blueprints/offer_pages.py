@@ -8,11 +8,11 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from ...feeds.http import etag, etag_matches, http_date
-from ...feeds.jsonld import JSONLD_MEDIA_TYPE, offer_document, with_context
+from ...feeds.jsonld import JSONLD_MEDIA_TYPE, with_context
 from ...vocab.codelists import codelist
 from ...vocab.jsonld import CONTEXT_PATH
 from ..context import current_hub
-from ..offers.documents import RenderedDocument, render_version, store_documents
+from ..offers.documents import RenderedDocument, render_target, store_documents
 from ..offers.queries import fill_documents, offer_head, read_snapshot
 from ..offers.store import load_offer_records
 from ..problems import Problem
@@ -35,7 +35,8 @@ def offer(provider: str, angebot_id: str) -> Any:
     settings = hub.settings
     wanted = request.accept_mimetypes.best_match(MEDIA_TYPES, default="text/html")
     machine = wanted != "text/html"
-    version = render_version(settings.hub_base_uri)
+    target = render_target(settings)
+    version = target.version
     with read_snapshot(hub.engine) as session:  # head, record and document agree
         head = offer_head(session, f"{provider}/{angebot_id}", version)
         if head is None or head.deleted:
@@ -59,7 +60,7 @@ def offer(provider: str, angebot_id: str) -> Any:
         record = None
         if machine:  # the stored document alone answers: no record needed
             (stored,), rendered = fill_documents(
-                session, [(head.id, head.feed_id, head.jsonld)], settings.hub_base_uri)
+                session, [(head.id, head.feed_id, head.jsonld)], target)
             document = stored.decode()
         else:
             # The page shows the record; its JSON-LD is the stored text or rendered from it.
@@ -67,7 +68,7 @@ def offer(provider: str, angebot_id: str) -> Any:
             if head.jsonld is not None:
                 document = bytes(head.jsonld).decode()
             else:
-                document = offer_document(record, settings.hub_base_uri)
+                document = target.document(record)
                 rendered = [RenderedDocument(head.id, int(record.modified or 0), document)]
     if rendered:  # a separate short write after the read (a cache, see hub.offers.documents)
         store_documents(hub.engine, rendered, version)

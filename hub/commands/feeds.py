@@ -5,6 +5,7 @@ import time
 
 import click
 
+from ..offers.documents import render_target
 from ..offers.queries import BATCH_SIZE, prerender_documents
 from . import open_database
 
@@ -28,7 +29,7 @@ def render(everything: bool, batch_size: int) -> None:
     Angebotsseiten es nur noch ausliefern (sonst bei der ersten Anfrage)."""
     start = time.perf_counter()
     with open_database() as db:
-        count = prerender_documents(db.engine, db.settings.hub_base_uri, everything=everything,
+        count = prerender_documents(db.engine, render_target(db.settings), everything=everything,
                                     batch_size=batch_size)
     click.echo(f"{count} JSON-LD-Dokumente erzeugt in {time.perf_counter() - start:.1f} s "
                f"(Basis {db.settings.hub_base_uri}).")

@@ -18,6 +18,7 @@ from flask import Flask
 
 from ..context import HubContext
 from ..db import begin_write, transaction
+from ..offers.documents import render_target
 from ..offers.expiry import BERLIN, expire_offers, purge_tombstones
 from ..offers.queries import prerender_documents
 
@@ -53,7 +54,7 @@ def render_offer_documents_job(app: Flask) -> int:
     """Render and store the JSON-LD of live offers without a valid stored document (new,
     changed, or after a config/vocabulary change), so harvesters hit a warm cache."""
     hub: HubContext = app.extensions["hub"]
-    count = prerender_documents(hub.engine, hub.settings.hub_base_uri)
+    count = prerender_documents(hub.engine, render_target(hub.settings))
     log.info("render-offer-documents: %d documents rendered", count)
     return count
 

@@ -4,7 +4,8 @@ pages.
 `offer_documents` caches derived data only: writing it never touches feed_clock or
 offers.modified, and losing it loses nothing. A stored document is valid while its `modified`
 equals the offer's and its `render_version` equals the current one (HUB_BASE_URI, the
-serialiser's JSONLD_VERSION and the code lists), so readers join on all three and render
+default licence, the serialiser's JSONLD_VERSION and the code lists), so readers join on them
+and render
 whatever has no valid document (new, changed, stale) on the spot, then store it in a separate
 short transaction. Documents are never rendered at write time: imports stay as fast as they
 are, and the scheduler job "render-offer-documents" warms the cache after them.
@@ -30,8 +31,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from ...feeds.jsonld import JSONLD_VERSION, offer_document
+from ...vocab.records import OfferRecord
 from ..db import Base
 from ..models import Offer
+from ..settings import Settings
 from .store import load_offer_records
 
 log = logging.getLogger(__name__)
@@ -66,11 +69,33 @@ def _codelists_digest() -> str:
 
 
 @cache
-def render_version(base_uri: str) -> str:
+def render_version(base_uri: str, default_licence: str) -> str:
     """What a stored document depends on besides the offer: the base URI of its IRIs, the
-    serialiser's version and the code lists (labels, IRIs, mappings)."""
-    raw = "\n".join((JSONLD_VERSION, base_uri, _codelists_digest()))
+    licence of offers whose provider names none, the serialiser's version and the code lists
+    (labels, IRIs, mappings)."""
+    raw = "\n".join((JSONLD_VERSION, base_uri, default_licence, _codelists_digest()))
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class RenderTarget:
+    """The settings an offer's document is rendered for (see render_version)."""
+
+    base_uri: str
+    default_licence: str
+
+    @property
+    def version(self) -> str:
+        return render_version(self.base_uri, self.default_licence)
+
+    def document(self, record: OfferRecord) -> str:
+        """The record's stored form (feeds.jsonld.offer_document) for these settings."""
+        return offer_document(record, self.base_uri, self.default_licence)
+
+
+def render_target(settings: Settings) -> RenderTarget:
+    """The render target of a hub's settings (HUB_BASE_URI, DEFAULT_LICENCE)."""
+    return RenderTarget(settings.hub_base_uri, settings.default_licence)
 
 
 def with_documents(version: str) -> sa.Join:
@@ -164,7 +189,7 @@ class RenderedDocument:
 
 
 def render_documents(session: Session, rows: Sequence[tuple[int, str]],
-                     base_uri: str) -> dict[int, RenderedDocument]:
+                     target: RenderTarget) -> dict[int, RenderedDocument]:
     """Render the offers of `rows` ((offer id, feed_id) pairs) from the session's snapshot, in
     one batch (load_offer_records: three queries); by offer id."""
     if not rows:
@@ -174,7 +199,7 @@ def render_documents(session: Session, rows: Sequence[tuple[int, str]],
     for record in load_offer_records(session, [oid for oid, _ in rows]):
         oid = by_feed_id[record.feed_id]
         out[oid] = RenderedDocument(oid, int(record.modified or 0),
-                                    offer_document(record, base_uri))
+                                    target.document(record))
     return out
 
 

@@ -14,12 +14,12 @@ from ...vocab.records import OfferRecord
 from ..models import FeedClock, Offer
 from .documents import (
     RenderedDocument,
+    RenderTarget,
     document_bytes,
     documents_t,
     fetch_documents,
     prune_documents,
     render_documents,
-    render_version,
     store_documents,
     with_documents,
 )
@@ -70,7 +70,7 @@ def iter_offer_batches(engine: Engine, filters: OfferFilters,
             yield load_offer_records(session, ids)
 
 
-def iter_offer_documents(engine: Engine, filters: OfferFilters, base_uri: str,
+def iter_offer_documents(engine: Engine, filters: OfferFilters, target: RenderTarget,
                          batch_size: int = BATCH_SIZE, store: bool = True
                          ) -> Iterator[list[bytes]]:
     """The stored JSON-LD (feeds.jsonld.offer_document, UTF-8) of live offers matching
@@ -79,7 +79,7 @@ def iter_offer_documents(engine: Engine, filters: OfferFilters, base_uri: str,
     Offers without a valid stored document are rendered per batch and, with `store`, saved in
     a separate short transaction (the snapshot's own read transaction stays read-only).
     """
-    version = render_version(base_uri)
+    version = target.version
     with read_snapshot(engine) as session:
         last = 0
         where = filters.where(session)
@@ -92,31 +92,31 @@ def iter_offer_documents(engine: Engine, filters: OfferFilters, base_uri: str,
             if not rows:
                 return
             last = rows[-1][0]
-            documents, rendered = fill_documents(session, rows, base_uri)
+            documents, rendered = fill_documents(session, rows, target)
             if rendered and store:
                 # A busy database (an import holds the lock) is not asked again per batch.
                 store = store_documents(engine, rendered, version) > 0
             yield documents
 
 
-def fill_documents(session: Session, rows: Sequence[Any], base_uri: str
+def fill_documents(session: Session, rows: Sequence[Any], target: RenderTarget
                    ) -> tuple[list[bytes], list[RenderedDocument]]:
     """Each row's (id, feed_id, stored document bytes or None) document as UTF-8, rendering
     the missing ones in one batch from the session's snapshot; also the newly rendered ones."""
     missing = [(r[0], r[1]) for r in rows if r[2] is None]
     if not missing:
         return [r[2] for r in rows], []
-    rendered = render_documents(session, missing, base_uri)
+    rendered = render_documents(session, missing, target)
     return [r[2] if r[2] is not None else rendered[r[0]].jsonld.encode() for r in rows], \
         list(rendered.values())
 
 
-def prerender_documents(engine: Engine, base_uri: str, everything: bool = False,
+def prerender_documents(engine: Engine, target: RenderTarget, everything: bool = False,
                         batch_size: int = BATCH_SIZE) -> int:
     """Render and store the documents of live offers that have no valid one (all live offers
     with `everything`), batch by batch, each batch stored in its own transaction; then drop
     the documents of tombstones. Returns the number of documents stored."""
-    version = render_version(base_uri)
+    version = target.version
     stored, last = 0, 0
     while True:
         with read_snapshot(engine) as session:
@@ -129,7 +129,7 @@ def prerender_documents(engine: Engine, base_uri: str, everything: bool = False,
             if not rows:
                 break
             last = rows[-1][0]
-            rendered = render_documents(session, [(r[0], r[1]) for r in rows], base_uri)
+            rendered = render_documents(session, [(r[0], r[1]) for r in rows], target)
         stored += store_documents(engine, rendered.values(), version, lock_wait_ms=None)
     prune_documents(engine)
     return stored
