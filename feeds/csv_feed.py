@@ -2,7 +2,9 @@
 
 The file re-imports through the validators unchanged: German dates (TT.MM.JJJJ), decimal
 comma, lists joined with "|", ja/nein, prices as "89,00" / "kostenlos" / "auf Anfrage",
-`;` as delimiter. Cells that a spreadsheet would run as a formula are neutralised.
+`;` as delimiter. Cells that a spreadsheet would run as a formula are neutralised. After the
+template's columns come the feed's own (vocab.feed_columns): provider, the offer's hub URL
+and the row's licence, so rows are told apart across providers.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..vocab.columns import COLUMNS, Column
+from ..vocab.feed_columns import FEED_COLUMN_NAMES
 from ..vocab.records import (
     PRICE_AMOUNT,
     PRICE_FREE,
@@ -29,10 +32,11 @@ from ..vocab.table_schema import (
     PRICE_FREE_TEXT,
     PRICE_ON_REQUEST_TEXT,
 )
+from .jsonld import licence_of, offer_iri
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff".encode()
-HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS) + FEED_COLUMN_NAMES
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Numbers and phone numbers ("-5", "+49 6252 12345") start like formulas but cannot call
 # anything; leaving them intact keeps the round trip exact.
@@ -101,18 +105,26 @@ _GETTERS = [(c, _getter(c)) for c in COLUMNS]
 _EMPTY_VENUE = VenueRecord()
 
 
-def offer_to_csv_rows(record: OfferRecord) -> list[list[str]]:
-    """The CSV rows of one offer: one per instance (one with blank instance cells if none)."""
+def offer_to_csv_rows(record: OfferRecord, base_uri: str,
+                      default_licence: str | None = None) -> list[list[str]]:
+    """The CSV rows of one offer: one per instance (one with blank instance cells if none),
+    each ending in the feed columns (provider slug, hub URL under `base_uri`, licence)."""
+    feed_cells = [neutralise(record.provider.slug),
+                  offer_iri(base_uri, record.provider.slug, record.angebot_id),
+                  licence_of(record, default_licence) or ""]
     rows = []
     for inst in record.instances or [InstanceRecord()]:
         venue = inst.venue or _EMPTY_VENUE
         rows.append([cell if col.kind == "price" else _format(col, cell)
-                     for col, get in _GETTERS for cell in (get(record, inst, venue),)])
+                     for col, get in _GETTERS for cell in (get(record, inst, venue),)]
+                    + feed_cells)
     return rows
 
 
-def stream_csv(batches: Iterable[Iterable[OfferRecord]], bom: bool = False) -> Iterator[bytes]:
-    """The offers CSV (header + rows, `;`, CRLF, UTF-8) as chunks, one per batch."""
+def stream_csv(batches: Iterable[Iterable[OfferRecord]], base_uri: str,
+               default_licence: str | None = None, bom: bool = False) -> Iterator[bytes]:
+    """The offers CSV (header + rows, `;`, CRLF, UTF-8) as chunks, one per batch; hub URLs
+    under `base_uri`, `default_licence` for providers that name none."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(HEADER)
@@ -121,6 +133,6 @@ def stream_csv(batches: Iterable[Iterable[OfferRecord]], bom: bool = False) -> I
         buffer.seek(0)
         buffer.truncate()
         for record in batch:
-            writer.writerows(offer_to_csv_rows(record))
+            writer.writerows(offer_to_csv_rows(record, base_uri, default_licence))
         if buffer.tell():
             yield buffer.getvalue().encode()

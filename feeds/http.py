@@ -6,7 +6,9 @@ import zlib
 from collections.abc import Iterable, Iterator
 from email.utils import formatdate
 
-FEED_VERSION = "1"  # bump when the serialisation changes, so cached copies are revalidated
+# Bump when the serialisation changes, so cached copies are revalidated (2: the CSV feed's
+# provider, hub URL and licence columns; JSON-LD @ids, licences, numeric prices).
+FEED_VERSION = "2"
 
 
 def etag(*parts: object) -> str:

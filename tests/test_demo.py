@@ -209,7 +209,8 @@ def test_every_code_is_in_its_code_list_and_every_text_fits(offers):
 
 def test_csv_export_reimports_without_errors_or_warnings_and_unchanged(batches):
     for provider, batch in batches:
-        result = validate(b"".join(stream_csv([batch])), filename="demo.csv", collect=True)
+        result = validate(b"".join(stream_csv([batch], "http://hub.test")), filename="demo.csv",
+                          collect=True)
         assert result.report.stats["errors"] == 0 and result.report.stats["warnings"] == 0, (
             provider.slug, result.report.to_dict()["errors"][:5])
         assert result.offers(provider) == batch

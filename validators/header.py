@@ -8,6 +8,7 @@ from functools import cache
 
 from bildungsdaten.vocab.codelists import normalise
 from bildungsdaten.vocab.columns import COLUMNS, Column
+from bildungsdaten.vocab.feed_columns import FEED_COLUMN_NAMES
 
 from .errors import BlankLabel, DuplicateLabel, ExtraLabel, MissingLabel, ValidationError
 
@@ -30,6 +31,13 @@ def header_index() -> dict[str, Column]:
             for spelling in spellings(column):
                 index.setdefault(header_key(spelling), column)
     return index
+
+
+@cache
+def feed_only_keys() -> frozenset[str]:
+    """The folded names of the columns the hub's CSV feed adds: the hub computes them, so a
+    re-uploaded export passes over them without a warning."""
+    return frozenset(header_key(name) for name in FEED_COLUMN_NAMES)
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,12 @@ def read_header(cells: list[str], row: int) -> tuple[Header, Iterator[Validation
             problems.append(BlankLabel(row=row, column=None, value=None,
                                        params={"position": position + 1}))
             continue
-        column = index.get(header_key(label))
+        key = header_key(label)
+        column = index.get(key)
         if column is None:
-            problems.append(ExtraLabel(row=row, column=label, value=label,
-                                       params={"position": position + 1}))
+            if key not in feed_only_keys():
+                problems.append(ExtraLabel(row=row, column=label, value=label,
+                                           params={"position": position + 1}))
             continue
         if column.name in seen:
             problems.append(DuplicateLabel(row=row, column=label, value=label,

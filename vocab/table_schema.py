@@ -1,5 +1,6 @@
 """The offers CSV described for machines: Frictionless Table Schema / Data Package and CSVW,
-generated from vocab.columns (one declaration drives template, validators and feeds)."""
+generated from vocab.columns (one declaration drives template, validators and feeds) and, for
+the feed, vocab.feed_columns (provider, hub URL, licence after the template's columns)."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,10 @@ from typing import Any
 
 from .codelists import codelist
 from .columns import COLUMNS, Column
+from .feed_columns import FEED_COLUMNS
+
+# The feed's columns: the upload template's, then the ones the hub adds.
+FEED_CSV_COLUMNS: tuple[Column, ...] = COLUMNS + FEED_COLUMNS
 
 CSV_DELIMITER = ";"
 LIST_SEPARATOR = "|"
@@ -62,8 +67,15 @@ def _field(col: Column) -> dict[str, Any]:
 
 
 def offers_table_schema() -> dict[str, Any]:
-    """The Frictionless Table Schema of the offers CSV (header = the German column names)."""
+    """The Frictionless Table Schema of the upload template (header = the German column
+    names)."""
     return {"fields": [_field(c) for c in COLUMNS], "missingValues": [""]}
+
+
+def feed_table_schema() -> dict[str, Any]:
+    """The Frictionless Table Schema of the offers CSV feed: the template's columns, then
+    provider, hub URL and licence."""
+    return {"fields": [_field(c) for c in FEED_CSV_COLUMNS], "missingValues": [""]}
 
 
 def data_package(csv_path: str, *, title: str, description: str, licence_url: str,
@@ -84,7 +96,7 @@ def data_package(csv_path: str, *, title: str, description: str, licence_url: st
             "encoding": "utf-8",
             "dialect": {"delimiter": CSV_DELIMITER, "header": True, "doubleQuote": True,
                         "lineTerminator": "\r\n"},
-            "schema": offers_table_schema(),
+            "schema": feed_table_schema(),
         }],
     }
     if homepage:
@@ -118,9 +130,10 @@ def _csvw_datatype(col: Column) -> Any:
 
 
 def csvw_metadata(csv_url: str) -> dict[str, Any]:
-    """CSVW metadata (W3C "Metadata Vocabulary for Tabular Data") for the CSV at `csv_url`."""
+    """CSVW metadata (W3C "Metadata Vocabulary for Tabular Data") for the CSV feed at
+    `csv_url`."""
     columns = []
-    for col in COLUMNS:
+    for col in FEED_CSV_COLUMNS:
         column: dict[str, Any] = {"name": col.name, "titles": [col.name],
                                   "dc:description": f"{col.label_de} / {col.label_en}",
                                   "datatype": _csvw_datatype(col), "required": col.required}

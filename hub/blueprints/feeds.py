@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, json, render_template, request
 
 from ...feeds import csv_feed
+from ...feeds.dcat.model import normalise_licence
 from ...feeds.http import (
     accepts_gzip,
     etag,
@@ -29,7 +30,7 @@ from ...vocab.jsonld import CONTEXT_PATH, context_bytes
 from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
 from ..models import Offer
-from ..offers.documents import RenderedDocument, render_version, store_documents
+from ..offers.documents import RenderedDocument, render_target, store_documents
 from ..offers.filters import OfferFilters
 from ..offers.queries import (
     feed_version,
@@ -82,14 +83,17 @@ def _not_modified(tag: str, last_modified_ms: int | None, cache_control: str) ->
     return _common(Response(status=304), tag, last_modified_ms, cache_control)
 
 
-def _conditional_stream(kind: str, mimetype: str, make_chunks: Callable[[], Iterable[bytes]],
+def _conditional_stream(kind: str, content_type: str, make_chunks: Callable[[], Iterable[bytes]],
                         parts: tuple[Any, ...], download_name: str | None = None) -> Response:
-    """A streamed snapshot with ETag/Last-Modified (304), optional streamed gzip."""
+    """A streamed snapshot with ETag/Last-Modified (304), optional streamed gzip, and the
+    licence of the whole (the district's default) as a `Link: <…>; rel="license"` header;
+    each offer names its own licence inside (JSON-LD `license`, the CSV's `lizenz`)."""
     hub = current_hub()
     with hub.sessions() as session:
         max_modified = feed_version(session)
     gz = accepts_gzip(request.headers.get("Accept-Encoding"))
-    base_tag = etag(kind, max_modified, hub.settings.hub_base_uri, *parts)
+    licence = normalise_licence(hub.settings.default_licence)
+    base_tag = etag(kind, max_modified, hub.settings.hub_base_uri, licence, *parts)
     tag = gzip_etag(base_tag) if gz else base_tag
     cache_control = f"public, max-age={SNAPSHOT_MAX_AGE}"
     if etag_matches(request.headers.get("If-None-Match"), tag):
@@ -99,7 +103,9 @@ def _conditional_stream(kind: str, mimetype: str, make_chunks: Callable[[], Iter
             int(since.timestamp()) >= max_modified // 1000:
         return _not_modified(tag, max_modified, cache_control)
     chunks: Iterator[bytes] = iter(make_chunks())
-    resp = Response(gzip_stream(chunks) if gz else chunks, mimetype=mimetype)
+    # content_type, not mimetype: werkzeug would append a second "; charset=utf-8" to text/*.
+    resp = Response(gzip_stream(chunks) if gz else chunks, content_type=content_type)
+    resp.headers["Link"] = f'<{licence}>; rel="license"'
     if gz:
         resp.headers["Content-Encoding"] = "gzip"
     if download_name:
@@ -114,13 +120,14 @@ def offers_jsonld() -> Any:
         filters = OfferFilters.parse(request.args, session)
     settings = hub.settings
     engine = hub.engine
+    target = render_target(settings)
 
     def chunks() -> Iterable[bytes]:
-        return stream_documents(iter_offer_documents(engine, filters, settings.hub_base_uri),
+        return stream_documents(iter_offer_documents(engine, filters, target),
                                 settings.url(CONTEXT_PATH))
 
     return _conditional_stream("jsonld", JSONLD_MEDIA_TYPE, chunks,
-                               (render_version(settings.hub_base_uri), *filters.key()))
+                               (target.version, *filters.key()))
 
 
 @bp.route(CSV_PATH, methods=["GET", "HEAD"])
@@ -132,9 +139,11 @@ def offers_csv() -> Any:
     if bom not in ("0", "1") or len(request.args.getlist("bom")) > 1:
         raise bad_parameter("bom", "Erlaubt sind 1 (mit Byte-Order-Mark für Excel) und 0.")
     engine = hub.engine
+    settings = hub.settings
 
     def chunks() -> Iterable[bytes]:
-        return csv_feed.stream_csv(iter_offer_batches(engine, filters), bom=bom == "1")
+        return csv_feed.stream_csv(iter_offer_batches(engine, filters), settings.hub_base_uri,
+                                   settings.default_licence, bom=bom == "1")
 
     return _conditional_stream("csv", csv_feed.CSV_MEDIA_TYPE, chunks, (*filters.key(), bom),
                                download_name="angebote.csv")
@@ -164,7 +173,10 @@ def datapackage() -> Any:
     package = data_package(
         settings.url(CSV_PATH), title=f"Bildungsangebote im {settings.district_name}",
         description="Alle aktuellen Bildungsangebote, eine Zeile je Termin, in den Spalten "
-                    "der Upload-Vorlage.",
+                    "der Upload-Vorlage; danach anbieter_kennung, hub_url (Seite des Angebots "
+                    "im Hub) und lizenz. Jede Zeile steht unter der Lizenz in ihrer Spalte "
+                    "lizenz (der des Anbieters); die Lizenz des Pakets gilt für die "
+                    "Zusammenstellung.",
         licence_url=settings.default_licence,
         licence_title="Datenlizenz Deutschland – Namensnennung – Version 2.0",
         homepage=settings.url("/feeds"))
@@ -268,7 +280,8 @@ def _render_page(session: Any, cursor: Cursor | None, version: int,
     (to be stored once the read transaction has ended)."""
     settings = current_hub().settings
     feed_url = settings.url(RPDE_PATH)
-    docs_version = render_version(settings.hub_base_uri)
+    target = render_target(settings)
+    docs_version = target.version
     # With a cached page at hand, first the keys alone: the page may still be the same.
     rows = rpde_rows(session, cursor, settings.rpde_page_size,
                      None if old is not None else docs_version)
@@ -281,7 +294,7 @@ def _render_page(session: Any, cursor: Cursor | None, version: int,
             return old, []
         rows = rpde_rows(session, cursor, settings.rpde_page_size, docs_version)  # same snapshot
     live = [(r.id, r.feed_id, r.document) for r in rows if not r.deleted]
-    filled, rendered = fill_documents(session, live, settings.hub_base_uri)
+    filled, rendered = fill_documents(session, live, target)
     documents = iter(filled)
     body = page_bytes(feed_url, cursor, pairs,
                       [None if r.deleted else next(documents) for r in rows],
@@ -317,7 +330,7 @@ def offers_rpde() -> Any:
             if cache is not None:
                 cache.put(key, entry)
     if rendered:  # after the read transaction: a separate short write (a cache, see there)
-        store_documents(hub.engine, rendered, render_version(hub.settings.hub_base_uri))
+        store_documents(hub.engine, rendered, render_target(hub.settings).version)
     cache_control = "public, max-age=8" if entry.last_page else "public, max-age=3600"
     gz = accepts_gzip(request.headers.get("Accept-Encoding"))
     variant = gzip_etag(entry.tag) if gz else entry.tag
@@ -337,7 +350,8 @@ FEEDS = (
      "Alle aktuellen Angebote als schema.org-Kurse (Course) in einem JSON-LD-Dokument.",
      "/feeds/offers.jsonld?municipality=06431002&life_phase=senioren"),
     ("CSV", CSV_PATH,
-     "Eine Zeile je Termin in den Spalten der Upload-Vorlage (`;`, UTF-8); ?bom=1 für Excel.",
+     "Eine Zeile je Termin in den Spalten der Upload-Vorlage (`;`, UTF-8), danach "
+     "anbieter_kennung, hub_url (Seite des Angebots im Hub) und lizenz; ?bom=1 für Excel.",
      "/feeds/offers.csv?provider={provider}&bom=1"),
     ("CSVW-Metadaten", "/feeds/offers.csv-metadata.json",
      "Beschreibung der CSV-Spalten nach W3C CSVW (Datentypen, Listen, Pflichtfelder).",
@@ -378,4 +392,5 @@ def feeds_page() -> str:
              for title, path, text, example in FEEDS]
     return render_template("feeds.html", feeds=feeds, base=settings.hub_base_uri.rstrip("/"),
                            page_size=settings.rpde_page_size,
-                           tombstone_days=settings.tombstone_days)
+                           tombstone_days=settings.tombstone_days,
+                           default_licence=normalise_licence(settings.default_licence))
