@@ -58,8 +58,9 @@ def provider_iri(base_uri: str, provider_slug: str) -> str:
 
 def venue_iri(base_uri: str, provider_slug: str, venue: VenueRecord) -> str:
     """A venue's data IRI: <provider IRI>/orte/<venue_key>, the key the hub stores the venue
-    under (unique per provider, the hash of its fields: vocab.identity.venue_key)."""
-    return f"{provider_iri(base_uri, provider_slug)}/orte/{venue_key(venue)}"
+    under (unique per provider: hub.models.Venue); a record not loaded from the hub gets the
+    key the hub would give it (vocab.identity.venue_key)."""
+    return f"{provider_iri(base_uri, provider_slug)}/orte/{venue.key or venue_key(venue)}"
 
 
 def licence_of(record: OfferRecord, default_licence: str | None) -> str | None:

@@ -39,9 +39,12 @@ class VenueRecord:
     lat: Decimal | None = None
     lon: Decimal | None = None
     venue_accessible: str | None = None
+    # The key the hub stored the venue under (hub.models.Venue.venue_key), set when loaded
+    # from the database; not a column, so outside VENUE_FIELDS, comparisons and is_empty.
+    key: str | None = field(default=None, compare=False, repr=False)
 
     def is_empty(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return all(getattr(self, name) is None for name in VENUE_FIELDS)
 
 
 @dataclass
@@ -130,5 +133,5 @@ COURSE_FIELDS: tuple[str, ...] = tuple(
     if f.name not in ("angebot_id", "provider", "instances", "modified", "deleted")
 )
 INSTANCE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(InstanceRecord) if f.name != "venue")
-VENUE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(VenueRecord))
+VENUE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(VenueRecord) if f.name != "key")
 

@@ -424,9 +424,9 @@ def load_offer_records(session: Session, offer_ids: Sequence[int]) -> list[Offer
         inst_by_offer.setdefault(inst["offer_id"], []).append(inst)
         if inst["venue_id"] is not None:
             venue_ids.add(inst["venue_id"])
-    venues = {v["id"]: VenueRecord(**{f: v[f] for f in VENUE_FIELDS}) for v in (
-        _dict_rows(session.execute(sa.select(venues_t).where(venues_t.c.id.in_(venue_ids))))
-        if venue_ids else [])}
+    venues = {v["id"]: VenueRecord(**{f: v[f] for f in VENUE_FIELDS}, key=v["venue_key"])
+              for v in (_dict_rows(session.execute(
+                  sa.select(venues_t).where(venues_t.c.id.in_(venue_ids)))) if venue_ids else [])}
     out = []
     for oid in offer_ids:
         row = offer_rows.get(oid)
