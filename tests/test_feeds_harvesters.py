@@ -288,3 +288,12 @@ def test_documents_stored_by_the_previous_version_are_rendered_again(client, eng
         body = gzip.decompress(resp.data) if resp.headers.get("Content-Encoding") else resp.data
         assert b"veraltet" not in body
         assert b'"license":' in body
+
+
+def test_feeds_page_explains_columns_iris_and_licences(client, offers):
+    html = client.get("/feeds").get_data(as_text=True)
+    for text in ("anbieter_kennung", "hub_url", "lizenz", "http://hub.test/anbieter/",
+                 f"<code>{DEFAULT}</code>", "license"):
+        assert text in html, text
+    package = client.get("/feeds/datapackage.json").get_json()
+    assert "anbieter_kennung" in package["description"]
