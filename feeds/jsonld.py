@@ -284,8 +284,7 @@ def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None,
     if audience:
         # One type: OpenActive's validator cannot read an array. PeopleAudience is an Audience
         # (audienceType) with ages; the target-group codes stay as bd:targetGroup terms.
-        audience["@type"] = "PeopleAudience"
-        node["audience"] = audience
+        node["audience"] = {"@type": "PeopleAudience", **audience}
     node["inLanguage"] = record.languages
     node["coursePrerequisites"] = record.prerequisites
     if record.funding:
