@@ -75,9 +75,10 @@ def records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
             if pending:
                 line = pending.pop()
             else:
-                line = next(lines, None)
-                if line is None:
+                read = next(lines, None)
+                if read is None:
                     return
+                line = read
             in_line = line.count(delimiter)
             delimiters += in_line
             record_lines += 1
