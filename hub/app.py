@@ -8,7 +8,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import survey
+from . import security, survey
 from .blueprints import (
     api,
     catalog,
@@ -25,13 +25,10 @@ from .blueprints import (
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
 from .pages_nav import add_links
-from .problems import Problem
+from .problems import Problem, wants_problem_json
 from .settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
-
-# Paths whose errors are answered as problem+json instead of HTML.
-JSON_PREFIXES = ("/api/", "/feeds/", "/catalog", "/survey/api", "/angebote.ics", "/angebote.atom")
 
 
 def create_app(overrides: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
@@ -48,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
         # come from the proxy's headers; trusted only for the configured number of hops.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    security.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     _register_blueprints(app)
     _register_errors(app)
     return app
@@ -66,12 +64,6 @@ def _register_blueprints(app: Flask) -> None:
     survey.init_app(app)
 
 
-def _wants_problem_json() -> bool:
-    path = request.path
-    return path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best in (
-        "application/json", "application/problem+json")
-
-
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Any:
@@ -79,7 +71,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
-        if not _wants_problem_json():
+        if not wants_problem_json():
             return exc
         titles = {404: "Nicht gefunden", 405: "Methode nicht erlaubt", 406: "Format nicht verfügbar",
                   413: "Datei zu groß", 400: "Ungültige Anfrage", 401: "Nicht angemeldet",
@@ -94,7 +86,7 @@ def _register_errors(app: Flask) -> None:
         log.exception("unhandled error on %s", request.path)
         problem = Problem(500, "internal-error", "Interner Fehler",
                           "Der Fehler wurde protokolliert. Bitte später erneut versuchen.")
-        if _wants_problem_json():
+        if wants_problem_json():
             return problem.response()
         return ("<!doctype html><html lang=de><title>Fehler</title><h1>Interner Fehler</h1>"
                 "<p>Der Fehler wurde protokolliert.</p>", 500)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, json
+from flask import Response, json, request
 
 PROBLEM_TYPE_BASE = "https://w3id.org/bildungsdaten/problems/"
+# Paths whose errors are answered as problem+json instead of HTML.
+JSON_PREFIXES = ("/api/", "/feeds/", "/catalog", "/survey/api", "/angebote.ics", "/angebote.atom")
 
 
 class Problem(Exception):
@@ -39,3 +41,10 @@ def bad_parameter(name: str, detail: str) -> Problem:
     """400 for a query parameter, naming it."""
     return Problem(400, "invalid-parameter", f"Ungültiger Parameter „{name}“", detail,
                    parameter=name)
+
+
+def wants_problem_json() -> bool:
+    """True when the current request's errors are answered as problem+json (API, feeds,
+    catalogue, or a client asking for JSON); HTML pages otherwise."""
+    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best in (
+        "application/json", "application/problem+json")

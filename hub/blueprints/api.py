@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 from ..api.openapi import openapi_document
 from ..api.schemas import DEFAULT_LIMIT, MAX_LIMIT, OfferSchema, ProviderListItemSchema
 from ..context import current_hub
+from ..input_guard import bounded_int
 from ..models import Offer, Provider
 from ..offers.filters import OfferFilters
 from ..offers.store import load_offer, load_offer_records
@@ -167,11 +168,11 @@ def _encode_cursor(offer_id: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        number = raw[len(CURSOR_PREFIX):]
-        # ASCII digits within the id column's range: a larger number overflows PostgreSQL's int.
-        if raw.startswith(CURSOR_PREFIX) and number.isascii() and number.isdigit() \
-                and len(number) <= 10 and int(number) <= MAX_OFFER_ID:
-            return int(number)
+        # Bounded: an id beyond offers.id would make PostgreSQL fail the query.
+        number = raw[len(CURSOR_PREFIX):] if raw.startswith(CURSOR_PREFIX) else None
+        offer_id = bounded_int(number, high=MAX_OFFER_ID)
+        if offer_id is not None:
+            return offer_id
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise bad_parameter("after", "Ungültige Fortsetzungsmarke; bitte den Link aus `next` "

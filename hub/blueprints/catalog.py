@@ -14,6 +14,7 @@ from ...feeds.dcat import DEFAULT_PROFILE, PROFILES
 from ...feeds.dcat.model import Catalogue, Dataset
 from ..catalog import PageOutOfRange, build_catalogue, find_dataset, parse_modified_since
 from ..context import current_hub
+from ..input_guard import bounded_int
 from ..pages_nav import PageLink
 from ..problems import Problem, bad_parameter
 
@@ -82,7 +83,8 @@ def _query() -> tuple[int, datetime | None, str | None]:
             raise bad_parameter(name, "Unbekannter Parameter; erlaubt sind page und "
                                       "modified_since.")
     raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
+    page = bounded_int(raw_page, low=1)
+    if page is None:
         raise bad_parameter("page", f"„{raw_page}“ ist keine Seitenzahl; erwartet wird eine "
                                     "ganze Zahl ab 1, z. B. page=2.")
     raw_since = request.args.get("modified_since")
@@ -94,7 +96,7 @@ def _query() -> tuple[int, datetime | None, str | None]:
             raise bad_parameter("modified_since", f"„{raw_since}“ ist kein Datum nach ISO 8601; "
                                 "erwartet z. B. 2025-03-01 oder 2025-03-01T10:00:00+01:00."
                                 ) from None
-    return int(raw_page), since, raw_since
+    return page, since, raw_since
 
 
 def _catalogue(path: str) -> Catalogue:

@@ -186,7 +186,8 @@ def admin() -> Any:
     _require_admin()
     result, released, error = None, None, None
     if request.method == "POST":
-        if not hmac.compare_digest(request.form.get("csrf", ""), _csrf()):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
+        if not hmac.compare_digest(request.form.get("csrf", "").encode(), _csrf().encode()):
             abort(400)
         try:
             if request.form.get("action") == "release":
