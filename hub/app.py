@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import security, survey
 from .blueprints import (
+    admin,
     api,
     catalog,
     embeds,
@@ -53,7 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
 AREAS = (pages, offer_pages, feeds, subscriptions, embeds, api, catalog, vocab, upload_page,
-         uploads, health)
+         uploads, health, admin)
 
 
 def _register_blueprints(app: Flask) -> None:

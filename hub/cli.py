@@ -5,16 +5,27 @@ import inspect
 import os
 import re
 import sys
+from typing import Any
 
 import click
 from sqlalchemy.exc import OperationalError
 
 from .commands import HubCLIError, require_current_database
 from .db import make_engine
-from .settings import load_settings
+from .settings import SettingsError, load_settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class HubGroup(click.Group):
+    """Refused settings (e.g. a short ADMIN_TOKEN) end every command with their German message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise HubCLIError(str(exc)) from None
+
+
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Bildungsdaten-Hub: Bildungsangebote sammeln, prüfen und offen veröffentlichen."""
 

@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 
 from . import input_guard, outage
+from .settings import check_admin_token
 
 # No inline script or style anywhere (templates load hub.js / hub.css); JSON-LD data blocks
 # are not scripts and stay allowed. img data: for the SVG charts' inline use.
@@ -80,6 +81,7 @@ class HubSessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Register everything of this module; call before the blueprints (the int converter
     must be known when their rules are added)."""
+    check_admin_token(app.extensions["hub"].settings.admin_token)  # also for create_app(settings=…)
     input_guard.init_app(app)
     outage.init_app(app)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")

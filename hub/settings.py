@@ -73,7 +73,13 @@ class Settings:
     proxy_hops: int = setting(
         0, "Vorgeschaltete Reverse-Proxys, deren X-Forwarded-For/-Proto gelten (0 = keiner) / reverse proxies in front whose X-Forwarded-For/-Proto are trusted")
     admin_token: str = setting(
-        "", "Zugang zu den Verwaltungsseiten (z. B. Umfrage-Import); leer = abgeschaltet / admin pages credential; empty = disabled")
+        "", "Zugang zu den Verwaltungsseiten (z. B. Umfrage-Import), mindestens 16 Zeichen; leer = abgeschaltet / admin pages credential, at least 16 characters; empty = disabled")
+    admin_lockout_failures: int = setting(
+        5, "Fehlversuche an der Verwaltung, nach denen eine Adresse gesperrt wird / failed admin sign-ins before an address is locked out")
+    admin_lockout_minutes: int = setting(
+        15, "Dauer der Sperre und Zeitfenster der Fehlversuche in Minuten / lockout duration and failure window in minutes")
+    session_hours: int = setting(
+        12, "Stunden, die eine Anmeldung (Upload-Seite, Verwaltung) gilt / hours a sign-in lasts")
     embed_allowed_origins: str = setting(
         "*", "Wer die eingebetteten Angebotslisten (/einbetten/liste) in einen Rahmen setzen darf: "
         "CSP frame-ancestors, z. B. „https://www.bensheim.de https://*.kreis-bergstrasse.de“; "
@@ -94,6 +100,14 @@ class Settings:
     def url(self, path: str) -> str:
         """An absolute URL under HUB_BASE_URI (never from the request's host)."""
         return self.hub_base_uri.rstrip("/") + "/" + path.lstrip("/")
+
+
+# Shorter admin passwords are guessed too easily (the lockout only slows a guesser down).
+ADMIN_TOKEN_MIN_LENGTH = 16
+
+
+class SettingsError(ValueError):
+    """A setting the hub refuses to start with; the message says what to change (German)."""
 
 
 def _convert(value: str, like: Any) -> Any:
@@ -124,7 +138,17 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         settings.hub_base_uri = f"http://{settings.host}:{settings.port}"
     if not settings.secret_key:
         settings.secret_key = _instance_secret(settings.instance_path)
+    check_admin_token(settings.admin_token)
     return settings
+
+
+def check_admin_token(token: str) -> None:
+    """Refuse a set but short (or blank) ADMIN_TOKEN; empty means the admin pages are off."""
+    if token and len(token.strip()) < ADMIN_TOKEN_MIN_LENGTH:
+        raise SettingsError(
+            f"ADMIN_TOKEN ist zu kurz: mindestens {ADMIN_TOKEN_MIN_LENGTH} Zeichen (ohne "
+            "Leerzeichen am Rand) sind nötig, z. B. aus `python -c \"import secrets; "
+            "print(secrets.token_urlsafe(24))\"`. Leer lassen schaltet die Verwaltungsseiten ab.")
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -1,15 +1,14 @@
 """The upload page `/hochladen`: sign in with the provider token, check or import a file,
 read the report as a table, download it as CSV; download the template (CSV, XLSX).
 
-Forms carry a CSRF token kept in the Flask session; the session keeps only the token's id
-(checked for revocation on every request), never the token itself.
+Forms carry a CSRF token kept in the Flask session; a sign-in is a server-side session bound
+to the token's id (hub.auth.web_sessions: ended by signing out and by revoking the token),
+never the token itself.
 """
 from __future__ import annotations
 
 import csv
-import hmac
 import io
-import secrets
 from typing import Any
 
 from flask import (
@@ -19,12 +18,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..auth.ratelimit import client_key, is_blocked, record_failure
+from ..auth import web_sessions
+from ..auth.csrf import check_csrf, csrf_token
+from ..auth.ratelimit import client_key, is_blocked, record_failure, retry_after
 from ..auth.tokens import TokenOwner, authenticate, owner_of_token_id, touch
 from ..context import current_hub
 from ..db import transaction
@@ -41,25 +41,10 @@ LINKS = (
               order=20, in_nav=True),
 )
 
-SESSION_TOKEN = "upload_token_id"
-SESSION_CSRF = "csrf"
+SESSION_KIND = "provider"
 MODES = {"replace": "Ersetzen – die Datei ist unser vollständiger Bestand",
          "upsert": "Ergänzen – nur neue und geänderte Angebote übernehmen"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def csrf_token() -> str:
-    token = session.get(SESSION_CSRF)
-    if not token:
-        token = session[SESSION_CSRF] = secrets.token_urlsafe(32)
-    return str(token)
-
-
-def _check_csrf() -> None:
-    sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent.encode(), str(session.get(SESSION_CSRF, "")).encode()) \
-            or not sent:
-        abort(400, "Das Formular ist abgelaufen. Bitte die Seite neu laden und erneut senden.")
 
 
 @bp.context_processor
@@ -68,14 +53,10 @@ def _forms() -> dict[str, Any]:
 
 
 def signed_in() -> TokenOwner | None:
-    token_id = session.get(SESSION_TOKEN)
-    if not isinstance(token_id, int):
-        return None
     with current_hub().sessions() as db:
-        owner = owner_of_token_id(db, token_id)
-    if owner is None:
-        session.pop(SESSION_TOKEN, None)  # revoked meanwhile
-    return owner
+        row = web_sessions.current(db, SESSION_KIND)
+        # The token may have been revoked meanwhile: then the sign-in is over too.
+        return None if row is None or row.token_id is None else owner_of_token_id(db, row.token_id)
 
 
 def _page(owner: TokenOwner | None, errors: list[tuple[str, str]] | None = None,
@@ -92,7 +73,7 @@ def index() -> Any:
 
 @bp.post("/hochladen/anmelden")
 def sign_in() -> Any:
-    _check_csrf()
+    check_csrf()
     hub = current_hub()
     token = request.form.get("token", "").strip()
     if not token:
@@ -100,8 +81,9 @@ def sign_in() -> Any:
     client = client_key(request.remote_addr)
     with hub.sessions() as db:  # reads only; writes below in their own transactions
         if is_blocked(db, client, hub.settings.failed_auth_limit):
-            return _page(None, [("token", ("Zu viele Fehlversuche von dieser Adresse. Bitte "
-                                           "warten Sie eine Minute."))], 429)
+            page, status = _page(None, [("token", ("Zu viele Fehlversuche von dieser Adresse. "
+                                                   "Bitte warten Sie eine Minute."))], 429)
+            return page, status, {"Retry-After": str(retry_after(db, client))}
         owner = authenticate(db, token)
     if owner is None:
         with transaction(hub.sessions) as db:
@@ -109,16 +91,15 @@ def sign_in() -> Any:
         return _page(None, [("token", ("Das Token ist unbekannt oder gesperrt. Bitte prüfen Sie "
                                        "es oder fragen Sie die Bildungskoordination."))], 401)
     touch(hub.sessions, owner)
-    session.clear()
-    session[SESSION_TOKEN] = owner.token_id
+    web_sessions.sign_in(SESSION_KIND, owner.token_id)
     csrf_token()
     return redirect(url_for(".index"), 303)
 
 
 @bp.post("/hochladen/abmelden")
 def sign_out() -> Any:
-    _check_csrf()
-    session.clear()
+    check_csrf()
+    web_sessions.sign_out()
     return redirect(url_for(".index"), 303)
 
 
@@ -130,7 +111,7 @@ def upload() -> Any:
     hub = current_hub()
     limit = hub.settings.upload_max_bytes
     try:
-        _check_csrf()
+        check_csrf()
         mode = request.form.get("modus", "replace")
         storage = request.files.get("datei")
     except RequestEntityTooLarge:
