@@ -6,7 +6,7 @@ error (500), SQLite does not; Python's int() and str.isdigit() accept "²" and "
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from werkzeug.routing import IntegerConverter, Map
 
 from .problems import Problem
@@ -46,7 +46,7 @@ def _nul_problem(where: str) -> Problem:
                    parameter=where)
 
 
-def reject_nul() -> None:
+def reject_nul() -> None:  # form fields: see HubRequest
     """400 for a NUL byte anywhere in the path or the query string (names and values)."""
     if "\x00" in request.path:
         raise _nul_problem("Pfad")
@@ -55,9 +55,24 @@ def reject_nul() -> None:
             raise _nul_problem(name.replace("\x00", "") or "Parameter")
 
 
+class HubRequest(Request):
+    """Flask's request, refusing form fields and upload file names with a NUL byte as soon as
+    a view reads the form (so no route stores one; the body is still parsed only on demand)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        for name, value in self.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise _nul_problem(name.replace("\x00", "") or "Formularfeld")
+        for name, storage in self.files.items(multi=True):
+            if "\x00" in name or "\x00" in (storage.filename or ""):
+                raise _nul_problem(name.replace("\x00", "") or "Datei")
+
+
 def init_app(app: Flask) -> None:
     """Register the bounded `int` converter (before any blueprint adds its rules) and the
     NUL check (runs before routing errors are raised, so it also covers unknown paths)."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.request_class = HubRequest
     app.before_request(reject_nul)
 

@@ -93,3 +93,32 @@ def test_admin_with_non_ascii_password_is_401(app):
     client = _admin(app)
     resp = client.get("/survey/admin", headers={"Authorization": "Bearer geheimnis-ä-ö-ü-ß"})
     assert resp.status_code == 401
+
+
+def test_nul_in_an_upload_file_name_is_400(client, engine):
+    import io
+    import re
+
+    token = add_token(engine, add_provider(engine, "kvhs"))
+    csrf = re.search(r'name="csrf" value="([^"]+)"',
+                     client.get("/hochladen").get_data(as_text=True)).group(1)
+    client.post("/hochladen/anmelden", data={"csrf": csrf, "token": token})
+    resp = client.post("/hochladen", content_type="multipart/form-data", data={
+        "csrf": csrf, "modus": "replace", "aktion": "pruefen",
+        "datei": (io.BytesIO(b"angebot_id;titel\r\n1;x\r\n"), "a\x00b.csv")})
+    assert resp.status_code == 400
+    assert resp.get_json()["code"] == "nul-byte"
+
+
+def test_nul_in_an_admin_form_field_is_400(app):
+    import io
+    import re
+
+    client = _admin(app)
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    page = client.get("/survey/admin", headers=headers).get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+    resp = client.post("/survey/admin", headers=headers, content_type="multipart/form-data",
+                       data={"csrf": csrf, "action": "release", "survey": "x\x00",
+                             "definition": (io.BytesIO(b'{"a": 1}'), "d.json")})
+    assert resp.status_code == 400
