@@ -26,7 +26,7 @@ from .blueprints import (
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
 from .pages_nav import add_links
-from .problems import Problem, wants_problem_json
+from .problems import Problem, internal_error, wants_problem_json
 from .settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,4 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         log.exception("unhandled error on %s", request.path)
-        problem = Problem(500, "internal-error", "Interner Fehler",
-                          "Der Fehler wurde protokolliert. Bitte später erneut versuchen.")
-        if wants_problem_json():
-            return problem.response()
-        return ("<!doctype html><html lang=de><title>Fehler</title><h1>Interner Fehler</h1>"
-                "<p>Der Fehler wurde protokolliert.</p>", 500)
+        return internal_error()

@@ -9,7 +9,7 @@ from flask import Flask, Response, render_template_string, request
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .problems import Problem, wants_problem_json
+from .problems import Problem, internal_error, wants_problem_json
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,17 @@ PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">
 {{ seconds }} Sekunden erneut.</p></body></html>"""
 
 
+def is_outage(exc: Exception) -> bool:
+    """A database that cannot serve now, not one lacking a table (SQLite reports a database
+    never migrated as OperationalError, PostgreSQL as ProgrammingError: a bug, a 500 on both)."""
+    return not str(getattr(exc, "orig", exc)).startswith(("no such table", "no such column"))
+
+
 def database_unavailable(exc: Exception) -> Any:
     """503 + Retry-After: problem+json for the API and feeds, a German page otherwise."""
+    if not is_outage(exc):
+        log.exception("unhandled error on %s", request.path, exc_info=exc)
+        return internal_error()
     # One line, no traceback: the cause is outside the code (and repeats on every request).
     log.error("database unavailable on %s: %s", request.path, exc)
     if wants_problem_json():

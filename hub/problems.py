@@ -48,3 +48,12 @@ def wants_problem_json() -> bool:
     catalogue, or a client asking for JSON); HTML pages otherwise."""
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best in (
         "application/json", "application/problem+json")
+
+
+def internal_error() -> Any:
+    """The 500 answer (problem+json or a German page); the caller has logged the cause."""
+    if wants_problem_json():
+        return Problem(500, "internal-error", "Interner Fehler",
+                       "Der Fehler wurde protokolliert. Bitte später erneut versuchen.").response()
+    return ("<!doctype html><html lang=de><title>Fehler</title><h1>Interner Fehler</h1>"
+            "<p>Der Fehler wurde protokolliert.</p>", 500)
