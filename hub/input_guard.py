@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, Request, request
 from werkzeug.routing import IntegerConverter, Map
 
-from .problems import Problem
+from .problems import Problem, bad_parameter
 
 # Every id column of the hub is a 32-bit `integer` on PostgreSQL (hub/models.py).
 INT_MAX = 2**31 - 1
@@ -40,19 +40,22 @@ def bounded_int(text: str | None, low: int = 0, high: int = INT_MAX) -> int | No
     return value if low <= value <= high else None
 
 
-def _nul_problem(where: str) -> Problem:
-    return Problem(400, "nul-byte", "Ungültiges Zeichen in der Anfrage",
-                   f"{where} enthält ein Nullzeichen (%00); das ist in keinem Wert erlaubt.",
-                   parameter=where)
+NUL_DETAIL = "Der Wert enthält ein Nullzeichen (%00); das ist in keinem Wert erlaubt."
+
+
+def _nul_problem(name: str) -> Problem:
+    """The same 400 the filter model gives for a bad parameter, naming the field."""
+    return bad_parameter(name.replace("\x00", "") or "Parameter", NUL_DETAIL)
 
 
 def reject_nul() -> None:  # form fields: see HubRequest
     """400 for a NUL byte anywhere in the path or the query string (names and values)."""
     if "\x00" in request.path:
-        raise _nul_problem("Pfad")
+        raise Problem(400, "invalid-path", "Ungültige Adresse",
+                      "Die Adresse enthält ein Nullzeichen (%00); das ist nicht erlaubt.")
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
-            raise _nul_problem(name.replace("\x00", "") or "Parameter")
+            raise _nul_problem(name)
 
 
 class HubRequest(Request):
@@ -63,10 +66,10 @@ class HubRequest(Request):
         super()._load_form_data()
         for name, value in self.form.items(multi=True):
             if "\x00" in name or "\x00" in value:
-                raise _nul_problem(name.replace("\x00", "") or "Formularfeld")
+                raise _nul_problem(name)
         for name, storage in self.files.items(multi=True):
             if "\x00" in name or "\x00" in (storage.filename or ""):
-                raise _nul_problem(name.replace("\x00", "") or "Datei")
+                raise _nul_problem(name)
 
 
 def init_app(app: Flask) -> None:
