@@ -1,8 +1,10 @@
 """Every route of the URL map, fed hostile path parts, query strings and forms, answers below
 500 on both databases (issue 11, "No 500 from input"). Bounded for CI: FUZZ_EXAMPLES examples
-(default 250) per database, no deadline per example."""
+(default 250) per database, no deadline per example; a fifth of that signed in with valid
+CSRF tokens, so hostile form fields and files reach the views."""
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import re
@@ -109,3 +111,68 @@ def test_no_route_answers_500_to_hostile_input(fuzz_app, data):
     resp = app.test_client().open(url, method=method, headers=headers, **kwargs)
     resp.get_data()  # a streamed body must not fail half-way either
     assert resp.status_code < 500, (method, url, resp.status_code)
+
+
+# --- signed in, with a valid CSRF token: hostile form fields and files reach the views ----------
+
+FILE_FIELDS = {"/hochladen": ["datei"], "/survey/admin": ["definition", "responses", "structure"]}
+files = st.tuples(st.one_of(st.binary(max_size=300),
+                            st.sampled_from([b"angebot_id;titel\r\n1;x\x00\r\n", b"{}", b"[]",
+                                             b'{"survey": "x", "tables": [{}]}', b"<xml/>",
+                                             b"PK\x03\x04", b"\xef\xbb\xbf;;;\r\n"])),
+                  st.one_of(st.sampled_from(["a.csv", "d.json", "d.toml", "s.lss", "a.xlsx"]),
+                            values))
+
+
+# Plausible values first, so most examples get past the first check of a view.
+LIKELY = {"modus": ["replace", "upsert"], "aktion": ["pruefen", "importieren"],
+          "action": ["release", "import"], "survey": ["bu2026", "x"], "format": ["plain"],
+          "status": ["collecting", "closed"], "passwort": [ADMIN]}
+_clients = itertools.count(1)
+
+
+def _signed_in_client(app: Any, token: str, path: str) -> tuple[Any, str]:
+    """A client signed in for `path` (provider or admin) and the CSRF value its form needs;
+    each from its own address, so the admin lockout of one example spares the next."""
+    client = app.test_client()
+    n = next(_clients)
+    client.environ_base["REMOTE_ADDR"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+    if path.startswith("/hochladen"):
+        page = client.get("/hochladen").get_data(as_text=True)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        client.post("/hochladen/anmelden", data={"csrf": csrf, "token": token})
+        page = client.get("/hochladen").get_data(as_text=True)
+    else:
+        page = client.get("/verwaltung/anmelden").get_data(as_text=True)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        client.post("/verwaltung/anmelden", data={"csrf": csrf, "passwort": ADMIN})
+        page = client.get(path if path == "/survey/admin" else "/survey/admin"
+                          ).get_data(as_text=True)
+    found = re.findall(r'name="csrf" value="([^"]+)"', page)
+    # The admin page's own forms carry the last token; its sign-out form the session's.
+    return client, found[-1] if path == "/survey/admin" else found[0]
+
+
+@settings(max_examples=max(EXAMPLES // 5, 20), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_form_answers_500_when_signed_in_with_a_valid_csrf(fuzz_app, data):
+    app, token = fuzz_app
+    posts = sorted(r.rule for r in app.url_map.iter_rules() if "POST" in r.methods
+                   and r.rule.startswith(("/hochladen", "/survey/admin", "/verwaltung")))
+    path = data.draw(st.sampled_from(posts), label="path")
+    client, csrf = _signed_in_client(app, token, path)
+    form: dict[str, Any] = data.draw(st.dictionaries(st.sampled_from(FORM_FIELDS), values,
+                                                     max_size=5), label="form")
+    for name, likely in LIKELY.items():
+        if name not in form and data.draw(st.booleans(), label=f"{name}?"):
+            form[name] = data.draw(st.sampled_from(likely), label=name)
+    form["csrf"] = csrf
+    for field in FILE_FIELDS.get(path, []):
+        if data.draw(st.booleans(), label=f"{field}?"):
+            content, name = data.draw(files, label=field)
+            form[field] = (io.BytesIO(content), name)
+    resp = client.post(path, data=form, content_type="multipart/form-data")
+    resp.get_data()
+    assert resp.status_code < 500, (path, {k: v for k, v in form.items()
+                                           if not hasattr(v, "__len__") or len(v) < 200})
