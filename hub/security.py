@@ -36,10 +36,11 @@ NO_STORE_EXCEPTIONS = ("/hochladen/vorlage.",)
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def allow_framing(ancestors: str = "*") -> Callable[[View], View]:
-    """Let other sites frame this view (embeds); `ancestors` is the CSP source list."""
+def allow_framing(ancestors: str | None = None) -> Callable[[View], View]:
+    """Let other sites frame this view (embeds); `ancestors` is the CSP source list, by
+    default EMBED_ALLOWED_ORIGINS (read per request, "*" when empty)."""
     def mark(view: View) -> View:
-        view.frame_ancestors = ancestors  # type: ignore[attr-defined]
+        view.frame_ancestors = ancestors or ""  # type: ignore[attr-defined]
         return view
     return mark
 
@@ -51,7 +52,10 @@ def content_security_policy(frame_ancestors: str = NO_FRAMING) -> str:
 
 def _frame_ancestors() -> str:
     view = current_app.view_functions.get(request.endpoint or "")
-    return str(getattr(view, "frame_ancestors", NO_FRAMING))
+    if not hasattr(view, "frame_ancestors"):
+        return NO_FRAMING
+    configured = current_app.extensions["hub"].settings.embed_allowed_origins.strip()
+    return str(view.frame_ancestors or configured or "*")
 
 
 def security_headers(resp: Response) -> Response:

@@ -196,7 +196,7 @@ def test_cli_refuses_a_short_admin_token_with_a_german_message(tmp_path, monkeyp
 
 HEADER_URLS = ["/", "/feeds", "/api/v1/offers", "/catalog", "/hochladen", "/vocab/",
                "/static/hub.css", "/static/hub.js", "/gibt-es-nicht", "/api/v1/gibt-es-nicht",
-               "/survey/", "/healthz"]
+               "/survey/", "/healthz", "/einbetten", "/fuer-webteams"]
 
 
 @pytest.mark.parametrize("url", HEADER_URLS)
@@ -221,6 +221,13 @@ def test_a_view_marked_for_framing_may_be_framed(app):
     resp = app.test_client().get("/einbetten-test")
     assert "frame-ancestors https://www.bensheim.de" in resp.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in resp.headers
+
+
+def test_the_embed_list_takes_its_frame_ancestors_from_the_one_place(app):
+    app.extensions["hub"].settings.embed_allowed_origins = "https://www.heppenheim.de"
+    csp = app.test_client().get("/einbetten/liste").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert csp.endswith("frame-ancestors https://www.heppenheim.de")
 
 
 class _InlineFinder(HTMLParser):

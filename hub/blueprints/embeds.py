@@ -25,6 +25,7 @@ from ..offers.filters import FILTER_NAMES, OfferFilters
 from ..offers.store import load_offer_records
 from ..pages_nav import PageLink
 from ..problems import Problem
+from ..security import allow_framing
 
 bp = Blueprint("embeds", __name__, template_folder="../templates")
 
@@ -75,11 +76,8 @@ class EmbedDisplay:
 
 
 def _framing(resp: Response) -> Response:
-    """Let the configured origins frame this page (and only this kind of page)."""
-    origins = current_hub().settings.embed_allowed_origins.strip() or "*"
-    resp.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; img-src 'self' data:; frame-ancestors {origins}")
-    resp.headers.pop("X-Frame-Options", None)  # frame-ancestors decides for embeds
+    """Caching and referrer of the framed list; who may frame it is decided where every
+    page's frame-ancestors is (hub.security.allow_framing, EMBED_ALLOWED_ORIGINS)."""
     resp.headers["Cache-Control"] = "public, max-age=300"
     resp.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     return resp
@@ -113,6 +111,7 @@ def euro(amount: Any) -> str:
 
 
 @bp.route("/einbetten/liste", methods=["GET", "HEAD"])
+@allow_framing()
 def embedded_list() -> Any:
     """The list inside the frame; bad parameters are said in German inside the frame."""
     hub = current_hub()
