@@ -55,7 +55,9 @@ def _frame_ancestors() -> str:
     if not hasattr(view, "frame_ancestors"):
         return NO_FRAMING
     configured = current_app.extensions["hub"].settings.embed_allowed_origins.strip()
-    return str(view.frame_ancestors or configured or "*")
+    ancestors = str(view.frame_ancestors or configured or "*")
+    # The hub's own pages (the embed builder's preview) may always frame its embeds.
+    return ancestors if ancestors == "*" else f"'self' {ancestors}"
 
 
 def security_headers(resp: Response) -> Response:

@@ -219,7 +219,7 @@ def test_a_view_marked_for_framing_may_be_framed(app):
 
     app.add_url_rule("/einbetten-test", view_func=embed)
     resp = app.test_client().get("/einbetten-test")
-    assert "frame-ancestors https://www.bensheim.de" in resp.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://www.bensheim.de" in resp.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in resp.headers
 
 
