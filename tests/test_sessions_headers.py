@@ -227,7 +227,7 @@ def test_the_embed_list_takes_its_frame_ancestors_from_the_one_place(app):
     app.extensions["hub"].settings.embed_allowed_origins = "https://www.heppenheim.de"
     csp = app.test_client().get("/einbetten/liste").headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp
-    assert csp.endswith("frame-ancestors https://www.heppenheim.de")
+    assert csp.endswith("frame-ancestors 'self' https://www.heppenheim.de")
 
 
 class _InlineFinder(HTMLParser):
