@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, json, render_template, request
+from flask import Blueprint, Response, current_app, json, render_template, request, send_file
 
 from ...feeds import csv_feed
 from ...feeds.dcat.model import normalise_licence
@@ -31,6 +31,7 @@ from ...vocab.table_schema import csvw_metadata, data_package
 from ..context import current_hub
 from ..models import Offer
 from ..offers.documents import RenderedDocument, render_target, store_documents
+from ..offers.exports import EXPORTS, stored_export
 from ..offers.filters import OfferFilters
 from ..offers.queries import (
     feed_version,
@@ -113,11 +114,38 @@ def _conditional_stream(kind: str, content_type: str, make_chunks: Callable[[], 
     return _common(resp, tag, max_modified or None, cache_control)
 
 
+def _stored(kind: str, version: int, download_name: str | None = None) -> Response:
+    """A full snapshot from its stored file: strong ETag (its digest), Last-Modified, 304,
+    Content-Length and byte ranges (send_file), the gzip copy when the client takes gzip."""
+    export = EXPORTS[kind]
+    gz = accepts_gzip(request.headers.get("Accept-Encoding"))
+    for _attempt in range(3):
+        stored = stored_export(current_hub(), kind, version)
+        try:  # send_file opens the file now: once open, a newer rendering may unlink it
+            resp = send_file(stored.gzip_path if gz else stored.path, mimetype=export.media_type,
+                             download_name=download_name, conditional=True,
+                             etag=stored.digest + ("-gzip" if gz else ""),
+                             last_modified=stored.version / 1000 if stored.version else None)
+            break
+        except FileNotFoundError:  # replaced between listing and opening: list again
+            continue
+    else:
+        raise RuntimeError(f"stored export {kind} vanished three times")
+    resp.headers["Content-Type"] = export.media_type  # as it is: no second "; charset"
+    if gz:
+        resp.headers["Content-Encoding"] = "gzip"
+    resp.headers.pop("Expires", None)
+    return _common(resp, None, None, f"public, max-age={SNAPSHOT_MAX_AGE}")
+
+
 @bp.route("/feeds/offers.jsonld", methods=["GET", "HEAD"])
 def offers_jsonld() -> Any:
     hub = current_hub()
     with hub.sessions() as session:
         filters = OfferFilters.parse(request.args, session)
+        version = feed_version(session)
+    if filters == OfferFilters():  # the full snapshot: rendered once per version
+        return _stored("jsonld", version)
     settings = hub.settings
     engine = hub.engine
     target = render_target(settings)
@@ -135,9 +163,12 @@ def offers_csv() -> Any:
     hub = current_hub()
     with hub.sessions() as session:
         filters = OfferFilters.parse(request.args, session, extra=("bom",))
+        version = feed_version(session)
     bom = request.args.get("bom", "0")
     if bom not in ("0", "1") or len(request.args.getlist("bom")) > 1:
         raise bad_parameter("bom", "Erlaubt sind 1 (mit Byte-Order-Mark für Excel) und 0.")
+    if filters == OfferFilters() and bom == "0":  # the full snapshot: see offers_jsonld
+        return _stored("csv", version, download_name="angebote.csv")
     engine = hub.engine
     settings = hub.settings
 

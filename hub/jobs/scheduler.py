@@ -20,6 +20,7 @@ from ..context import HubContext
 from ..db import begin_write, transaction
 from ..offers.documents import render_target
 from ..offers.expiry import BERLIN, expire_offers, purge_tombstones
+from ..offers.exports import refresh_exports
 from ..offers.queries import prerender_documents
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,19 @@ def render_offer_documents_job(app: Flask) -> int:
     return count
 
 
+def render_exports_job(app: Flask) -> list[str]:
+    """Render the full CSV and JSON-LD snapshots after a change, so the first download finds
+    the file ready (downloads render it themselves when this job has not run yet)."""
+    rendered = refresh_exports(app.extensions["hub"])
+    log.info("render-exports: %s", ", ".join(rendered) or "all current")
+    return rendered
+
+
 JOBS: list[Job] = [
     ("expire-offers", expire_offers_job, {"trigger": "cron", "minute": 5}),
     ("purge-tombstones", purge_tombstones_job, {"trigger": "cron", "hour": 3, "minute": 17}),
     ("render-offer-documents", render_offer_documents_job, {"minutes": 3}),
+    ("render-exports", render_exports_job, {"minutes": 2}),
 ]
 
 
