@@ -3,6 +3,7 @@ rendered once per feed version into the instance folder (hub.offers.snapshot_fil
 served from there; filtered snapshots keep streaming."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -78,9 +79,8 @@ def current_version(hub: HubContext) -> int:
 def stored_export(hub: HubContext, kind: str, wanted: int) -> StoredSnapshot:
     """The stored full snapshot of feed version `wanted` (rendered now if missing; while
     another request renders it, the previous one if there is one)."""
-    export = EXPORTS[kind]
     return export_files(hub, kind).get(wanted, lambda: current_version(hub),
-                                       lambda: export.chunks(hub))
+                                       functools.partial(EXPORTS[kind].chunks, hub))
 
 
 def refresh_exports(hub: HubContext) -> list[str]:
@@ -88,7 +88,7 @@ def refresh_exports(hub: HubContext) -> list[str]:
     rendered (the scheduler job, so the first download after a change finds it ready)."""
     rendered = []
     for kind, export in EXPORTS.items():
-        if export_files(hub, kind).refresh(lambda: current_version(hub),
-                                           lambda e=export: e.chunks(hub)) is not None:
+        chunks = functools.partial(export.chunks, hub)
+        if export_files(hub, kind).refresh(lambda: current_version(hub), chunks) is not None:
             rendered.append(kind)
     return rendered
