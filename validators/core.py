@@ -12,6 +12,7 @@ from . import parallel as parallel_
 from .crossrow import count_offers, cross_row_errors
 from .errors import (
     FileTooLarge,
+    SurveyExport,
     TooManyCells,
     TooManyRows,
     UnsupportedFormat,
@@ -22,6 +23,7 @@ from .offers import group_offers
 from .report import Report
 from .rows import RowChecker
 from .sources import Encoding, Source, detect_encoding, guess_utf8, inflated_size, sniff_format
+from .survey_shapes import is_survey_responses
 from .tables import Row, TableBroken, TableTooLarge, csv_delimiter, csv_rows, xlsx_rows
 from .xlsx_guard import check_xlsx
 
@@ -196,6 +198,9 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
         if split is None and guess is not None and sink is None:
             encoding = detect_encoding(src)
             lossy = encoding.lossy
+    elif kind.startswith("survey-"):
+        report.add(SurveyExport(detail=kind.removeprefix("survey-")))
+        return ValidationResult(report, rows, mapped)
     else:
         report.add(UnsupportedFormat(detail=kind))
         return ValidationResult(report, rows, mapped)
@@ -240,6 +245,9 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
     try:
         for number, cells in reader:
             if any(c.strip() for c in cells):
+                if is_survey_responses(cells):  # personal data: not one row is read
+                    report.add(SurveyExport(row=number, detail="responses"))
+                    return
                 header, problems = read_header(cells, number)
                 for problem in problems:
                     report.add(problem)

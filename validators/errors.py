@@ -48,6 +48,12 @@ class UnsupportedFormat(ValidationError):
     code = "unsupported-format"
 
 
+class SurveyExport(ValidationError):
+    """A survey export (responses, structure, archive) instead of offers: refused whole."""
+
+    code = "survey-export"
+
+
 class FileTooLarge(ValidationError):
     code = "file-too-large"
 

@@ -69,6 +69,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "werden. Bitte die Datei neu als CSV exportieren.",
         "From this row on the file contains binary data (NUL bytes) and cannot be read further. "
         "Please export the file as CSV again."),
+    "survey-export": (
+        "Das ist ein Export einer Umfrage, keine Angebotsdatei. Umfragedaten gehören nicht in "
+        "den Angebots-Upload; die Datei wird nicht gespeichert.",
+        "This is a survey export, not an offers file. Survey data does not belong in the offers "
+        "upload; the file is not kept."),
+    "survey-export.responses": (
+        "Das ist ein Antwortexport einer Umfrage (LimeSurvey: Spalten wie „submitdate“, "
+        "„lastpage“ oder Fragecodes wie „Q2[SQ001]“), keine Angebotsdatei. Die Antworten sind "
+        "personenbezogen und gehören nicht in den Angebots-Upload; die Datei wird nicht "
+        "gespeichert. Für Angebote bitte die Vorlage der Upload-Seite verwenden.",
+        "This is a survey responses export (LimeSurvey: columns such as “submitdate”, "
+        "“lastpage” or question codes such as “Q2[SQ001]”), not an offers file. The responses "
+        "are personal data and do not belong in the offers upload; the file is not kept. "
+        "For offers please use the template of the upload page."),
+    "survey-export.structure": (
+        "Das ist die Struktur einer LimeSurvey-Umfrage (.lss), keine Angebotsdatei; die Datei "
+        "wird nicht gespeichert. Für Angebote bitte die Vorlage der Upload-Seite verwenden.",
+        "This is the structure of a LimeSurvey survey (.lss), not an offers file; the file is "
+        "not kept. For offers please use the template of the upload page."),
+    "survey-export.archive": (
+        "Das ist ein LimeSurvey-Umfragearchiv (.lsa, mit Struktur und Antworten), keine "
+        "Angebotsdatei. Die Antworten sind personenbezogen und gehören nicht in den "
+        "Angebots-Upload; die Datei wird nicht gespeichert.",
+        "This is a LimeSurvey survey archive (.lsa, with structure and responses), not an "
+        "offers file. The responses are personal data and do not belong in the offers upload; "
+        "the file is not kept."),
     "file-too-large": (
         "Die Datei ist zu groß ({size} Byte; erlaubt sind {limit} Byte).",
         "The file is too large ({size} bytes; the limit is {limit} bytes)."),

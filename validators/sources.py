@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from .survey_shapes import is_survey_archive, is_survey_structure
+
 CHUNK = 1 << 20
 
 # Valid UTF-8 multi-byte sequences: their presence beside invalid bytes means mixed encodings.
@@ -89,7 +91,7 @@ def sniff_format(source: Source) -> str:
         return "binary"  # a stray NUL further on is reported at its row instead
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:20].lower()
     if start.startswith((b"<?xml", b"<!doctype", b"<html", b"<svg")):
-        return "markup"
+        return "survey-structure" if is_survey_structure(head) else "markup"
     return "csv"
 
 
@@ -105,6 +107,8 @@ def _zip_kind(source: Source) -> str:
         return "docx"
     if "content.xml" in names and "mimetype" in names:
         return "ods"
+    if is_survey_archive(names):
+        return "survey-archive"
     return "zip"
 
 
