@@ -25,6 +25,7 @@ from .blueprints import (
 )
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
+from .offers.retention import recover_at_start
 from .pages_nav import add_links
 from .problems import Problem, internal_error, wants_problem_json
 from .settings import Settings, load_settings
@@ -49,6 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     security.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     _register_blueprints(app)
     _register_errors(app)
+    # Uploads left "pending" by a process killed midway (e.g. a worker restarted) fail now.
+    recover_at_start(app.extensions["hub"].sessions, settings)
     return app
 
 

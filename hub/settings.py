@@ -62,6 +62,12 @@ class Settings:
         200 * 1024 * 1024, "Größte entpackte XLSX-Größe / largest inflated XLSX size")
     tombstone_days: int = setting(
         7, "Tage, die Löschungen im RPDE-Feed bleiben / days tombstones stay in the feed")
+    originals_keep_days: int = setting(
+        30, "Tage, die Originaldateien von Probeläufen, abgelehnten und abgebrochenen Uploads aufbewahrt werden (der Prüfbericht bleibt) / days the original files of dry runs, rejected and failed uploads are kept (the report stays)")
+    originals_quota_bytes: int = setting(
+        100 * 1024 * 1024, "Höchstens so viele Bytes gespeicherter Originaldateien je Anbieter; darüber fallen die ältesten weg, nie die des aktuellen Imports / stored original bytes per provider; beyond, the oldest are dropped, never the current import's")
+    pending_upload_minutes: int = setting(
+        60, "Minuten, nach denen ein Upload, der noch „pending“ ist, als abgebrochen gilt (früher, wenn sein Prozess auf diesem Rechner beendet ist) / minutes after which a pending upload counts as interrupted (sooner when its process on this machine has ended)")
     expiry_grace_days: int = setting(
         1, "Tage nach dem letzten Termin bis zum Ablauf / days after the last date until expiry")
     rpde_page_size: int = setting(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bildungsdaten.hub.app import create_app
 from bildungsdaten.hub.db import make_sessionmaker
 from bildungsdaten.hub.offers.importer import import_file
 from bildungsdaten.hub.settings import load_settings
@@ -50,3 +51,8 @@ def test_killed_import_leaves_the_old_offers(db_url, engine, tmp_path):
 
     assert offers_snapshot(engine, pid) == before
     assert [u.status for u in uploads(engine, pid)] == ["done", "pending"]
+    # The next start (a gunicorn worker, the scheduler) sees that its process has ended.
+    create_app(settings=settings).extensions["hub"].engine.dispose()
+    killed = uploads(engine, pid)[-1]
+    assert killed.status == "failed"
+    assert killed.report["errors"][0]["code"] == "upload-interrupted"

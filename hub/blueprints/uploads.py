@@ -22,7 +22,7 @@ from ..context import current_hub
 from ..db import transaction
 from ..models import Upload
 from ..offers.importer import ImportFailed, import_file, upload_dict
-from ..offers.originals import unpack
+from ..offers.originals import keeps_original, unpack
 from ..problems import Problem, bad_parameter
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads")
@@ -214,10 +214,29 @@ def get_upload(upload_id: int) -> Response:
     return _json(upload_body(own_upload(upload_id, owner.provider_id)), 200)
 
 
+def original_gone(upload: Upload) -> Problem:
+    """The problem answered for an upload whose original file is not (or no longer) kept."""
+    settings = current_hub().settings
+    if upload.status == "pending":
+        return Problem(409, "original-pending", "Noch in Bearbeitung",
+                       "Die Datei wird noch geprüft; die Originaldatei ist danach abrufbar.")
+    if not keeps_original(upload.report):
+        return Problem(410, "original-not-kept", "Originaldatei nicht aufbewahrt",
+                       "Diese Datei ist ein Umfrage-Export und wurde deshalb nicht gespeichert.")
+    return Problem(410, "original-expired", "Originaldatei nicht mehr aufbewahrt",
+                   "Originaldateien von Probeläufen, abgelehnten und abgebrochenen Uploads "
+                   f"werden nach {settings.originals_keep_days} Tagen gelöscht, ältere "
+                   "Originaldateien außerdem, wenn ein Anbieter mehr als "
+                   f"{settings.originals_quota_bytes // (1024 * 1024)} MB gespeichert hat. "
+                   "Der Prüfbericht bleibt erhalten.")
+
+
 @bp.get("/<int:upload_id>/original")
 def get_original(upload_id: int) -> Response:
     owner = _bearer_owner()
     row = own_upload(upload_id, owner.provider_id)
+    if row.original is None:  # pending, expired, over the quota, or never kept
+        raise original_gone(row)
     resp = Response(unpack(row.original, row.original_compression), mimetype=row.content_type or "application/octet-stream")
     name = row.filename or f"upload-{row.id}"
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"

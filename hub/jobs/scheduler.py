@@ -22,6 +22,7 @@ from ..offers.documents import render_target
 from ..offers.expiry import BERLIN, expire_offers, purge_tombstones
 from ..offers.exports import refresh_exports
 from ..offers.queries import prerender_documents
+from ..offers.retention import enforce_quotas, expire_originals, fail_interrupted_uploads
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,29 @@ def render_exports_job(app: Flask) -> list[str]:
     return rendered
 
 
+def expire_originals_job(app: Flask) -> int:
+    """Drop originals past ORIGINALS_KEEP_DAYS, then those beyond each provider's quota."""
+    return _in_write_transaction(
+        app, "expire-originals",
+        lambda session, settings: expire_originals(session, settings)
+        + enforce_quotas(session, settings), "originals dropped")
+
+
+def fail_interrupted_uploads_job(app: Flask) -> int:
+    """Uploads left "pending" by a killed process become "failed" with a German reason."""
+    hub: HubContext = app.extensions["hub"]
+    count = fail_interrupted_uploads(hub.sessions, hub.settings)
+    log.info("fail-interrupted-uploads: %d uploads marked failed", count)
+    return count
+
+
 JOBS: list[Job] = [
     ("expire-offers", expire_offers_job, {"trigger": "cron", "minute": 5}),
     ("purge-tombstones", purge_tombstones_job, {"trigger": "cron", "hour": 3, "minute": 17}),
     ("render-offer-documents", render_offer_documents_job, {"minutes": 3}),
     ("render-exports", render_exports_job, {"minutes": 2}),
+    ("expire-originals", expire_originals_job, {"trigger": "cron", "hour": 3, "minute": 41}),
+    ("fail-interrupted-uploads", fail_interrupted_uploads_job, {"minutes": 5}),
 ]
 
 

@@ -41,7 +41,8 @@ from ..db import begin_write, transaction
 from ..models import Offer, Provider, Upload, utcnow
 from ..settings import Settings
 from .checkpoint import checkpoint_soon, defer_checkpoint
-from .originals import PackInBackground, pack
+from .originals import PackInBackground, keeps_original, pack
+from .retention import OWNER, make_room_for, process_owner
 from .rows import PreparedOffer, driver_of, group_items, row_mapper
 from .store import classify, provider_record, stored_offers
 from .stream import OfferStream
@@ -92,7 +93,7 @@ def upload_dict(upload_id: int, status: str, mode: str, dry_run: bool,
     body: dict[str, Any] = {"upload_id": upload_id, "status": status, "mode": mode,
                             "dry_run": dry_run, **extra}
     body.update(report or {})
-    body["import"] = None if counts is None else {
+    body["import"] = None if counts is None or status == "pending" else {
         k: v for k, v in counts.items() if not k.startswith("_")}
     return body
 
@@ -120,6 +121,7 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
     sha256 = hashlib.sha256(data).hexdigest()  # once: a large file takes a while to hash
     upload_id = _record_pending(sessions, provider_id, data, sha256, filename, content_type, mode,
                                 dry_run, source)
+    make_room_for(sessions, settings, provider_id, data)  # the provider's quota of originals
     reuse_key = _reuse_key(sha256, mode, lang, settings)
     if not dry_run:
         same = _same_as_last_import(sessions, provider_id, reuse_key)
@@ -376,7 +378,8 @@ def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: byt
         row = Upload(provider_id=provider_id, filename=(filename or "")[:300] or None,
                      content_type=(content_type or "")[:200] or None, size=len(data),
                      sha256=sha256, mode=mode,
-                     source=source, dry_run=dry_run, status="pending")
+                     source=source, dry_run=dry_run, status="pending",
+                     stats={OWNER: process_owner()})  # so a killed process is recognised
         session.add(row)
         session.flush()
         return int(row.id)
@@ -384,7 +387,7 @@ def _record_pending(sessions: sessionmaker[Session], provider_id: int, data: byt
 
 def _finish(sessions: sessionmaker[Session], upload_id: int, status: str,
             report: dict[str, Any] | None, counts: dict[str, Any] | None, data: bytes) -> None:
-    original, compression = pack(data)
+    original, compression = pack(data) if keeps_original(report) else (None, None)
     with transaction(sessions) as session:
         session.execute(sa.update(Upload).where(Upload.id == upload_id).values(
             status=status, report=report, stats=counts, original=original,

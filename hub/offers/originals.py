@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import threading
 import zlib
+from typing import Any
 
 ZLIB = "zlib"
 LEVEL = 1  # the fastest level: it already gets most of the gain on CSV text
+# Report codes of files that must not be kept: survey exports are personal data uploaded
+# by mistake (validators.survey_shapes).
+NOT_KEPT = frozenset({"survey-export"})
+
+
+def keeps_original(report: dict[str, Any] | None) -> bool:
+    """Whether an upload with this report keeps its original file."""
+    return not any(e.get("code") in NOT_KEPT for e in (report or {}).get("errors", []))
 
 
 def pack(data: bytes) -> tuple[bytes, str | None]:
