@@ -89,6 +89,7 @@ def test_stored_snapshot_has_validators_length_and_ranges(live_server, offers, k
     assert first.headers["Cache-Control"] == "public, max-age=300"
     assert first.headers["Access-Control-Allow-Origin"] == "*"
     assert first.headers["Content-Type"] in ("text/csv; charset=utf-8", "application/ld+json")
+    assert first.headers.get("Content-Disposition") in ('inline; filename=angebote.csv', None)
     again = requests.get(url, headers={**plain, "If-None-Match": tag}, timeout=30)
     assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", tag)
     since = requests.get(url, headers={

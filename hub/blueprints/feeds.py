@@ -132,6 +132,8 @@ def _stored(kind: str, version: int, download_name: str | None = None) -> Respon
     else:
         raise RuntimeError(f"stored export {kind} vanished three times")
     resp.headers["Content-Type"] = export.media_type  # as it is: no second "; charset"
+    if download_name is None:  # send_file names the stored file otherwise: not the client's
+        resp.headers.pop("Content-Disposition", None)
     if gz:
         resp.headers["Content-Encoding"] = "gzip"
     resp.headers.pop("Expires", None)
