@@ -120,14 +120,14 @@ def start_gunicorn(url: str, instance: Path) -> tuple[subprocess.Popen[bytes], i
 def touch_one_offer(url: str) -> None:
     """A change (one offer's stamp moves via a new clock value): the stored files are stale."""
     from bildungsdaten.hub.db import begin_write, make_sessionmaker, transaction
-    from bildungsdaten.hub.offers.changelog import next_stamp
+    from bildungsdaten.hub.offers.changelog import reserve_stamps
 
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as session:
         begin_write(session)
         first = session.execute(sa.select(sa.func.min(Offer.id))).scalar_one()
         session.execute(sa.update(Offer).where(Offer.id == first).values(
-            modified=next_stamp(session)))
+            modified=reserve_stamps(session)))
     engine.dispose()
 
 
