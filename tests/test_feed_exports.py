@@ -73,6 +73,9 @@ def test_concurrent_downloads_render_once(app, live_server, offers, kind):
     assert _renders(kind) - before == 1
     expected = _streamed(app, kind)
     assert all(a.content == expected for a in answers)  # requests unpacks the gzip copies
+    # The feed's own streamed rendering: every offer has a stamp >= 0, so this filter keeps all.
+    streamed = requests.get(live_server + PATHS[kind] + "?modified_since=0", timeout=60)
+    assert streamed.content == expected and _renders(kind) - before == 1
     assert {a.headers.get("Content-Encoding") for a in answers} == {"gzip", None}
     assert len({a.headers["ETag"] for a in answers}) == 2  # one tag per encoding
 
