@@ -51,7 +51,7 @@ def content_security_policy(frame_ancestors: str = NO_FRAMING) -> str:
 
 
 def _frame_ancestors() -> str:
-    view = current_app.view_functions.get(request.endpoint or "")
+    view: Any = current_app.view_functions.get(request.endpoint or "")
     if not hasattr(view, "frame_ancestors"):
         return NO_FRAMING
     configured = current_app.extensions["hub"].settings.embed_allowed_origins.strip()
