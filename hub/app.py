@@ -12,6 +12,7 @@ from . import survey
 from .blueprints import (
     api,
     catalog,
+    directory,
     embeds,
     feeds,
     health,
@@ -25,6 +26,7 @@ from .blueprints import (
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
 from .pages_nav import add_links
+from .portal.errors import http_error_page, unexpected_error_page
 from .problems import Problem
 from .settings import Settings, load_settings
 
@@ -54,7 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
-AREAS = (pages, offer_pages, feeds, subscriptions, embeds, api, catalog, vocab, upload_page,
+AREAS = (pages, offer_pages, directory, feeds, subscriptions, embeds, api, catalog, vocab, upload_page,
          uploads, health)
 
 
@@ -80,7 +82,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         if not _wants_problem_json():
-            return exc
+            return http_error_page(exc)
         titles = {404: "Nicht gefunden", 405: "Methode nicht erlaubt", 406: "Format nicht verfügbar",
                   413: "Datei zu groß", 400: "Ungültige Anfrage", 401: "Nicht angemeldet",
                   429: "Zu viele Anfragen"}
@@ -96,5 +98,4 @@ def _register_errors(app: Flask) -> None:
                           "Der Fehler wurde protokolliert. Bitte später erneut versuchen.")
         if _wants_problem_json():
             return problem.response()
-        return ("<!doctype html><html lang=de><title>Fehler</title><h1>Interner Fehler</h1>"
-                "<p>Der Fehler wurde protokolliert.</p>", 500)
+        return unexpected_error_page()
