@@ -2,7 +2,6 @@
 Schema, RDF Data Cube JSON-LD). The import page needs ADMIN_TOKEN; raw responses have no route."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -13,6 +12,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from bildungsdaten.feeds.survey import SurveyTableData, table_schema, table_to_csv, table_to_jsonld
 
+from ..auth.forms import require_admin
 from ..context import current_hub
 from ..db import transaction
 from ..pages_nav import PageLink
@@ -156,26 +156,6 @@ def _matrix(t: SurveyTableData) -> tuple[list[dict[str, Any]], list[str]]:
 
 # ----------------------------------------------------------------------------- admin
 
-def _require_admin() -> None:
-    """403 when ADMIN_TOKEN is empty (admin pages off); 401 without the right credential."""
-    token = current_hub().settings.admin_token
-    if not token:
-        abort(403)
-    given = ""
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Bearer "):
-        given = auth[7:]
-    elif auth.startswith("Basic "):
-        try:
-            given = base64.b64decode(auth[6:]).decode().split(":", 1)[-1]
-        except (ValueError, UnicodeDecodeError):
-            given = ""
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        resp = Response("Anmeldung erforderlich (Passwort = ADMIN_TOKEN).", 401,
-                        {"WWW-Authenticate": 'Basic realm="Bildungsdaten-Hub Verwaltung"'})
-        abort(resp)
-
-
 def _csrf() -> str:
     secret = current_hub().settings.secret_key.encode()
     return hmac.new(secret, b"survey-admin-form", hashlib.sha256).hexdigest()
@@ -183,7 +163,7 @@ def _csrf() -> str:
 
 @bp.route("/survey/admin", methods=["GET", "POST"])
 def admin() -> Any:
-    _require_admin()
+    require_admin()
     result, released, error = None, None, None
     if request.method == "POST":
         if not hmac.compare_digest(request.form.get("csrf", ""), _csrf()):

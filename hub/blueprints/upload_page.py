@@ -7,9 +7,7 @@ Forms carry a CSRF token kept in the Flask session; the session keeps only the t
 from __future__ import annotations
 
 import csv
-import hmac
 import io
-import secrets
 from typing import Any
 
 from flask import (
@@ -24,6 +22,7 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..auth.forms import check_csrf, csrf_token
 from ..auth.ratelimit import client_key, is_blocked, record_failure
 from ..auth.tokens import TokenOwner, authenticate, owner_of_token_id, touch
 from ..context import current_hub
@@ -42,24 +41,9 @@ LINKS = (
 )
 
 SESSION_TOKEN = "upload_token_id"
-SESSION_CSRF = "csrf"
 MODES = {"replace": "Ersetzen – die Datei ist unser vollständiger Bestand",
          "upsert": "Ergänzen – nur neue und geänderte Angebote übernehmen"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def csrf_token() -> str:
-    token = session.get(SESSION_CSRF)
-    if not token:
-        token = session[SESSION_CSRF] = secrets.token_urlsafe(32)
-    return str(token)
-
-
-def _check_csrf() -> None:
-    sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent.encode(), str(session.get(SESSION_CSRF, "")).encode()) \
-            or not sent:
-        abort(400, "Das Formular ist abgelaufen. Bitte die Seite neu laden und erneut senden.")
 
 
 @bp.context_processor
@@ -92,7 +76,7 @@ def index() -> Any:
 
 @bp.post("/hochladen/anmelden")
 def sign_in() -> Any:
-    _check_csrf()
+    check_csrf()
     hub = current_hub()
     token = request.form.get("token", "").strip()
     if not token:
@@ -117,7 +101,7 @@ def sign_in() -> Any:
 
 @bp.post("/hochladen/abmelden")
 def sign_out() -> Any:
-    _check_csrf()
+    check_csrf()
     session.clear()
     return redirect(url_for(".index"), 303)
 
@@ -130,7 +114,7 @@ def upload() -> Any:
     hub = current_hub()
     limit = hub.settings.upload_max_bytes
     try:
-        _check_csrf()
+        check_csrf()
         mode = request.form.get("modus", "replace")
         storage = request.files.get("datei")
     except RequestEntityTooLarge:
