@@ -2,7 +2,6 @@
 robots.txt."""
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -10,7 +9,8 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ...vocab.codelists import municipalities, municipality_by_ags
 from ..context import current_hub
-from ..models import Offer, OfferInstance, Provider, Venue
+from ..models import Offer, Provider
+from ..offers.filters import OfferFilters
 from ..portal import sitemap
 from ..portal.listing import BadCursor, Cursor, count_offers, offer_page
 
@@ -19,16 +19,6 @@ bp = Blueprint("directory", __name__, template_folder="../templates")
 offers_t = Offer.__table__
 providers_t = Provider.__table__
 LIVE = offers_t.c.deleted.is_(False)
-
-
-def _provider_where(provider_id: int) -> list[Any]:
-    return [LIVE, offers_t.c.provider_id == provider_id]
-
-
-def _municipality_where(ags: str) -> list[Any]:
-    return [LIVE, offers_t.c.id.in_(
-        sa.select(OfferInstance.offer_id).join(Venue, Venue.id == OfferInstance.venue_id)
-        .where(Venue.ags == ags))]
 
 
 def _cursor() -> Cursor | None:
@@ -62,7 +52,7 @@ def provider(slug: str) -> str:
         row = session.execute(sa.select(Provider).where(Provider.slug == slug)).scalar()
         if row is None:
             abort(404)
-        where = _provider_where(row.id)
+        where = OfferFilters(providers=(slug,)).where(session)
         total = count_offers(session, where)
         page = offer_page(session, where, after)
     return render_template("provider.html", provider=row, total=total, page=page,
@@ -81,7 +71,7 @@ def municipality(ags: str) -> str:
         abort(404)
     after = _cursor()
     with current_hub().sessions() as session:
-        where = _municipality_where(ags)
+        where = OfferFilters(municipalities=(ags,)).where(session)
         total = count_offers(session, where)
         page = offer_page(session, where, after)
     return render_template("municipality.html", place=place, total=total, page=page,
