@@ -108,3 +108,34 @@ def test_empty_form_fields_redirect_to_the_search_without_them(client, sample):
     resp = client.get("/angebote?q=&provider=&municipality=06431002&life_phase=senioren&from=")
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith("/angebote?municipality=06431002&life_phase=senioren")
+
+
+def test_each_count_is_what_the_search_with_that_value_finds(client, sample):
+    html = client.get("/angebote?q=e&municipality=06431011").get_data(as_text=True)
+    shown = re.findall(r'name="(life_phase|mode)" value="([a-z_]+)"(?: checked)?> [^<]+'
+                       r'<span class="facet-count">\((\d+)\)', html)
+    assert len(shown) == 12
+    for name, value, count in shown:
+        found = text_of(client.get(f"/angebote?q=e&municipality=06431011&{name}={value}")
+                        .get_data(as_text=True))
+        expected = "Keine Angebote gefunden" if count == "0" else (
+            "1 Angebot gefunden" if count == "1" else f"{count} Angebote gefunden")
+        assert expected in found, (name, value, count)
+
+
+def test_sql_statements_per_page_do_not_grow_with_the_results(app, client, sample):
+    from sqlalchemy import event
+
+    engine = app.extensions["hub"].engine
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cur, stmt, *args: statements.append(stmt))
+
+    def count(url: str) -> int:
+        statements.clear()
+        assert client.get(url).status_code == 200
+        return len(statements)
+
+    few = count("/angebote?provider=kvhs-bergstrasse&q=Yoga")  # 1 result
+    many = count("/angebote?provider=musikschule-bensheim")  # 8 results
+    assert few == many

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template
 from ...vocab.codelists import codelist
 from ..context import current_hub
 from ..models import Offer, Provider
+from ..offers.filters import FILTER_NAMES
 from ..pages_nav import PageLink
 from ..portal.present import BERLIN, TEMPLATE_HELPERS
 
@@ -42,4 +43,5 @@ def index() -> str:
         providers = session.execute(sa.select(sa.func.count()).select_from(Provider)).scalar_one()
     phases = [c for c in codelist("lebensphase").concepts if c.code != "alle"]
     return render_template("index.html", offer_count=offers, provider_count=providers,
-                           phases=phases, links=current_hub().links)
+                           phases=phases, has_free="free" in FILTER_NAMES,
+                           links=current_hub().links)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request
 
 from ..context import current_hub
 from ..offers.filters import OfferFilters
@@ -13,6 +13,7 @@ from ..portal.listing import BadCursor, Cursor, OfferPage, count_offers, offer_p
 from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words
 from ..portal.search import (
     PAGE_ARGS,
+    CountCache,
     active_filters,
     choices,
     form_fields,
@@ -23,6 +24,12 @@ from ..portal.search import (
 from ..problems import Problem, bad_parameter
 
 bp = Blueprint("search_page", __name__, template_folder="../templates")
+
+
+def _counts() -> CountCache:
+    """This app's cache of facet counts (per app: each test's app starts empty)."""
+    cache: CountCache = current_app.extensions.setdefault("portal_counts", CountCache())
+    return cache
 
 
 def _parse(session: Any) -> tuple[OfferFilters, Cursor | None, Problem | None]:
@@ -61,7 +68,8 @@ def search() -> Any:
             page = offer_page(session, where, after)
             if total == 0:
                 drop = what_to_drop(session, filters, providers)
-        fields = form_fields(session, filters, request.args, providers, problem is None)
+        fields = form_fields(session, filters, request.args, providers, problem is None,
+                             _counts())
         active = active_filters(filters, providers)
     args = filters.to_args()
     next_url = search_url(args + [("nach", page.next.text())]) if page.next else None
@@ -82,7 +90,7 @@ def map_page() -> Any:
     with current_hub().sessions() as session:
         providers = provider_names(session)
         filters, _, problem = _parse(session)
-        places = choices(session, filters, "municipality", with_counts=problem is None)
+        places = choices(session, filters, "municipality", problem is None, _counts())
         active = [a for a in active_filters(filters, providers, "/karte")
                   if a.name != "municipality"]
     args = [a for a in filters.to_args() if a[0] != "municipality"]

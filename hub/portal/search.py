@@ -3,8 +3,10 @@ fields, counts per filter value, active filters that can be removed, and what to
 nothing matches. It never parses query arguments itself."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from threading import Lock
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,10 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ...vocab.codelists import codelist, municipalities, municipality_by_ags
-from ..models import Provider
+from ..models import Offer, Provider
 from ..offers.filters import OfferFilters, filter_params
+from ..offers.queries import feed_version
 from .listing import count_offers
 
+offers_t = Offer.__table__
 # The page's own arguments beside the filters: the keyset of the next page.
 PAGE_ARGS = ("nach",)
 # Filters shown as choices with a count for each value (facets); the rest are fields.
@@ -73,12 +77,51 @@ def _with_value(filters: OfferFilters, name: str, value: str) -> OfferFilters:
     return replace(filters, **{param.attr: (value,) if param.repeatable else value})
 
 
-def facet_counts(session: Session, filters: OfferFilters, name: str,
-                 values: Sequence[str]) -> dict[str, int]:
-    """For each value: how many offers the same search finds with `name` set to that value
-    (one COUNT per value, exact for every rule of the filter model)."""
-    return {v: count_offers(session, _with_value(filters, name, v).where(session))
-            for v in values}
+class CountCache:
+    """Facet counts kept until the offers change (one per app, see the search blueprint):
+    paging through a search and popular searches count once. The key holds the feed clock,
+    which every committed change of an offer moves forward."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], dict[str, int]] = OrderedDict()
+        self._lock = Lock()
+
+    def counts(self, session: Session, filters: OfferFilters, name: str,
+               values: Sequence[str]) -> dict[str, int]:
+        key = (filters.key(), name, tuple(values), feed_version(session))
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        found = facet_counts_now(session, filters, name, values)
+        with self._lock:
+            self._items[key] = found
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return found
+
+
+def facet_counts_now(session: Session, filters: OfferFilters, name: str,
+                     values: Sequence[str]) -> dict[str, int]:
+    """For each value: how many offers the same search finds with `name` set to that value.
+
+    Exact for every rule of the filter model (each value's condition is the model's own
+    where()), in one statement: the offers of the search without `name` are read once and
+    each value's conditions counted over them.
+    """
+    if not values:
+        return {}
+    base = _without_param(filters, name).where(session)
+    counts = [sa.func.count(sa.case((sa.and_(*_with_value(filters, name, v).where(session)), 1)))
+              for v in values]
+    row = session.execute(sa.select(*counts).select_from(offers_t).where(*base)).one()
+    return {v: int(n) for v, n in zip(values, row, strict=True)}
+
+
+def _without_param(filters: OfferFilters, name: str) -> OfferFilters:
+    param = next(p for p in filter_params() if p.name == name)
+    return replace(filters, **{param.attr: () if param.repeatable else None})
 
 
 def provider_names(session: Session) -> dict[str, str]:
@@ -86,8 +129,8 @@ def provider_names(session: Session) -> dict[str, str]:
                                 .order_by(Provider.name)).all())
 
 
-def choices(session: Session, filters: OfferFilters, name: str, with_counts: bool
-            ) -> list[Choice]:
+def choices(session: Session, filters: OfferFilters, name: str, with_counts: bool,
+            cache: CountCache | None = None) -> list[Choice]:
     """The values of one facet with counts, in the code list's (or the district's) order."""
     param = next(p for p in filter_params() if p.name == name)
     current = getattr(filters, param.attr) or ()
@@ -98,7 +141,10 @@ def choices(session: Session, filters: OfferFilters, name: str, with_counts: boo
         assert param.codelist is not None
         pairs = [(c.code, c.label_de) for c in codelist(param.codelist).concepts
                  if not (name == "life_phase" and c.code == "alle")]
-    counts = facet_counts(session, filters, name, [v for v, _ in pairs]) if with_counts else {}
+    wanted = [v for v, _ in pairs]
+    counts = {} if not with_counts else (
+        cache.counts(session, filters, name, wanted) if cache is not None
+        else facet_counts_now(session, filters, name, wanted))
     return [Choice(v, label, counts.get(v), v in current) for v, label in pairs]
 
 
@@ -162,7 +208,7 @@ class Field:
 
 
 def form_fields(session: Session, filters: OfferFilters, args: Any, providers: dict[str, str],
-                with_counts: bool) -> list[Field]:
+                with_counts: bool, cache: CountCache | None = None) -> list[Field]:
     """The search form's fields in the filter model's order (free text is the page's own)."""
     fields = []
     for param in filter_params():
@@ -175,7 +221,7 @@ def form_fields(session: Session, filters: OfferFilters, args: Any, providers: d
         elif param.name in FACETS:
             kind = "select" if param.name == "municipality" else "checkboxes"
             fields.append(Field(param.name, kind, label, values=raw,
-                                choices=choices(session, filters, param.name, with_counts)))
+                                choices=choices(session, filters, param.name, with_counts, cache)))
         elif param.name == "provider":
             fields.append(Field(param.name, "select", label, values=raw, choices=[
                 Choice(slug, name, None, slug in raw) for slug, name in providers.items()]))
