@@ -256,3 +256,15 @@ def test_barrier_report_is_stored_with_csrf_and_listed_for_the_admin(db_url, tmp
     assert done.status_code == 303
     assert "Beantwortet am" in client.get("/admin/barrieren", headers=auth).get_data(as_text=True)
     app.extensions["hub"].engine.dispose()
+
+
+def test_survey_chart_scales_down_to_a_narrow_screen():
+    from bildungsdaten.feeds.survey import TOTAL, SurveyDimension, SurveyTableData
+    from bildungsdaten.hub.survey.svg import bar_chart
+
+    dim = SurveyDimension("antwort", "Antwort", [("a", "Ja"), ("b", "Nein")])
+    table = SurveyTableData("http://hub.test/t", "s", "S", 1, "t", "Titel", "Q1", [dim],
+                            [(("a",), 10), (("b",), 5), ((TOTAL,), 15)])
+    svg = str(bar_chart(table))
+    width, height = re.search(r'width="(\d+)" height="(\d+)"', svg).groups()
+    assert f'viewBox="0 0 {width} {height}"' in svg  # CSS max-width: 100% then keeps its shape
