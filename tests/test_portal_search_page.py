@@ -139,3 +139,16 @@ def test_sql_statements_per_page_do_not_grow_with_the_results(app, client, sampl
     few = count("/angebote?provider=kvhs-bergstrasse&q=Yoga")  # 1 result
     many = count("/angebote?provider=musikschule-bensheim")  # 8 results
     assert few == many
+
+
+def test_next_month_is_one_tap_and_keeps_the_other_filters(client, sample):
+    from datetime import date, timedelta
+
+    today = date.today()
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    html = client.get("/angebote?life_phase=senioren").get_data(as_text=True)
+    link = f"/angebote?life_phase=senioren&amp;from={first}&amp;to={last}"
+    assert f'<a href="{link}">Nächsten Monat</a>' in html
+    chosen = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Nächsten Monat (gewählt)" in chosen

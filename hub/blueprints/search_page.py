@@ -3,6 +3,7 @@ JavaScript, on the one filter model (hub.offers.filters.OfferFilters) that the A
 use; the whole state is in the URL."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request
@@ -11,11 +12,13 @@ from ..context import current_hub
 from ..offers.filters import OfferFilters
 from ..portal.listing import BadCursor, Cursor, OfferPage, count_offers, offer_page
 from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words
+from ..portal.present import BERLIN
 from ..portal.search import (
     PAGE_ARGS,
     CountCache,
     active_filters,
     choices,
+    date_presets,
     form_fields,
     provider_names,
     search_url,
@@ -78,7 +81,8 @@ def search() -> Any:
         active=active, problem=problem, next_url=next_url,
         first_url=search_url(args) if after else None,
         q=request.args.get("q", "")[:200] if problem else (filters.q or ""),
-        map_url=search_url(args, "/karte"))
+        map_url=search_url(args, "/karte"),
+        presets=date_presets(filters, datetime.now(BERLIN).date()))
     return html, 400 if problem else 200
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from threading import Lock
 from typing import Any
 from urllib.parse import urlencode
@@ -241,3 +242,16 @@ def form_fields(session: Session, filters: OfferFilters, args: Any, providers: d
             fields.append(Field(param.name, "text", label, hint=param.description,
                                 value=raw[0] if raw else ""))
     return fields
+
+
+def date_presets(filters: OfferFilters, today: date) -> list[tuple[str, str, bool]]:
+    """One-tap date windows (label, link, chosen) that keep the rest of the search."""
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after_next = (next_month + timedelta(days=32)).replace(day=1)
+    windows = [("Nächste 7 Tage", today, today + timedelta(days=6)),
+               ("Diesen Monat", today, next_month - timedelta(days=1)),
+               ("Nächsten Monat", next_month, after_next - timedelta(days=1))]
+    rest = [a for a in filters.to_args() if a[0] not in ("from", "to")]
+    return [(label, search_url(rest + [("from", start.isoformat()), ("to", end.isoformat())]),
+             filters.date_from == start and filters.date_to == end)
+            for label, start, end in windows]
