@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import survey
 from .blueprints import (
+    accessibility,
     api,
     catalog,
     directory,
@@ -18,10 +19,12 @@ from .blueprints import (
     health,
     offer_pages,
     pages,
+    search_page,
     subscriptions,
     upload_page,
     uploads,
     vocab,
+    watchlist,
 )
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
@@ -56,8 +59,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
-AREAS = (pages, offer_pages, directory, feeds, subscriptions, embeds, api, catalog, vocab, upload_page,
-         uploads, health)
+AREAS = (pages, search_page, offer_pages, directory, watchlist, accessibility, feeds,
+         subscriptions, embeds, api, catalog, vocab, upload_page, uploads, health)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -50,6 +50,8 @@ def test_filters_combine_and_the_url_holds_the_state(client, sample):
     assert 'value="fruehe_kindheit" checked' in html
     assert '<option value="06431002" selected>' in html
     assert "Gemeinde: Bensheim" in text_of(html)  # an active filter that can be removed
+    # The same search as a subscription (the subscriptions read the same filter model).
+    assert 'href="/angebote.ics?municipality=06431002&amp;life_phase=fruehe_kindheit"' in html
 
 
 def test_paging_returns_each_offer_once(client, sample):

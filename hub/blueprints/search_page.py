@@ -81,7 +81,8 @@ def search() -> Any:
         active=active, problem=problem, next_url=next_url,
         first_url=search_url(args) if after else None,
         q=request.args.get("q", "")[:200] if problem else (filters.q or ""),
-        map_url=search_url(args, "/karte"),
+        map_url=search_url(args, "/karte"), ics_url=search_url(args, "/angebote.ics"),
+        atom_url=search_url(args, "/angebote.atom"),
         presets=date_presets(filters, datetime.now(BERLIN).date()))
     return html, 400 if problem else 200
 

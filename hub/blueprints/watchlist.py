@@ -1,16 +1,18 @@
-"""Calendar files of offer dates (.ics) and the Merkliste: a watch list kept only in the
-browser (localStorage, no account, no cookie); the server renders what the browser names."""
+"""Calendar files of offer dates (written by feeds.ical, as the subscriptions are: the same
+event has the same UID) and the Merkliste: a watch list kept only in the browser
+(localStorage, no account, no cookie); the server renders what the browser names."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 
+from ...feeds.ical import ICAL_MEDIA_TYPE, offers_to_ical
 from ..context import current_hub
 from ..models import Offer
 from ..offers.store import load_offer, load_offer_records
-from ..portal.ics import MEDIA_TYPE, offer_calendar
 
 bp = Blueprint("watchlist", __name__, template_folder="../templates")
 
@@ -19,7 +21,7 @@ MAX_WATCHED = 100  # offers named in one Merkliste link: bounds the URL and the 
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype=MEDIA_TYPE, headers={
+    return Response(body, mimetype=ICAL_MEDIA_TYPE, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "public, max-age=300"})
 
@@ -40,7 +42,9 @@ def offer_ics(provider: str, angebot_id: str) -> Response:
     if only is not None and (only >= len(record.instances)
                              or record.instances[only].start_date is None):
         abort(404)
-    body = offer_calendar([record], current_hub().settings.hub_base_uri, record.title, only)
+    if only is not None:  # the same event (same UID) as in a subscription of a search
+        record = replace(record, instances=[record.instances[only]])
+    body = offers_to_ical([[record]], current_hub().settings.hub_base_uri, record.title)
     return _calendar_response(body, "termin.ics" if only is not None else "termine.ics")
 
 
@@ -74,5 +78,5 @@ def watchlist_ics() -> Response:
     records = _watched()
     if not records:
         abort(404)
-    body = offer_calendar(records, current_hub().settings.hub_base_uri, "Meine Merkliste")
+    body = offers_to_ical([records], current_hub().settings.hub_base_uri, "Meine Merkliste")
     return _calendar_response(body, "merkliste.ics")
