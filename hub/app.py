@@ -10,23 +10,28 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import security, survey
 from .blueprints import (
+    accessibility,
     admin,
     api,
     catalog,
+    directory,
     embeds,
     feeds,
     health,
     offer_pages,
     pages,
+    search_page,
     subscriptions,
     upload_page,
     uploads,
     vocab,
+    watchlist,
 )
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
 from .offers.retention import recover_at_start
 from .pages_nav import add_links
+from .portal.errors import http_error_page, unexpected_error_page
 from .problems import Problem, internal_error, wants_problem_json
 from .settings import Settings, load_settings
 
@@ -56,8 +61,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
-AREAS = (pages, offer_pages, feeds, subscriptions, embeds, api, catalog, vocab, upload_page,
-         uploads, health, admin)
+AREAS = (pages, search_page, offer_pages, directory, watchlist, accessibility, feeds,
+         subscriptions, embeds, api, catalog, vocab, upload_page, uploads, health, admin)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -76,7 +81,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         if not wants_problem_json():
-            return exc
+            return http_error_page(exc)
         titles = {404: "Nicht gefunden", 405: "Methode nicht erlaubt", 406: "Format nicht verfügbar",
                   413: "Datei zu groß", 400: "Ungültige Anfrage", 401: "Nicht angemeldet",
                   429: "Zu viele Anfragen"}
@@ -88,4 +93,6 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         log.exception("unhandled error on %s", request.path)
-        return internal_error()
+        if wants_problem_json():
+            return internal_error()
+        return unexpected_error_page()

@@ -97,6 +97,12 @@ class Settings:
         60, "Höchstdauer eines Abrufs (DNS, Verbindung, Weiterleitungen und Inhalt zusammen) / overall deadline of one fetch")
     fetch_run_deadline_seconds: int = setting(
         900, "Zeitbudget aller Abrufe eines Job-Laufs (z. B. aller Anbieterdateien) / time budget of all fetches of one job run")
+    imprint_text: str = setting(
+        "", "Text des Impressums (Absätze durch Leerzeilen); leer = Angaben aus PUBLISHER_NAME und CONTACT_EMAIL / imprint text; empty = built from the publisher settings")
+    privacy_text: str = setting(
+        "", "Text der Datenschutzerklärung (Absätze durch Leerzeilen); leer = Standardtext des Hubs / privacy notice; empty = the hub's default text")
+    sitemap_max_urls: int = setting(
+        50_000, "Adressen je sitemap.xml-Datei; darüber wird sie ein Index / URLs per sitemap file before it becomes an index")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

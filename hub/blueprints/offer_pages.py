@@ -2,6 +2,7 @@
 machines (application/ld+json), chosen by the Accept header."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -9,24 +10,17 @@ from markupsafe import Markup
 
 from ...feeds.http import etag, etag_matches, http_date
 from ...feeds.jsonld import JSONLD_MEDIA_TYPE, with_context
-from ...vocab.codelists import codelist
 from ...vocab.jsonld import CONTEXT_PATH
 from ..context import current_hub
 from ..offers.documents import RenderedDocument, render_target, store_documents
 from ..offers.queries import fill_documents, offer_head, read_snapshot
 from ..offers.store import load_offer_records
+from ..portal.present import BERLIN
 from ..problems import Problem
 
 bp = Blueprint("offer_pages", __name__, template_folder="../templates")
 
 MEDIA_TYPES = ["text/html", JSONLD_MEDIA_TYPE, "application/json"]
-
-
-def _label(scheme: str, code: str | None) -> str:
-    if not code:
-        return ""
-    concept = codelist(scheme).get(code)
-    return concept.label_de if concept else code
 
 
 @bp.route("/offers/<provider>/<path:angebot_id>", methods=["GET", "HEAD"])
@@ -48,7 +42,9 @@ def offer(provider: str, angebot_id: str) -> Any:
                               + ("gibt es nicht." if status == 404 else "wurde gelöscht oder "
                                  "ist abgelaufen."))
             abort(status)
-        tag = etag("offer", head.feed_id, head.modified, wanted, version)
+        # The page says which dates and deadlines are past: it changes with the day too.
+        day = "" if machine else datetime.now(BERLIN).date().isoformat()
+        tag = etag("offer", head.feed_id, head.modified, wanted, version, day)
         headers = {"ETag": tag, "Vary": "Accept", "Access-Control-Allow-Origin": "*",
                    "Cache-Control": "public, max-age=300"}
         last_modified = http_date(head.modified or 0)
@@ -77,6 +73,5 @@ def offer(provider: str, angebot_id: str) -> Any:
         return Response(text, mimetype=JSONLD_MEDIA_TYPE, headers=headers)
     # "<" escaped so no text inside the offer can close the <script> element.
     embedded = Markup(text.replace("<", "\\u003c"))
-    html = render_template("offer.html", offer=record, jsonld=embedded, label=_label,
-                           jsonld_url=request.path)
+    html = render_template("offer.html", offer=record, jsonld=embedded, jsonld_url=request.path)
     return Response(html, mimetype="text/html", headers=headers)

@@ -24,6 +24,8 @@ def bar_chart(t: SurveyTableData) -> Markup:
     height = len(bars) * (BAR_H + GAP) + GAP
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
               f'width="{LABEL_W + CHART_W + 60}" height="{height}" '
+              # viewBox lets CSS shrink the chart to a narrow screen (WCAG 1.4.10 reflow).
+              f'viewBox="0 0 {LABEL_W + CHART_W + 60} {height}" '
               f'aria-label="{escape(t.title)}: Balkendiagramm, alle Befragten">')]
     for i, (label, n) in enumerate(bars):
         y = GAP + i * (BAR_H + GAP)

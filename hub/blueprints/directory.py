@@ -1,0 +1,116 @@
+"""Provider and municipality pages listing their live offers (keyset-paged), sitemap.xml and
+robots.txt."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request
+
+from ...vocab.codelists import municipalities, municipality_by_ags
+from ..context import current_hub
+from ..models import Offer, Provider
+from ..offers.filters import OfferFilters
+from ..portal import sitemap
+from ..portal.listing import BadCursor, Cursor, count_offers, offer_page
+
+bp = Blueprint("directory", __name__, template_folder="../templates")
+
+offers_t = Offer.__table__
+providers_t = Provider.__table__
+LIVE = offers_t.c.deleted.is_(False)
+
+
+def _cursor() -> Cursor | None:
+    try:
+        return Cursor.parse(request.args.get("nach"))
+    except BadCursor:
+        abort(400, "Der Link zur nächsten Seite ist ungültig. Bitte von der ersten Seite "
+                   "aus weiterblättern.")
+
+
+def _next_url(cursor: Cursor | None) -> str | None:
+    return f"{request.path}?{urlencode({'nach': cursor.text()})}" if cursor else None
+
+
+@bp.get("/anbieter")
+def providers() -> str:
+    live = sa.and_(offers_t.c.provider_id == providers_t.c.id, LIVE)
+    with current_hub().sessions() as session:
+        rows = session.execute(
+            sa.select(providers_t.c.slug, providers_t.c.name, providers_t.c.type,
+                      sa.func.count(offers_t.c.id).label("offers"))
+            .select_from(providers_t.outerjoin(offers_t, live))
+            .group_by(providers_t.c.id).order_by(providers_t.c.name)).all()
+    return render_template("providers.html", providers=rows)
+
+
+@bp.get("/anbieter/<slug>")
+def provider(slug: str) -> str:
+    after = _cursor()
+    with current_hub().sessions() as session:
+        row = session.execute(sa.select(Provider).where(Provider.slug == slug)).scalar()
+        if row is None:
+            abort(404)
+        where = OfferFilters(providers=(slug,)).where(session)
+        total = count_offers(session, where)
+        page = offer_page(session, where, after)
+    return render_template("provider.html", provider=row, total=total, page=page,
+                           next_url=_next_url(page.next), first_url=request.path if after else None)
+
+
+@bp.get("/gemeinden")
+def municipality_list() -> str:
+    return render_template("municipalities.html", municipalities=municipalities())
+
+
+@bp.get("/gemeinden/<ags>")
+def municipality(ags: str) -> str:
+    place = municipality_by_ags().get(ags)
+    if place is None:
+        abort(404)
+    after = _cursor()
+    with current_hub().sessions() as session:
+        where = OfferFilters(municipalities=(ags,)).where(session)
+        total = count_offers(session, where)
+        page = offer_page(session, where, after)
+    return render_template("municipality.html", place=place, total=total, page=page,
+                           next_url=_next_url(page.next), first_url=request.path if after else None)
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    text = ("User-agent: *\n"
+            "Disallow: /hochladen\n"
+            "Disallow: /admin/\n"
+            "Disallow: /survey/admin\n"
+            "Disallow: /kalender/\n"
+            "Disallow: /merkliste\n"
+            # Every combination of search filters is a page of its own: crawl the offers instead.
+            "Disallow: /angebote?\n"
+            f"Sitemap: {current_hub().settings.url('/sitemap.xml')}\n")
+    return Response(text, mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap_xml() -> Response:
+    hub = current_hub()
+    base = hub.settings.hub_base_uri.rstrip("/")
+    limit = hub.settings.sitemap_max_urls
+    parts = sitemap.part_count(hub.engine, limit)
+    if parts > 1:
+        return Response(sitemap.index(base, parts), mimetype="application/xml")
+    return Response(sitemap.urlset(hub.engine, base, None, limit), mimetype="application/xml")
+
+
+@bp.get("/sitemap-<part>.xml")
+def sitemap_part(part: str) -> Response:
+    hub = current_hub()
+    limit = hub.settings.sitemap_max_urls
+    parts = sitemap.part_count(hub.engine, limit)
+    # A string, not <int:>: tests build every route with placeholder values.
+    if not (part.isascii() and part.isdigit() and len(part) < 6) or parts == 1 \
+            or not 1 <= int(part) <= parts:
+        abort(404)
+    base = hub.settings.hub_base_uri.rstrip("/")
+    return Response(sitemap.urlset(hub.engine, base, int(part), limit), mimetype="application/xml")

@@ -1,0 +1,110 @@
+"""The citizens' search (/angebote) and map (/karte): server-rendered, working without
+JavaScript, on the one filter model (hub.offers.filters.OfferFilters) that the API and feeds
+use; the whole state is in the URL."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request
+
+from ..context import current_hub
+from ..offers.filters import OfferFilters
+from ..portal.listing import BadCursor, Cursor, OfferPage, count_offers, offer_page
+from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words
+from ..portal.present import BERLIN
+from ..portal.search import (
+    PAGE_ARGS,
+    CountCache,
+    active_filters,
+    choices,
+    date_presets,
+    form_fields,
+    provider_names,
+    search_url,
+    what_to_drop,
+)
+from ..problems import Problem, bad_parameter
+
+bp = Blueprint("search_page", __name__, template_folder="../templates")
+
+
+def _counts() -> CountCache:
+    """This app's cache of facet counts (per app: each test's app starts empty)."""
+    cache: CountCache = current_app.extensions.setdefault("portal_counts", CountCache())
+    return cache
+
+
+def _parse(session: Any) -> tuple[OfferFilters, Cursor | None, Problem | None]:
+    """The request's filters and page, or empty ones and the problem to show."""
+    try:
+        filters = OfferFilters.parse(request.args, session, extra=PAGE_ARGS)
+    except Problem as problem:
+        return OfferFilters(), None, problem
+    try:
+        return filters, Cursor.parse(request.args.get("nach")), None
+    except BadCursor:
+        return filters, None, bad_parameter("nach", "Der Link zur nächsten Seite ist ungültig.")
+
+
+def _without_empty_fields() -> Any:
+    """A form sends its empty fields too (`?q=&from=`): the same search without them, as a
+    redirect, so the URL stays the search's whole and only state; None when there are none."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if v.strip()]
+    if len(kept) == len(list(request.args.items(multi=True))):
+        return None
+    return redirect(search_url(kept, request.path), 303)
+
+
+@bp.get("/angebote")
+def search() -> Any:
+    cleaned = _without_empty_fields()
+    if cleaned is not None:
+        return cleaned
+    with current_hub().sessions() as session:
+        providers = provider_names(session)
+        filters, after, problem = _parse(session)
+        page, total, drop = OfferPage([], None), 0, []
+        if problem is None:
+            where = filters.where(session)
+            total = count_offers(session, where)
+            page = offer_page(session, where, after)
+            if total == 0:
+                drop = what_to_drop(session, filters, providers)
+        fields = form_fields(session, filters, request.args, providers, problem is None,
+                             _counts())
+        active = active_filters(filters, providers)
+    args = filters.to_args()
+    next_url = search_url(args + [("nach", page.next.text())]) if page.next else None
+    html = render_template(
+        "search.html", filters=filters, fields=fields, page=page, total=total, drop=drop,
+        active=active, problem=problem, next_url=next_url,
+        first_url=search_url(args) if after else None,
+        q=request.args.get("q", "")[:200] if problem else (filters.q or ""),
+        map_url=search_url(args, "/karte"), ics_url=search_url(args, "/angebote.ics"),
+        atom_url=search_url(args, "/angebote.atom"),
+        presets=date_presets(filters, datetime.now(BERLIN).date()))
+    return html, 400 if problem else 200
+
+
+@bp.get("/karte")
+def map_page() -> Any:
+    cleaned = _without_empty_fields()
+    if cleaned is not None:
+        return cleaned
+    with current_hub().sessions() as session:
+        providers = provider_names(session)
+        filters, _, problem = _parse(session)
+        places = choices(session, filters, "municipality", problem is None, _counts())
+        active = [a for a in active_filters(filters, providers, "/karte")
+                  if a.name != "municipality"]
+    args = [a for a in filters.to_args() if a[0] != "municipality"]
+    counts = {c.value: c.count or 0 for c in places}
+
+    def link(ags: str) -> str:
+        return search_url(args + [("municipality", ags)])
+
+    return render_template(
+        "map.html", svg=municipality_map(counts, link), places=places, link=link,
+        words=offers_words, attribution=ATTRIBUTION, active=active, problem=problem,
+        search_url=search_url(args)), 400 if problem else 200

@@ -1,0 +1,100 @@
+"""sitemap.xml of every live public page (sitemaps.org 0.9), streamed in batches; beyond the
+protocol's 50,000 URLs per file, /sitemap.xml becomes an index of numbered parts."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ...vocab.codelists import municipalities
+from ..models import Offer, Provider
+from ..offers.queries import read_snapshot
+from .present import offer_path
+
+offers_t = Offer.__table__
+providers_t = Provider.__table__
+MAX_URLS = 50_000  # per sitemap file (sitemaps.org)
+BATCH = 5_000
+STATIC_PAGES = ("/", "/angebote", "/karte", "/anbieter", "/gemeinden", "/barrierefreiheit",
+                "/leichte-sprache", "/impressum", "/datenschutz", "/feeds")
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n')
+LIVE = offers_t.c.deleted.is_(False)
+
+
+def _url(loc: str, lastmod: int | None = None) -> str:
+    mod = ""
+    if lastmod:
+        day = datetime.fromtimestamp(lastmod / 1000, UTC).date().isoformat()
+        mod = f"<lastmod>{day}</lastmod>"
+    return f"<url><loc>{escape(loc)}</loc>{mod}</url>\n"
+
+
+def _directory_paths(engine: Engine) -> list[str]:
+    """The start, search and law pages, providers with live offers and the municipalities."""
+    with read_snapshot(engine) as session:
+        slugs = session.execute(sa.select(providers_t.c.slug).where(sa.exists().where(
+            offers_t.c.provider_id == providers_t.c.id, LIVE)).order_by(providers_t.c.slug)
+        ).scalars().all()
+    return [*STATIC_PAGES, *(f"/anbieter/{s}" for s in slugs),
+            *(f"/gemeinden/{m.ags}" for m in municipalities())]
+
+
+def part_count(engine: Engine, max_urls: int = MAX_URLS) -> int:
+    """How many files the sitemap needs: 1 (no index) while everything fits one file; else
+    part 1 holds the directory pages and each further part `max_urls` offers."""
+    with read_snapshot(engine) as session:
+        offers = session.execute(sa.select(sa.func.count()).select_from(offers_t)
+                                 .where(LIVE)).scalar_one()
+    if offers + len(_directory_paths(engine)) <= max_urls:
+        return 1
+    return 1 + -(-offers // max_urls)
+
+
+def _offer_urls(engine: Engine, base: str, first: int, limit: int | None) -> Iterator[str]:
+    """URLs of live offers in id order: `limit` of them from the `first`-th (0-based) on."""
+    with read_snapshot(engine) as session:
+        start = 0
+        if first:
+            start = session.execute(sa.select(offers_t.c.id).where(LIVE).order_by(offers_t.c.id)
+                                    .offset(first - 1).limit(1)).scalar() or 0
+            if not start:
+                return
+        left = limit
+        while left is None or left > 0:
+            take = BATCH if left is None else min(BATCH, left)
+            rows = session.execute(sa.select(offers_t.c.id, offers_t.c.feed_id,
+                                             offers_t.c.modified)
+                                   .where(LIVE, offers_t.c.id > start)
+                                   .order_by(offers_t.c.id).limit(take)).all()
+            if not rows:
+                return
+            start = rows[-1].id
+            if left is not None:
+                left -= len(rows)
+            yield "".join(_url(base + offer_path(r.feed_id), r.modified) for r in rows)
+
+
+def urlset(engine: Engine, base: str, part: int | None, max_urls: int = MAX_URLS
+           ) -> Iterator[str]:
+    """One sitemap file: everything (part None), the directory pages (part 1) or the offers of
+    part n >= 2."""
+    yield HEAD
+    if part in (None, 1):
+        yield "".join(_url(base + path) for path in _directory_paths(engine))
+    if part is None:
+        yield from _offer_urls(engine, base, 0, None)
+    elif part >= 2:
+        yield from _offer_urls(engine, base, (part - 2) * max_urls, max_urls)
+    yield "</urlset>\n"
+
+
+def index(base: str, parts: int) -> str:
+    items = "".join(f"<sitemap><loc>{escape(base)}/sitemap-{n}.xml</loc></sitemap>\n"
+                    for n in range(1, parts + 1))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{items}</sitemapindex>\n")
