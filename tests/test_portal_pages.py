@@ -234,7 +234,7 @@ def csrf_of(html: str) -> str:
 
 def test_barrier_report_is_stored_with_csrf_and_listed_for_the_admin(db_url, tmp_path, engine):
     app = create_app({"database_url": db_url, "instance_path": tmp_path / "i",
-                      "secret_key": "x", "admin_token": "geheim"})
+                      "secret_key": "x", "admin_token": "geheim-geheim-geheim"})
     client = app.test_client()
     form = {"page": "/angebote", "description": "Der Filter ist mit dem Vorleser unklar.",
             "name": "", "email": "person@example.org"}
@@ -251,7 +251,7 @@ def test_barrier_report_is_stored_with_csrf_and_listed_for_the_admin(db_url, tmp
         rows = conn.execute(sa.text("SELECT description, email FROM barrier_reports")).all()
     assert rows == [(form["description"], "person@example.org")]
     assert client.get("/admin/barrieren").status_code == 401
-    auth = {"Authorization": "Basic " + base64.b64encode(b"admin:geheim").decode()}
+    auth = {"Authorization": "Basic " + base64.b64encode(b"admin:geheim-geheim-geheim").decode()}
     html = client.get("/admin/barrieren", headers=auth).get_data(as_text=True)
     assert "Der Filter ist mit dem Vorleser unklar." in html and "Antwort fällig bis" in html
     report_id = re.search(r'name="beantwortet" value="(\d+)"', html).group(1)
