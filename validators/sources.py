@@ -13,16 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from .bytescan import _UTF8_MULTI, has_any, has_utf8_multi, singles  # noqa: F401 - the pattern is the reference
 from .survey_shapes import is_survey_archive, is_survey_structure
 
 CHUNK = 1 << 20
 
-# Valid UTF-8 multi-byte sequences: their presence beside invalid bytes means mixed encodings.
-_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# _UTF8_MULTI: valid UTF-8 multi-byte sequences; beside invalid bytes they mean mixed encodings.
 _C1 = re.compile(rb"[\x80-\x9f]")
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # Bytes where ISO-8859-15 differs from Windows-1252 (€ Š š Ž ž Œ œ Ÿ at 0xA4…0xBE).
 _LATIN9_ONLY = re.compile(rb"[\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe]")
+# The same byte classes as needles for bytescan.has_any (the patterns stay as the reference).
+_C1_BYTES = singles(bytes(range(0x80, 0xA0)))
+_CP1252_UNDEFINED_BYTES = singles(b"\x81\x8d\x8f\x90\x9d")
+_LATIN9_ONLY_BYTES = singles(b"\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe")
 
 
 @dataclass
@@ -140,11 +144,11 @@ def detect_encoding(source: Source) -> Encoding:
     if _decodes(source, "utf-8"):
         return Encoding("utf-8", nul=nul)
     multi = c1 = undefined = latin9 = False
-    for chunk in source.chunks():
-        multi = multi or _UTF8_MULTI.search(chunk) is not None
-        c1 = c1 or _C1.search(chunk) is not None
-        undefined = undefined or _CP1252_UNDEFINED.search(chunk) is not None
-        latin9 = latin9 or _LATIN9_ONLY.search(chunk) is not None
+    for chunk in source.chunks():  # the patterns above, scanned in C (bytescan)
+        multi = multi or has_utf8_multi(chunk)
+        c1 = c1 or has_any(chunk, _C1_BYTES)
+        undefined = undefined or has_any(chunk, _CP1252_UNDEFINED_BYTES)
+        latin9 = latin9 or has_any(chunk, _LATIN9_ONLY_BYTES)
     if multi:
         return Encoding("utf-8", lossy=True, nul=nul)  # mostly UTF-8 with stray single bytes
     if c1:

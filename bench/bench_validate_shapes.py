@@ -1,0 +1,164 @@
+"""Benchmark (issue 17): our validator vs frictionless-py on provider files of other shapes
+(bench/gen_shapes.py: 19/30/61 columns, one or three rows per offer, sparse or filled, quoted
+multi-line cells, UTF-8 or cp1252), side by side in one run: wall and CPU ratios, peak memory.
+
+Every measurement runs in a fresh interpreter (so peak RSS is that run's own; CPU seconds
+include the validator's forked helper), ours first, then frictionless, shape by shape, so both
+see the same machine load. With `--baseline REV` ours also runs from the validators/vocab of a
+git revision (before/after figures of a change in the same run).
+
+Run: .venv/bin/python -m bench.bench_validate_shapes [--rows N] [--shapes a,b] [--baseline REV]
+     [--no-frictionless] [--profile SHAPE]   (profile: cProfile of ours in one process)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.gen_shapes import SHAPES, SHAPES_BY_NAME, table_schema, write_shape
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _peak_mib() -> float:
+    """Peak RSS of this process and (separately reported max of) its helper, summed."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + kids) / 1024
+
+
+def run_ours(path: str, parallel: bool | None) -> dict[str, Any]:
+    from bildungsdaten.validators import Limits, validate
+
+    limits = Limits(max_bytes=1 << 40, max_rows=10**9, max_inflated_bytes=1 << 40)
+    start, cpu = time.perf_counter(), _cpu()
+    result = validate(path, limits=limits, parallel=parallel)
+    return {"wall": time.perf_counter() - start, "cpu": _cpu() - cpu,
+            "rows": result.report.stats["rows"], "errors": result.report.stats["errors"],
+            "processes": result.processes, "peak": _peak_mib()}
+
+
+def run_frictionless(path: str, schema_path: str, encoding: str) -> dict[str, Any]:
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != str(REPO)]
+    sys.modules.pop("validators", None)  # PyPI's, not the repo folder of that name
+    import frictionless
+    from frictionless import formats
+
+    schema = frictionless.Schema.from_descriptor(json.loads(Path(schema_path).read_text()))
+    dialect = frictionless.Dialect(controls=[formats.CsvControl(delimiter=";")])
+    start, cpu = time.perf_counter(), _cpu()
+    with frictionless.system.use_context(trusted=True):
+        report = frictionless.Resource(path, schema=schema, dialect=dialect,
+                                       encoding=encoding).validate()
+    task = report.tasks[0]
+    return {"wall": time.perf_counter() - start, "cpu": _cpu() - cpu,
+            "rows": task.stats.get("rows") or 0, "errors": task.stats.get("errors") or 0,
+            "processes": 1, "peak": _peak_mib()}
+
+
+def _child(argv: list[str], pythonpath: str | None = None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    out = subprocess.run([sys.executable, "-m", "bench.bench_validate_shapes", *argv],
+                         check=True, capture_output=True, text=True, cwd=REPO, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _baseline_tree(rev: str, tmp: Path) -> str:
+    """validators/ and vocab/ of `rev` as an importable `bildungsdaten` package under tmp."""
+    root = tmp / "baseline"
+    pkg = root / "bildungsdaten"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "validators", "vocab"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(pkg)], input=archive, check=True)
+    return str(root)
+
+
+def profile(shape_name: str, rows: int) -> None:
+    import cProfile
+    import pstats
+
+    shape = SHAPES_BY_NAME[shape_name]
+    with tempfile.TemporaryDirectory(prefix="bench-shapes-") as tmp:
+        path = Path(tmp) / "f.csv"
+        write_shape(path, shape, rows)
+        prof = cProfile.Profile()
+        prof.enable()
+        run_ours(str(path), False)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--shapes", default=",".join(s.name for s in SHAPES))
+    parser.add_argument("--baseline", help="git revision to measure beside the work tree")
+    parser.add_argument("--no-frictionless", action="store_true")
+    parser.add_argument("--one-process", action="store_true", help="also ours with parallel=False")
+    parser.add_argument("--profile", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, path, *rest = args.child
+        result = (run_ours(path, None if rest[0] == "auto" else False) if kind == "ours"
+                  else run_frictionless(path, rest[0], rest[1]))
+        print(json.dumps(result))
+        return 0
+    if args.profile:
+        profile(args.profile, args.rows)
+        return 0
+    print(f"{args.rows:,} rows per shape; load average at start "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
+    print(f"{'shape':<24}{'MB':>6} {'validator':<14}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}"
+          f"{'errors':>8}{'wall x':>8}{'CPU x':>7}")
+    with tempfile.TemporaryDirectory(prefix="bench-shapes-") as tmp_name:
+        tmp = Path(tmp_name)
+        base = _baseline_tree(args.baseline, tmp) if args.baseline else None
+        for name in args.shapes.split(","):
+            shape = SHAPES_BY_NAME[name]
+            path = tmp / f"{name}.csv"
+            schema = tmp / f"{name}.schema.json"
+            write_shape(path, shape, args.rows)
+            schema.write_text(json.dumps(table_schema(shape)))
+            runs: list[tuple[str, dict[str, Any]]] = []
+            if base:
+                runs.append((f"before {args.baseline[:7]}",
+                             _child(["--child", "ours", str(path), "auto"], base)))
+            runs.append(("bildungsdaten", _child(["--child", "ours", str(path), "auto"])))
+            if args.one_process:
+                runs.append(("ours 1 proc", _child(["--child", "ours", str(path), "one"])))
+            if not args.no_frictionless:
+                runs.append(("frictionless", _child(["--child", "fr", str(path), str(schema),
+                                                     shape.encoding])))
+            ref = runs[-1][1]
+            size = path.stat().st_size / 1e6
+            for label, r in runs:
+                ratio = "" if r is ref and not args.no_frictionless else (
+                    f"{ref['wall'] / r['wall']:>8.1f}{ref['cpu'] / r['cpu']:>7.1f}")
+                print(f"{name:<24}{size:>6.1f} {label:<14}{r['wall']:>8.2f}{r['cpu']:>8.2f}"
+                      f"{r['peak']:>10.1f}{r['errors']:>8}{ratio}", flush=True)
+            path.unlink()
+    print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
