@@ -1,0 +1,279 @@
+"""open-Qcat in: KURSNET's XML catalogue read as rows of the upload template. Pure.
+
+The XML is parsed with defusedxml (no DTD, no entities, no external references: an XML bomb
+or an XXE attempt is refused before anything expands). Every SERVICE of the catalogue is one
+element; its EDUCATION says what it is:
+- `type="true"`: an Angebot (course-level fields: title, description, classification, …);
+- `type="false"`: a Veranstaltung, a dated run, whose COURSE_ID is its Angebot's PRODUCT_ID.
+Each run becomes one row of the template (its own non-empty fields over its Angebot's: KURSNET's
+export leaves the runs' titles empty). An Angebot without runs becomes one row itself (the
+"single dated entry" shape, or an undated offer). The same validators then check the rows, so
+the report is the CSV path's; its row is the SERVICE's position in the file (1 = first), and
+`places` names it with its PRODUCT_ID.
+
+open-Qcat has no life phase: KURSNET takes only vocational further education, so every offer
+gets `lebensphase=ausbildung_beruf` (LIFE_PHASE_RULE), and the report says so in a warning.
+Clock times have no element either: a time span such as "08.00 - 15.00 Uhr" in the remarks
+becomes uhrzeit_von/uhrzeit_bis.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from bildungsdaten.vocab.columns import COLUMNS
+
+HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+LIFE_PHASE_RULE = "ausbildung_beruf"  # KURSNET lists vocational further education only
+ROOTS = ("OPENQCAT", "BMECAT")
+
+# INSTRUCTION_FORM@type (unterrichtsform.dat) -> lernform, as offer-columns.md pairs them.
+MODES = {"101": "praesenz", "102": "praesenz", "201": "online_live", "202": "online_live",
+         "203": "online_live", "204": "online_selbstlern", "301": "blended", "303": "hybrid",
+         "401": "fernunterricht"}
+MODE_TYPES = {"praesenz": "101", "online_live": "201", "online_selbstlern": "204",
+              "blended": "301", "hybrid": "303", "fernunterricht": "401"}
+TIME_FORMS = {"1": "vollzeit", "2": "teilzeit"}
+# FUNDING_TYPES_FEDERAL / _REGIONAL @type (foerderartenbund.dat, foerderartenland.dat).
+FUNDING_FEDERAL = {"1": "aufstiegs_bafoeg", "2": "bildungsgutschein", "3": "avgs"}
+FUNDING_REGIONAL = {"32": "aufstiegspraemie_hessen"}
+# TEACHING_LANGUAGES (ISO 639-2/B as the agency's list) -> ISO 639-1 of the hub.
+LANGUAGES = {"deu": "de", "ger": "de", "eng": "en", "fra": "fr", "fre": "fr", "spa": "es",
+             "ita": "it", "rus": "ru", "tur": "tr", "ara": "ar", "pol": "pl", "ukr": "uk",
+             "dgs": "gsg", "gsg": "gsg", "por": "pt", "nld": "nl", "dut": "nl"}
+LANGUAGE_CODES = {v: k for k, v in LANGUAGES.items() if k not in ("ger", "fre", "dut", "gsg")}
+
+_TIME_SPAN = re.compile(r"(?<!\d)([01]?\d|2[0-3])(?:[.:]([0-5]\d))?\s*(?:Uhr\s*)?"
+                        r"(?:-|–|bis)\s*([01]?\d|2[0-3])(?:[.:]([0-5]\d))?\s*Uhr")
+_BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/ul|/ol|/h\d|/tr)\b[^>]*>", re.I)
+_LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+class OpenQcatBroken(Exception):
+    """The file cannot be read as open-Qcat; `detail` is the message key's refinement
+    (xml-broken, xml-forbidden, not-openqcat) and `reason` the parser's words."""
+
+    def __init__(self, detail: str, reason: str = "") -> None:
+        super().__init__(reason or detail)
+        self.detail = detail
+        self.reason = reason
+
+
+@dataclass
+class Catalog:
+    """The rows (header first, as the table readers give them), each row's place, and how
+    many rows got the life phase by rule."""
+
+    rows: list[tuple[int, list[str]]]
+    places: dict[int, str] = field(default_factory=dict)
+    life_phase_filled: int = 0
+
+
+def looks_like_openqcat(head: bytes) -> bool:
+    """True when the start of a file is an open-Qcat/BMEcat document (any of its encodings)."""
+    text = _head_text(head)
+    return any(f"<{root}" in text for root in ROOTS)
+
+
+def _head_text(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", "ignore")
+    if head[:2] in (b"<\x00", b"\x00<"):  # UTF-16 without a byte order mark
+        return head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", "ignore")
+    return head.decode("latin-1")
+
+
+def parse(data: bytes) -> Element:
+    """The document's root element; raises OpenQcatBroken (never expands entities)."""
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise OpenQcatBroken("xml-forbidden", exc.__class__.__name__) from None
+    except ParseError as exc:
+        raise OpenQcatBroken("xml-broken", str(exc)) from None
+    except (ValueError, LookupError) as exc:  # an unknown encoding name in the declaration
+        raise OpenQcatBroken("xml-broken", str(exc)) from None
+    if _local(root.tag) not in ROOTS:
+        raise OpenQcatBroken("not-openqcat", _local(root.tag))
+    return root
+
+
+def read_catalog(data: bytes, max_services: int) -> Catalog:
+    """The rows of the template for an open-Qcat file (at most `max_services` + 1 SERVICEs are
+    mapped: one more lets the row limit be reported as for a CSV)."""
+    root = _strip_namespaces(parse(data))
+    supplier = _supplier(root)
+    services = [s for s in root.iter("SERVICE")][:max_services + 1]
+    angebote: dict[str, tuple[int, Element]] = {}
+    runs_of: dict[str, int] = {}
+    for position, service in enumerate(services, 1):
+        if _is_angebot(service):
+            angebote.setdefault(_text(service, "PRODUCT_ID"), (position, service))
+        else:
+            course = _text(service, "SERVICE_DETAILS/SERVICE_MODULE/EDUCATION/COURSE_ID")
+            runs_of[course] = runs_of.get(course, 0) + 1
+    catalog = Catalog(rows=[(0, list(HEADER))])
+    for position, service in enumerate(services, 1):
+        product_id = _text(service, "PRODUCT_ID")
+        if _is_angebot(service):
+            if runs_of.get(product_id):
+                continue  # its runs carry it (KURSNET repeats the first date on the Angebot)
+            values = _fields(service, supplier)
+            values["angebot_id"] = product_id
+        else:
+            course_id = _text(service, "SERVICE_DETAILS/SERVICE_MODULE/EDUCATION/COURSE_ID")
+            parent = angebote.get(course_id)
+            values = _fields(parent[1], supplier) if parent else dict(supplier)
+            own = _fields(service, {})
+            values.update({k: v for k, v in own.items() if v})
+            values["angebot_id"] = course_id or product_id
+            values["termin_id"] = product_id
+        if not values.get("lebensphase"):
+            values["lebensphase"] = LIFE_PHASE_RULE
+            catalog.life_phase_filled += 1
+        catalog.rows.append((position, [values.get(name, "") for name in HEADER]))
+        catalog.places[position] = f"SERVICE {position} (PRODUCT_ID {product_id or '–'})"
+    return catalog
+
+
+def _strip_namespaces(root: Element) -> Element:
+    for element in root.iter():
+        if isinstance(element.tag, str) and "}" in element.tag:
+            element.tag = _local(element.tag)
+    return root
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _is_angebot(service: Element) -> bool:
+    education = service.find("SERVICE_DETAILS/SERVICE_MODULE/EDUCATION")
+    # No EDUCATION or no type: a self-contained entry, read as an Angebot.
+    return education is None or (education.get("type") or "true").strip().lower() != "false"
+
+
+def _text(element: Element | None, path: str) -> str:
+    if element is None:
+        return ""
+    found = element.find(path)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _all(element: Element, path: str) -> list[Element]:
+    return element.findall(path)
+
+
+def _supplier(root: Element) -> dict[str, str]:
+    """The provider's fields from HEADER/SUPPLIER (the same for every row)."""
+    supplier = root.find("HEADER/SUPPLIER")
+    if supplier is None:
+        return {}
+    return {"anbieter_name": _text(supplier, "SUPPLIER_NAME"),
+            "anbieter_url": _text(supplier, "ADDRESS/URL"),
+            "kontakt_email": _text(supplier, "ADDRESS/EMAILS/EMAIL"),
+            "kontakt_telefon": _phone(_text(supplier, "ADDRESS/PHONE"))}
+
+
+def _fields(service: Element, base: dict[str, str]) -> dict[str, str]:
+    """The template's cells of one SERVICE (empty where the file has nothing)."""
+    values = dict(base)
+    details = service.find("SERVICE_DETAILS")
+    education = service.find("SERVICE_DETAILS/SERVICE_MODULE/EDUCATION")
+    course = education.find("MODULE_COURSE") if education is not None else None
+    info = education.find("EXTENDED_INFO") if education is not None else None
+    location = course.find("LOCATION") if course is not None else None
+    values["titel"] = _text(details, "TITLE")
+    values["beschreibung"] = plain_text(_text(details, "DESCRIPTION_LONG"))
+    if details is not None:
+        values["schlagworte"] = "|".join(
+            k for k in dict.fromkeys((e.text or "").strip() for e in _all(details, "KEYWORD")) if k)
+    values["url"] = (_text(service, "MIME_INFO/MIME_ELEMENT/MIME_SOURCE")
+                     or _text(education, "MIME_INFO/MIME_ELEMENT/MIME_SOURCE"))
+    values["kursnet_systematik"] = _text(service, "SERVICE_CLASSIFICATION/FEATURE/FNAME")
+    values["beginn_datum"] = _date(_text(details, "SERVICE_DATE/START_DATE"))
+    values["ende_datum"] = _date(_text(details, "SERVICE_DATE/END_DATE"))
+    date_remarks = plain_text(_text(details, "SERVICE_DATE/DATE_REMARKS"))
+    instruction = plain_text(_text(course, "INSTRUCTION_REMARKS"))
+    values["termin_hinweis"] = "\n".join(t for t in (date_remarks, instruction) if t)
+    span = _TIME_SPAN.search(f"{instruction}\n{date_remarks}")
+    if span:
+        h1, m1, h2, m2 = span.groups()
+        values["uhrzeit_von"] = f"{int(h1):02d}:{m1 or '00'}"
+        values["uhrzeit_bis"] = f"{int(h2):02d}:{m2 or '00'}"
+    flexible = _text(course, "FLEXIBLE_START").lower()
+    values["laufender_einstieg"] = {"true": "ja", "1": "ja", "false": "nein", "0": "nein"}.get(
+        flexible, "")
+    values["anmeldeschluss"] = _date(_text(education, "REGISTRATION_DATE"))
+    form = info.find("INSTRUCTION_FORM") if info is not None else None
+    values["lernform"] = MODES.get((form.get("type") or "").strip(), "") if form is not None else ""
+    if not values["lernform"] and location is not None and _text(location, "STREET"):
+        values["lernform"] = "praesenz"  # a street address and no form: held there
+    time_form = info.find("INSTRUCTION_TIME") if info is not None else None
+    values["zeitform"] = (TIME_FORMS.get((time_form.get("type") or "").strip(), "")
+                          if time_form is not None else "")
+    values["ort_name"] = _text(location, "NAME")
+    values["strasse"] = _text(location, "STREET")
+    values["plz"] = _text(location, "ZIP")
+    values["ort"] = _text(location, "CITY")
+    barrier = _text(location, "BARRIER_FREE_LOCATION").lower()
+    values["barrierefrei_ort"] = {"true": "ja", "false": "nein"}.get(barrier, "")
+    values["zielgruppe"] = plain_text(_text(details, "TARGET_GROUP/TARGET_GROUP_TEXT"))
+    values["voraussetzungen"] = plain_text(_text(details, "REQUIREMENTS"))
+    if info is not None:
+        languages = [(e.text or "").strip().lower() for e in _all(info, "TEACHING_LANGUAGES")]
+        values["sprache"] = "|".join(dict.fromkeys(LANGUAGES.get(code, code)
+                                                   for code in languages if code))
+        funding = [FUNDING_FEDERAL.get(e.get("type") or "")
+                   for e in _all(info, "FUNDING_TYPES_FEDERAL")]
+        funding += [FUNDING_REGIONAL.get(e.get("type") or "")
+                    for e in _all(info, "FUNDING_TYPES_REGIONAL")]
+        values["foerderung"] = "|".join(dict.fromkeys(f for f in funding if f))
+        values["azav_massnahmenummer"] = _text(info, "MEASURE_NUMBER")
+    values["teilnehmende_min"] = _text(course, "MIN_PARTICIPANTS")
+    values["teilnehmende_max"] = _text(course, "MAX_PARTICIPANTS")
+    values["preis"] = _price(_text(service, "SERVICE_PRICE_DETAILS/SERVICE_PRICE/PRICE_AMOUNT"))
+    values["preis_hinweis"] = plain_text(_text(service, "SERVICE_PRICE_DETAILS/REMARKS"))
+    values["abschluss_bezeichnung"] = _text(education, "DEGREE/DEGREE_TITLE")
+    values["pruefende_stelle"] = _text(education, "DEGREE/DEGREE_EXAM/EXAMINER")
+    return values
+
+
+def plain_text(text: str) -> str:
+    """HTML of a description as plain text: line breaks kept, tags dropped, entities decoded."""
+    if "<" not in text and "&" not in text:
+        return text
+    text = _LIST_ITEM.sub("\n- ", _BLOCK_TAGS.sub("\n", text))
+    text = html.unescape(_TAG.sub("", text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _date(text: str) -> str:
+    """The date part of an xs:date/xs:dateTime ("2026-11-06T00:00:00.000+01:00")."""
+    match = re.match(r"\s*(\d{4}-\d{2}-\d{2})", text)
+    return match.group(1) if match else text
+
+
+def _price(text: str) -> str:
+    """PRICE_AMOUNT (decimal point) as the template writes it (decimal comma)."""
+    if not text:
+        return ""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return text  # the validator reports it at its place
+    return f"{amount:.2f}".replace(".", ",")
+
+
+def _phone(text: str) -> str:
+    """"+49.6252.12345" (open-Qcat) -> "+49 6252 12345"."""
+    return text.replace(".", " ") if text.startswith("+") else text
