@@ -17,6 +17,7 @@ from .blueprints import (
     feeds,
     health,
     offer_pages,
+    openqcat,
     pages,
     subscriptions,
     upload_page,
@@ -57,7 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
 AREAS = (pages, offer_pages, feeds, subscriptions, embeds, api, catalog, vocab, upload_page,
-         uploads, health, admin)
+         uploads, health, admin, openqcat)
 
 
 def _register_blueprints(app: Flask) -> None:

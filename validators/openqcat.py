@@ -33,6 +33,8 @@ from bildungsdaten.vocab.columns import COLUMNS
 HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 LIFE_PHASE_RULE = "ausbildung_beruf"  # KURSNET lists vocational further education only
 ROOTS = ("OPENQCAT", "BMECAT")
+# A run's own schedule: never taken from its Angebot (which repeats only the first run's date).
+SCHEDULE = ("beginn_datum", "ende_datum", "uhrzeit_von", "uhrzeit_bis", "termin_hinweis")
 
 # INSTRUCTION_FORM@type (unterrichtsform.dat) -> lernform, as offer-columns.md pairs them.
 MODES = {"101": "praesenz", "102": "praesenz", "201": "online_live", "202": "online_live",
@@ -106,12 +108,12 @@ def parse(data: bytes) -> Element:
     return root
 
 
-def read_catalog(data: bytes, max_services: int) -> Catalog:
-    """The rows of the template for an open-Qcat file (at most `max_services` + 1 SERVICEs are
-    mapped: one more lets the row limit be reported as for a CSV)."""
+def read_catalog(data: bytes, max_rows: int) -> Catalog:
+    """The rows of the template for an open-Qcat file (at most `max_rows` + 1 rows are mapped:
+    one more lets the row limit be reported as for a CSV)."""
     root = _strip_namespaces(parse(data))
     supplier = _supplier(root)
-    services = [s for s in root.iter("SERVICE")][:max_services + 1]
+    services = list(root.iter("SERVICE"))  # the tree is whole already (file size bounded)
     angebote: dict[str, tuple[int, Element]] = {}
     runs_of: dict[str, int] = {}
     for position, service in enumerate(services, 1):
@@ -122,6 +124,8 @@ def read_catalog(data: bytes, max_services: int) -> Catalog:
             runs_of[course] = runs_of.get(course, 0) + 1
     catalog = Catalog(rows=[(0, list(HEADER))])
     for position, service in enumerate(services, 1):
+        if len(catalog.rows) > max_rows + 1:  # header + one row past the limit
+            break
         product_id = _text(service, "PRODUCT_ID")
         if _is_angebot(service):
             if runs_of.get(product_id):
@@ -132,6 +136,8 @@ def read_catalog(data: bytes, max_services: int) -> Catalog:
             course_id = _text(service, "SERVICE_DETAILS/SERVICE_MODULE/EDUCATION/COURSE_ID")
             parent = angebote.get(course_id)
             values = _fields(parent[1], supplier) if parent else dict(supplier)
+            for name in SCHEDULE:
+                values.pop(name, None)
             own = _fields(service, {})
             values.update({k: v for k, v in own.items() if v})
             values["angebot_id"] = course_id or product_id
@@ -192,6 +198,12 @@ def _fields(service: Element, base: dict[str, str]) -> dict[str, str]:
     info = education.find("EXTENDED_INFO") if education is not None else None
     location = course.find("LOCATION") if course is not None else None
     values["titel"] = _text(details, "TITLE")
+    contact = details.find("CONTACT") if details is not None else None
+    # A named person's address is personal data: only a function contact (no name) is taken.
+    if contact is not None and not (_text(contact, "FIRST_NAME") or _text(contact, "LAST_NAME")):
+        values["kontakt_email"] = _text(contact, "EMAILS/EMAIL") or values.get("kontakt_email", "")
+        values["kontakt_telefon"] = (_phone(_text(contact, "PHONE"))
+                                     or values.get("kontakt_telefon", ""))
     values["beschreibung"] = plain_text(_text(details, "DESCRIPTION_LONG"))
     if details is not None:
         values["schlagworte"] = "|".join(
@@ -203,8 +215,10 @@ def _fields(service: Element, base: dict[str, str]) -> dict[str, str]:
     values["ende_datum"] = _date(_text(details, "SERVICE_DATE/END_DATE"))
     date_remarks = plain_text(_text(details, "SERVICE_DATE/DATE_REMARKS"))
     instruction = plain_text(_text(course, "INSTRUCTION_REMARKS"))
-    values["termin_hinweis"] = "\n".join(t for t in (date_remarks, instruction) if t)
     span = _TIME_SPAN.search(f"{instruction}\n{date_remarks}")
+    if span and not _TIME_SPAN.sub("", instruction).strip():
+        instruction = ""  # only the clock times (as the hub's export writes them)
+    values["termin_hinweis"] = "\n".join(t for t in (date_remarks, instruction) if t)
     if span:
         h1, m1, h2, m2 = span.groups()
         values["uhrzeit_von"] = f"{int(h1):02d}:{m1 or '00'}"
@@ -220,7 +234,7 @@ def _fields(service: Element, base: dict[str, str]) -> dict[str, str]:
     time_form = info.find("INSTRUCTION_TIME") if info is not None else None
     values["zeitform"] = (TIME_FORMS.get((time_form.get("type") or "").strip(), "")
                           if time_form is not None else "")
-    values["ort_name"] = _text(location, "NAME")
+    values["ort_name"] = _text(location, "NAME") + _text(location, "NAME2")
     values["strasse"] = _text(location, "STREET")
     values["plz"] = _text(location, "ZIP")
     values["ort"] = _text(location, "CITY")
@@ -242,6 +256,8 @@ def _fields(service: Element, base: dict[str, str]) -> dict[str, str]:
     values["teilnehmende_max"] = _text(course, "MAX_PARTICIPANTS")
     values["preis"] = _price(_text(service, "SERVICE_PRICE_DETAILS/SERVICE_PRICE/PRICE_AMOUNT"))
     values["preis_hinweis"] = plain_text(_text(service, "SERVICE_PRICE_DETAILS/REMARKS"))
+    if not values["preis"] and values["preis_hinweis"].lower() == "auf anfrage":
+        values["preis"], values["preis_hinweis"] = "auf Anfrage", ""
     values["abschluss_bezeichnung"] = _text(education, "DEGREE/DEGREE_TITLE")
     values["pruefende_stelle"] = _text(education, "DEGREE/DEGREE_EXAM/EXAMINER")
     return values
