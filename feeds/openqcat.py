@@ -25,7 +25,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element, SubElement, tostring
 from zoneinfo import ZoneInfo
 
-from ..validators.openqcat import LANGUAGE_CODES, MODE_TYPES
+from ..validators.openqcat import CREDENTIAL_EXAMS, LANGUAGE_CODES, MODE_LABELS, MODE_TYPES
 from ..vocab.records import (
     PRICE_AMOUNT,
     PRICE_FREE,
@@ -49,6 +49,12 @@ _FUNDING_TYPES = {"aufstiegs_bafoeg": ("FUNDING_TYPES_FEDERAL", "1"),
                   "avgs": ("FUNDING_TYPES_FEDERAL", "3"),
                   "aufstiegspraemie_hessen": ("FUNDING_TYPES_REGIONAL", "32")}
 _TIME_FORM_TYPES = {"vollzeit": "1", "teilzeit": "2"}
+_EDUCATION_TYPES = {"103": "Gesetzlich/gesetzesähnlich geregelte Fortbildung/Qualifizierung",
+                    "104": "Fortbildung/Qualifizierung", "108": "Studienangebot - weiterführend"}
+_INSTITUTIONS = {"schule": ("100", "Allgemeinbildende Schule/Einrichtung"),
+                 "berufliche_schule": ("102", "Berufsbildende Schule/Einrichtung"),
+                 "hochschule": ("106", "Fachhochschule / Hochschule für angewandte "
+                                       "Wissenschaften")}
 
 
 def kursnet_accepts(record: OfferRecord) -> bool:
@@ -83,6 +89,8 @@ def offers_to_openqcat(provider: ProviderRecord, batches: Iterable[Iterable[Offe
     if provider.email:
         _add(SubElement(address, "EMAILS"), "EMAIL", provider.email)
     _add(address, "URL", provider.url)
+    # Required, with input_type (0 as in KURSNET's own export); its children are optional.
+    SubElement(supplier, "EXTENDED_INFO", {"input_type": "0"})
     services = SubElement(root, "NEW_CATALOG", {"FULLCATALOG": "true"})
     for batch in batches:
         for record in batch:
@@ -136,19 +144,24 @@ def _service(parent: Element, provider: ProviderRecord, record: OfferRecord,
     module = SubElement(details, "SERVICE_MODULE")
     education = SubElement(module, "EDUCATION", {"type": "true" if angebot else "false"})
     _add(education, "COURSE_ID", record.angebot_id)
-    if angebot and (record.credential_name or record.examining_body):
+    if angebot and (record.credential_name or record.examining_body or record.credential_type):
         degree = SubElement(education, "DEGREE", {"type": "0"})
         _add(degree, "DEGREE_TITLE", record.credential_name)
-        if record.examining_body:
-            _add(SubElement(degree, "DEGREE_EXAM"), "EXAMINER", record.examining_body)
+        if record.examining_body or record.credential_type:
+            exam = SubElement(degree, "DEGREE_EXAM", {"type": CREDENTIAL_EXAMS.get(
+                record.credential_type or "", "Prüfung")})  # the type is required
+            _add(exam, "EXAMINER", record.examining_body)
     if inst is not None and inst.registration_deadline is not None:
         _add(education, "REGISTRATION_DATE", _datetime(inst.registration_deadline))
-    _extended_info(education, record, inst, angebot)
+    _extended_info(education, provider, record, inst, angebot)
     if inst is not None:
         _module_course(education, inst)
     if angebot and record.kursnet_code:
-        feature = SubElement(SubElement(service, "SERVICE_CLASSIFICATION"), "FEATURE")
+        classification = SubElement(service, "SERVICE_CLASSIFICATION")
+        _add(classification, "REFERENCE_CLASSIFICATION_SYSTEM_NAME", "Kurssystematik")
+        feature = SubElement(classification, "FEATURE")
         _add(feature, "FNAME", record.kursnet_code)
+        _add(feature, "FVALUE", record.kursnet_code)  # required; the hub has no label for it
     if inst is not None and inst.price_kind is not None:
         prices = SubElement(service, "SERVICE_PRICE_DETAILS")
         if inst.price_kind in (PRICE_AMOUNT, PRICE_FREE):
@@ -165,11 +178,15 @@ def _service(parent: Element, provider: ProviderRecord, record: OfferRecord,
              record.url)
 
 
-def _extended_info(education: Element, record: OfferRecord, inst: InstanceRecord | None,
-                   angebot: bool) -> None:
+def _extended_info(education: Element, provider: ProviderRecord, record: OfferRecord,
+                   inst: InstanceRecord | None, angebot: bool) -> None:
     info = SubElement(education, "EXTENDED_INFO")
-    if inst is not None and inst.mode in MODE_TYPES:
-        _add(info, "INSTRUCTION_FORM", inst.mode, type=MODE_TYPES[inst.mode])
+    # INSTITUTION and INSTRUCTION_FORM are required (schulart.dat, unterrichtsform.dat).
+    school = _INSTITUTIONS.get(provider.type or "", ("105", "Einrichtung der beruflichen "
+                                                           "Weiterbildung"))
+    _add(info, "INSTITUTION", school[1], type=school[0])
+    form = MODE_TYPES.get(inst.mode or "" if inst is not None else "", "101")
+    _add(info, "INSTRUCTION_FORM", MODE_LABELS[form], type=form)
     time_form = next((t for t in (inst.time_forms if inst else []) if t in _TIME_FORM_TYPES),
                      None)
     if time_form:
@@ -179,11 +196,14 @@ def _extended_info(education: Element, record: OfferRecord, inst: InstanceRecord
             if code in _FUNDING_TYPES:
                 element, kind = _FUNDING_TYPES[code]
                 _add(info, element, code, type=kind)
-        _add(info, "MEASURE_NUMBER", record.azav_number)
         for language in record.languages:
             _add(info, "TEACHING_LANGUAGES", LANGUAGE_CODES.get(language, language))
-    if not len(info):
-        education.remove(info)
+    # EDUCATION_TYPE is required (bildungsart.dat).
+    kind_code = ("108" if record.offer_form == "studiengang" else "103"
+                 if record.credential_type in ("kammerpruefung", "staatlich_anerkannt") else "104")
+    _add(info, "EDUCATION_TYPE", _EDUCATION_TYPES[kind_code], type=kind_code)
+    if angebot:
+        _add(info, "MEASURE_NUMBER", record.azav_number)
 
 
 def _module_course(education: Element, inst: InstanceRecord) -> None:

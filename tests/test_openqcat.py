@@ -242,8 +242,9 @@ def test_xsd_validation_when_the_agencys_schema_is_given() -> None:
     from lxml import etree
 
     schema = etree.XMLSchema(etree.parse(xsd))
-    body = offers_to_openqcat(PROVIDER, [offers_of("angebot_runs_latin9.xml")],
-                              datetime(2026, 12, 1, tzinfo=UTC))
+    offers = offers_of("angebot_runs_latin9.xml") + offers_of("single_dated.xml") + [
+        offer(), offer("B-2", credential_type="kammerpruefung", offer_form="studiengang")]
+    body = offers_to_openqcat(PROVIDER, [offers], datetime(2026, 12, 1, tzinfo=UTC))
     document = etree.fromstring(body)
     assert schema.validate(document), schema.error_log
 

@@ -37,12 +37,23 @@ ROOTS = ("OPENQCAT", "BMECAT")
 SCHEDULE = ("beginn_datum", "ende_datum", "uhrzeit_von", "uhrzeit_bis", "termin_hinweis")
 
 # INSTRUCTION_FORM@type (unterrichtsform.dat) -> lernform, as offer-columns.md pairs them.
-MODES = {"101": "praesenz", "102": "praesenz", "201": "online_live", "202": "online_live",
-         "203": "online_live", "204": "online_selbstlern", "301": "blended", "303": "hybrid",
-         "401": "fernunterricht"}
+MODES = {"101": "praesenz", "102": "praesenz", "103": "praesenz", "104": "praesenz",
+         "105": "praesenz", "201": "online_live", "202": "online_live", "203": "online_live",
+         "204": "online_selbstlern", "205": "online_live", "206": "online_selbstlern",
+         "301": "blended", "302": "blended", "303": "hybrid", "304": "blended",
+         "401": "fernunterricht", "402": "fernunterricht", "403": "fernunterricht"}
 MODE_TYPES = {"praesenz": "101", "online_live": "201", "online_selbstlern": "204",
               "blended": "301", "hybrid": "303", "fernunterricht": "401"}
+MODE_LABELS = {"101": "Präsenzunterricht", "201": "Virtuelles Klassenzimmer",
+               "204": "Selbstlernmodul", "301": "Blended Learning", "303": "Hybrid Learning",
+               "401": "Fernunterricht"}
 TIME_FORMS = {"1": "vollzeit", "2": "teilzeit"}
+# DEGREE_EXAM@type is free text (≤ 255): the hub writes these and reads them back.
+CREDENTIAL_EXAMS = {"kammerpruefung": "Kammerprüfung", "staatlich_anerkannt":
+                    "Staatlich anerkannte Prüfung", "zertifikat_extern": "Externes Zertifikat",
+                    "zertifikat_anbieter": "Zertifikat des Anbieters",
+                    "schulabschluss": "Schulabschluss", "hochschulabschluss": "Hochschulabschluss",
+                    "teilnahmebescheinigung": "Teilnahmebescheinigung"}
 # FUNDING_TYPES_FEDERAL / _REGIONAL @type (foerderartenbund.dat, foerderartenland.dat).
 FUNDING_FEDERAL = {"1": "aufstiegs_bafoeg", "2": "bildungsgutschein", "3": "avgs"}
 FUNDING_REGIONAL = {"32": "aufstiegspraemie_hessen"}
@@ -260,6 +271,10 @@ def _fields(service: Element, base: dict[str, str]) -> dict[str, str]:
         values["preis"], values["preis_hinweis"] = "auf Anfrage", ""
     values["abschluss_bezeichnung"] = _text(education, "DEGREE/DEGREE_TITLE")
     values["pruefende_stelle"] = _text(education, "DEGREE/DEGREE_EXAM/EXAMINER")
+    exam = education.find("DEGREE/DEGREE_EXAM") if education is not None else None
+    exam_type = (exam.get("type") or "").strip() if exam is not None else ""
+    values["abschlussart"] = next((code for code, label in CREDENTIAL_EXAMS.items()
+                                   if label == exam_type), "")
     return values
 
 
