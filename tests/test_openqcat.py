@@ -9,19 +9,25 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import threading
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import fromstring  # our own output only; uploads go via defusedxml
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
 
 from bildungsdaten.feeds.openqcat import kursnet_accepts, offers_to_openqcat
 from bildungsdaten.hub.cli import main
 from bildungsdaten.hub.commands.validate import _text
+from bildungsdaten.hub.jobs.pull import pull_provider_sources
+from bildungsdaten.hub.models import Provider
 from bildungsdaten.validators import Limits, validate
 from bildungsdaten.vocab.records import (
     PRICE_AMOUNT,
@@ -351,3 +357,32 @@ def test_cli_validate_accepts_open_qcat(db_url, tmp_path) -> None:
                              env=env)
     assert run.exit_code == 1, run.output
     assert "SERVICE 3 (PRODUCT_ID 375000003)" in run.output
+
+
+@pytest.fixture
+def kursnet_file_server():
+    body = (FIXTURES / "angebot_runs_latin9.xml").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A name without .xml: the content says what it is.
+    yield f"http://127.0.0.1:{server.server_port}/export/kursnet"
+    server.shutdown()
+
+
+def test_source_url_pull_takes_open_qcat(app, engine, kursnet_file_server) -> None:
+    pid = add_provider(engine, "bbw")
+    with Session(engine) as session, session.begin():
+        session.execute(sa.update(Provider).values(source_url=kursnet_file_server))
+    assert [r.outcome for r in pull_provider_sources(app)] == ["done"]
+    assert list(live_offers(engine, pid)) == ["375000001"]
