@@ -168,6 +168,14 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     assert error.code == "file-too-large"
 
 
+def test_element_flood_stops_at_the_bound() -> None:
+    # 4 MB of "<a/>": within the size limit, but a tree of millions of elements would take
+    # far more memory than any real catalogue; reading stops at MAX_ELEMENTS.
+    data = b'<?xml version="1.0"?><OPENQCAT>' + b"<a/>" * 1_000_001 + b"</OPENQCAT>"
+    (error,) = validate(data, filename="kurse.xml").report.to_dict()["errors"]
+    assert error["code"] == "too-many-cells" and "1.000.000 Elemente" in error["message"]
+
+
 def test_row_limit_applies_to_services() -> None:
     report = read("angebot_runs_latin9.xml", limits=Limits(max_rows=1)).report
     assert [e.code for e in report.errors if e.severity == "error"] == ["too-many-rows"]

@@ -21,7 +21,7 @@ from .errors import (
 )
 from .header import Header, read_header
 from .offers import group_offers
-from .openqcat import LIFE_PHASE_RULE, OpenQcatBroken, read_catalog
+from .openqcat import LIFE_PHASE_RULE, OpenQcatBroken, TooManyElements, read_catalog
 from .report import Report
 from .rows import RowChecker
 from .sources import Encoding, Source, detect_encoding, guess_utf8, inflated_size, sniff_format
@@ -209,6 +209,10 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
                                    limits.max_rows)
         except OpenQcatBroken as exc:
             report.add(UnsupportedFormat(detail=exc.detail, params={"detail": exc.reason}))
+            return ValidationResult(report, rows, mapped)
+        except TooManyElements as exc:
+            report.add(TooManyCells(detail="xml", params={"limit": f"{exc.limit:,}".replace(
+                ",", ".")}))
             return ValidationResult(report, rows, mapped)
         report.places = catalog.places
         report.letters = False

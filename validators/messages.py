@@ -129,6 +129,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too-many-cells": (
         "Die Datei hat mehr Zellen, als eine Angebotstabelle haben kann (höchstens {limit}).",
         "The file has more cells than an offers table can have (at most {limit})."),
+    "too-many-cells.xml": (
+        "Die XML-Datei hat mehr als {limit} Elemente; so viele hat kein open-Qcat-Katalog "
+        "(KURSNETs Export: etwa 100 je Angebot). Die Datei wird nicht gelesen; bitte aufteilen.",
+        "The XML file has more than {limit} elements; no open-Qcat catalogue has that many "
+        "(KURSNET's export: about 100 per offer). The file is not read; please split it."),
     "too-many-cells.row": (
         "Die Zeile hat mehr als {limit} Zellen (mehr Spalten, als Excel kennt); die Datei wird "
         "ab hier nicht gelesen. Bitte das Trennzeichen und die Datei prüfen.",

@@ -19,6 +19,7 @@ becomes uhrzeit_von/uhrzeit_bis.
 from __future__ import annotations
 
 import html
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -26,13 +27,17 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import iterparse
 
 from bildungsdaten.vocab.columns import COLUMNS
 
 HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 LIFE_PHASE_RULE = "ausbildung_beruf"  # KURSNET lists vocational further education only
 ROOTS = ("OPENQCAT", "BMECAT")
+# Elements a file may have: KURSNET's own export has about 100 per SERVICE, so 20 MB of it
+# hold some 400,000. A tree costs ~150 bytes an element: 20 MB of "<a/>" (5 million) would
+# take a gigabyte, so building stops at this bound (about 200 MB).
+MAX_ELEMENTS = 1_000_000
 # A run's own schedule: never taken from its Angebot (which repeats only the first run's date).
 SCHEDULE = ("beginn_datum", "ende_datum", "uhrzeit_von", "uhrzeit_bis", "termin_hinweis")
 
@@ -80,6 +85,14 @@ class OpenQcatBroken(Exception):
         self.reason = reason
 
 
+class TooManyElements(Exception):
+    """The file has more than `limit` elements (reading stopped there)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
 @dataclass
 class Catalog:
     """The rows (header first, as the table readers give them), each row's place, and how
@@ -104,16 +117,26 @@ def _head_text(head: bytes) -> str:
     return head.decode("latin-1")
 
 
-def parse(data: bytes) -> Element:
-    """The document's root element; raises OpenQcatBroken (never expands entities)."""
+def parse(data: bytes, max_elements: int = MAX_ELEMENTS) -> Element:
+    """The document's root element; raises OpenQcatBroken (never expands entities) or
+    TooManyElements."""
+    root: Element | None = None
+    count = 0
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for _event, element in iterparse(io.BytesIO(data), events=("start",), forbid_dtd=True,
+                                         forbid_entities=True, forbid_external=True):
+            root = element if root is None else root
+            count += 1
+            if count > max_elements:
+                raise TooManyElements(max_elements)
     except DefusedXmlException as exc:
         raise OpenQcatBroken("xml-forbidden", exc.__class__.__name__) from None
     except ParseError as exc:
         raise OpenQcatBroken("xml-broken", str(exc)) from None
     except (ValueError, LookupError) as exc:  # an unknown encoding name in the declaration
         raise OpenQcatBroken("xml-broken", str(exc)) from None
+    if root is None:
+        raise OpenQcatBroken("xml-broken", "leer")
     if _local(root.tag) not in ROOTS:
         raise OpenQcatBroken("not-openqcat", _local(root.tag))
     return root
