@@ -110,6 +110,15 @@ def test_latin9_and_utf16_give_the_same_offers() -> None:
     assert offers_of("angebot_runs_latin9.xml") == offers_of("angebot_runs_utf16.xml")
 
 
+def test_differential_delivery_takes_new_and_reports_deletions() -> None:
+    result = read("update_catalog.xml")
+    assert result.valid and [o.angebot_id for o in result.offers(PROVIDER)] == ["27H-40101"]
+    (ignored,) = [e for e in result.report.to_dict()["errors"] if e["code"] == "ignored-element"]
+    assert (ignored["severity"], ignored["place"], ignored["value"]) == (
+        "warning", "SERVICE 2 (PRODUCT_ID 26H-40199)", "26H-40199")
+    assert "Löscheintrag" in ignored["message"]
+
+
 def test_html_description_becomes_plain_text() -> None:
     (offer,) = offers_of("html_description.xml")
     assert offer.description == (

@@ -13,6 +13,7 @@ from .crossrow import count_offers, cross_row_errors
 from .errors import (
     FileTooLarge,
     FilledByRule,
+    IgnoredElement,
     SurveyExport,
     TooManyCells,
     TooManyRows,
@@ -216,6 +217,8 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
             return ValidationResult(report, rows, mapped)
         report.places = catalog.places
         report.letters = False
+        for position, product_id in catalog.deletions:
+            report.add(IgnoredElement(row=position, value=product_id))
         if catalog.life_phase_filled:
             report.add(FilledByRule(column="lebensphase", value=LIFE_PHASE_RULE,
                                     params={"count": catalog.life_phase_filled}))

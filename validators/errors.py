@@ -140,6 +140,13 @@ class FilledByRule(ValidationError):
     severity = WARNING
 
 
+class IgnoredElement(ValidationError):
+    """Part of a file the hub does not take (an open-Qcat deletion): a warning."""
+
+    code = "ignored-element"
+    severity = WARNING
+
+
 class FormulaInjection(ValidationError):
     code = "formula-injection"
     severity = WARNING
@@ -150,7 +157,7 @@ ERROR_CLASSES: dict[str, type[ValidationError]] = {
         EncodingError, UnsupportedFormat, FileTooLarge, TooManyRows, TooManyCells, BlankLabel, DuplicateLabel,
         MissingLabel, ExtraLabel, BlankRow, MissingCell, ExtraCell, CellTypeError,
         ConstraintError, RequiredError, RecommendedMissing, UniqueError, DateOrderError, OutOfDistrict,
-        FilledByRule, FormulaInjection)
+        FilledByRule, IgnoredElement, FormulaInjection)
 }
 CODES: tuple[str, ...] = tuple(ERROR_CLASSES)
 

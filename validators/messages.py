@@ -285,6 +285,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The column {column} does not exist in open-Qcat; it was set to “{value}” in {count} "
         "rows by the rule “KURSNET offers are vocational further education”. Please check "
         "that this holds for every offer."),
+    "ignored-element": (
+        "Löscheintrag (UPDATE_CATALOG/DELETE) für „{value}“ nicht übernommen: Angebote "
+        "verschwinden, wenn der vollständige Katalog im Modus „ersetzen“ hochgeladen wird.",
+        "Deletion entry (UPDATE_CATALOG/DELETE) for “{value}” not taken: offers disappear "
+        "when the full catalogue is uploaded in “replace” mode."),
     "formula-injection": (
         "Die Zelle beginnt mit „{char}“ und könnte in Excel als Formel ausgeführt werden; "
         "sie wird mit vorangestelltem Apostroph gespeichert.",

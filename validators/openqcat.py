@@ -101,6 +101,8 @@ class Catalog:
     rows: list[tuple[int, list[str]]]
     places: dict[int, str] = field(default_factory=dict)
     life_phase_filled: int = 0
+    # SERVICEs under UPDATE_CATALOG/DELETE: (position, PRODUCT_ID)
+    deletions: list[tuple[int, str]] = field(default_factory=list)
 
 
 def looks_like_openqcat(head: bytes) -> bool:
@@ -148,9 +150,14 @@ def read_catalog(data: bytes, max_rows: int) -> Catalog:
     root = _strip_namespaces(parse(data))
     supplier = _supplier(root)
     services = list(root.iter("SERVICE"))  # the tree is whole already (file size bounded)
+    # A differential delivery's deletions name offers to remove, not offers: left out (and
+    # reported); positions still count every SERVICE, so places match the file.
+    deleted = {id(s) for section in root.iter("DELETE") for s in section.iter("SERVICE")}
     angebote: dict[str, tuple[int, Element]] = {}
     runs_of: dict[str, int] = {}
     for position, service in enumerate(services, 1):
+        if id(service) in deleted:
+            continue
         if _is_angebot(service):
             angebote.setdefault(_text(service, "PRODUCT_ID"), (position, service))
         else:
@@ -161,6 +168,10 @@ def read_catalog(data: bytes, max_rows: int) -> Catalog:
         if len(catalog.rows) > max_rows + 1:  # header + one row past the limit
             break
         product_id = _text(service, "PRODUCT_ID")
+        if id(service) in deleted:
+            catalog.deletions.append((position, product_id))
+            catalog.places[position] = f"SERVICE {position} (PRODUCT_ID {product_id or '–'})"
+            continue
         if _is_angebot(service):
             if runs_of.get(product_id):
                 continue  # its runs carry it (KURSNET repeats the first date on the Angebot)
