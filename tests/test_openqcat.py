@@ -6,7 +6,9 @@ ISO-8859-15 and UTF-16); an HTML description; an XML bomb.
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import os
 import re
 import threading
@@ -36,7 +38,15 @@ from bildungsdaten.vocab.records import (
     ProviderRecord,
     VenueRecord,
 )
-from tests.import_support import add_provider, add_token, auth, live_offers, offers_snapshot
+from tests.import_support import (
+    add_provider,
+    add_token,
+    auth,
+    live_offers,
+    offers_snapshot,
+    uploads,
+)
+from tests.test_uploads_page import csrf, sign_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openqcat"
 PROVIDER = ProviderRecord("bbw", "Berufsbildungswerk Südhessen gGmbH",
@@ -405,3 +415,19 @@ def test_source_url_pull_takes_open_qcat(app, engine, kursnet_file_server, monke
         session.execute(sa.update(Provider).values(source_url=kursnet_file_server))
     assert [r.outcome for r in pull_provider_sources(app)] == ["done"]
     assert list(live_offers(engine, pid)) == ["375000001"]
+
+
+def test_upload_page_names_the_service_in_report_and_report_csv(client, engine) -> None:
+    pid = add_provider(engine, "bbw")
+    sign_in(client, add_token(engine, pid))
+    data = (FIXTURES / "angebot_runs_bad_date.xml").read_bytes()
+    resp = client.post("/hochladen", content_type="multipart/form-data", data={
+        "csrf": csrf(client), "modus": "replace", "aktion": "pruefen",
+        "datei": (io.BytesIO(data), "kursnet.xml")}, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "SERVICE 3 (PRODUCT_ID 375000003)" in html and "kein gültiges Datum" in html
+    (upload_row,) = uploads(engine, pid)
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/hochladen/berichte/{upload_row.id}.csv").data.decode("utf-8-sig")), delimiter=";"))
+    assert ["SERVICE 3 (PRODUCT_ID 375000003)", "", "beginn_datum", "Fehler", "type-error"] \
+        == rows[-1][:5]
