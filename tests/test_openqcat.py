@@ -431,3 +431,10 @@ def test_upload_page_names_the_service_in_report_and_report_csv(client, engine) 
         f"/hochladen/berichte/{upload_row.id}.csv").data.decode("utf-8-sig")), delimiter=";"))
     assert ["SERVICE 3 (PRODUCT_ID 375000003)", "", "beginn_datum", "Fehler", "type-error"] \
         == rows[-1][:5]
+
+
+def test_progress_estimate_counts_services_not_lines() -> None:
+    from bildungsdaten.hub.offers.importer import _estimate_rows
+
+    data = (FIXTURES / "angebot_runs_latin9.xml").read_bytes()
+    assert data.count(b"\n") > 100 and _estimate_rows(data, "kursnet.xml") == 3
