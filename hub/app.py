@@ -19,6 +19,7 @@ from .blueprints import (
     feeds,
     health,
     offer_pages,
+    openqcat,
     pages,
     search_page,
     subscriptions,
@@ -62,7 +63,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
 AREAS = (pages, search_page, offer_pages, directory, watchlist, accessibility, feeds,
-         subscriptions, embeds, api, catalog, vocab, upload_page, uploads, health, admin)
+         subscriptions, embeds, api, catalog, vocab, upload_page, uploads, health, admin,
+         openqcat)
 
 
 def _register_blueprints(app: Flask) -> None:

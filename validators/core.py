@@ -12,6 +12,8 @@ from . import parallel as parallel_
 from .crossrow import count_offers, cross_row_errors
 from .errors import (
     FileTooLarge,
+    FilledByRule,
+    IgnoredElement,
     SurveyExport,
     TooManyCells,
     TooManyRows,
@@ -20,6 +22,7 @@ from .errors import (
 )
 from .header import Header, read_header
 from .offers import group_offers
+from .openqcat import LIFE_PHASE_RULE, OpenQcatBroken, TooManyElements, read_catalog
 from .report import Report
 from .rows import RowChecker
 from .sources import Encoding, Source, detect_encoding, guess_utf8, inflated_size, sniff_format
@@ -201,6 +204,27 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
     elif kind.startswith("survey-"):
         report.add(SurveyExport(detail=kind.removeprefix("survey-")))
         return ValidationResult(report, rows, mapped)
+    elif kind == "openqcat":
+        try:
+            catalog = read_catalog(src.data if src.data is not None else src.head(size),
+                                   limits.max_rows)
+        except OpenQcatBroken as exc:
+            report.add(UnsupportedFormat(detail=exc.detail, params={"detail": exc.reason}))
+            return ValidationResult(report, rows, mapped)
+        except TooManyElements as exc:
+            report.add(TooManyCells(detail="xml", params={"limit": f"{exc.limit:,}".replace(
+                ",", ".")}))
+            return ValidationResult(report, rows, mapped)
+        report.places = catalog.places
+        report.letters = False
+        for position, product_id in catalog.deletions:
+            report.add(IgnoredElement(row=position, value=product_id))
+        if catalog.life_phase_filled:
+            report.add(FilledByRule(column="lebensphase", value=LIFE_PHASE_RULE,
+                                    params={"count": catalog.life_phase_filled}))
+
+        def table() -> Iterator[Row]:
+            return iter(catalog.rows)
     else:
         report.add(UnsupportedFormat(detail=kind))
         return ValidationResult(report, rows, mapped)

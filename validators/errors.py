@@ -132,6 +132,21 @@ class OutOfDistrict(ValidationError):
     severity = WARNING
 
 
+class FilledByRule(ValidationError):
+    """A required value the file's format cannot carry, filled by a documented rule (open-Qcat
+    has no life phase): a warning, the rows are imported with it."""
+
+    code = "filled-by-rule"
+    severity = WARNING
+
+
+class IgnoredElement(ValidationError):
+    """Part of a file the hub does not take (an open-Qcat deletion): a warning."""
+
+    code = "ignored-element"
+    severity = WARNING
+
+
 class FormulaInjection(ValidationError):
     code = "formula-injection"
     severity = WARNING
@@ -142,7 +157,7 @@ ERROR_CLASSES: dict[str, type[ValidationError]] = {
         EncodingError, UnsupportedFormat, FileTooLarge, TooManyRows, TooManyCells, BlankLabel, DuplicateLabel,
         MissingLabel, ExtraLabel, BlankRow, MissingCell, ExtraCell, CellTypeError,
         ConstraintError, RequiredError, RecommendedMissing, UniqueError, DateOrderError, OutOfDistrict,
-        FormulaInjection)
+        FilledByRule, IgnoredElement, FormulaInjection)
 }
 CODES: tuple[str, ...] = tuple(ERROR_CLASSES)
 

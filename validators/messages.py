@@ -95,6 +95,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This is a LimeSurvey survey archive (.lsa, with structure and responses), not an "
         "offers file. The responses are personal data and do not belong in the offers upload; "
         "the file is not kept."),
+    "unsupported-format.xml-broken": (
+        "Die XML-Datei ist nicht wohlgeformt und kann nicht gelesen werden ({detail}).",
+        "The XML file is not well-formed and cannot be read ({detail})."),
+    "unsupported-format.xml-forbidden": (
+        "Die XML-Datei enthält eine DTD, Entitäten oder externe Verweise ({detail}). Aus "
+        "Sicherheitsgründen (XML-Bombe, XXE) werden solche Dateien nicht gelesen; bitte als "
+        "open-Qcat ohne DOCTYPE exportieren.",
+        "The XML file contains a DTD, entities or external references ({detail}). For "
+        "security (XML bomb, XXE) such files are not read; please export open-Qcat without "
+        "a DOCTYPE."),
+    "unsupported-format.not-openqcat": (
+        "Diese XML-Datei ist kein open-Qcat-Katalog (Wurzelelement <{detail}>, erwartet "
+        "<OPENQCAT>). Bitte open-Qcat (KURSNET), CSV oder .xlsx hochladen.",
+        "This XML file is no open-Qcat catalogue (root element <{detail}>, expected "
+        "<OPENQCAT>). Please upload open-Qcat (KURSNET), CSV or .xlsx."),
     "file-too-large": (
         "Die Datei ist zu groß ({size} Byte; erlaubt sind {limit} Byte).",
         "The file is too large ({size} bytes; the limit is {limit} bytes)."),
@@ -114,6 +129,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too-many-cells": (
         "Die Datei hat mehr Zellen, als eine Angebotstabelle haben kann (höchstens {limit}).",
         "The file has more cells than an offers table can have (at most {limit})."),
+    "too-many-cells.xml": (
+        "Die XML-Datei hat mehr als {limit} Elemente; so viele hat kein open-Qcat-Katalog "
+        "(KURSNETs Export: etwa 100 je Angebot). Die Datei wird nicht gelesen; bitte aufteilen.",
+        "The XML file has more than {limit} elements; no open-Qcat catalogue has that many "
+        "(KURSNET's export: about 100 per offer). The file is not read; please split it."),
     "too-many-cells.row": (
         "Die Zeile hat mehr als {limit} Zellen (mehr Spalten, als Excel kennt); die Datei wird "
         "ab hier nicht gelesen. Bitte das Trennzeichen und die Datei prüfen.",
@@ -258,6 +278,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out-of-district": (
         "Der Veranstaltungsort „{value}“ liegt nicht im Kreis; bitte prüfen.",
         "The venue “{value}” is outside the district; please check."),
+    "filled-by-rule": (
+        "Die Spalte {column} fehlt im Format open-Qcat; sie wurde in {count} Zeile(n) nach der "
+        "Regel „KURSNET-Angebote sind berufliche Weiterbildung“ auf „{value}“ gesetzt. Bitte "
+        "prüfen, ob das für alle Angebote stimmt.",
+        "The column {column} does not exist in open-Qcat; it was set to “{value}” in {count} "
+        "rows by the rule “KURSNET offers are vocational further education”. Please check "
+        "that this holds for every offer."),
+    "ignored-element": (
+        "Löscheintrag (UPDATE_CATALOG/DELETE) für „{value}“ nicht übernommen: Angebote "
+        "verschwinden, wenn der vollständige Katalog im Modus „ersetzen“ hochgeladen wird.",
+        "Deletion entry (UPDATE_CATALOG/DELETE) for “{value}” not taken: offers disappear "
+        "when the full catalogue is uploaded in “replace” mode."),
     "formula-injection": (
         "Die Zelle beginnt mit „{char}“ und könnte in Excel als Formel ausgeführt werden; "
         "sie wird mit vorangestelltem Apostroph gespeichert.",

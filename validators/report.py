@@ -28,6 +28,10 @@ class Report:
         self._kept_errors = 0
         self._kept_warnings = 0
         self._column_order: dict[str | None, int] = {}
+        # An XML upload (open-Qcat): each row's place in the file ("SERVICE 3 (PRODUCT_ID x)"),
+        # and no column letters (its cells are elements, not spreadsheet columns).
+        self.places: dict[int, str] = {}
+        self.letters = True
 
     def add(self, error: ValidationError) -> None:
         """Record one problem (kept while below the cap, always counted)."""
@@ -85,6 +89,8 @@ class Report:
     def column_letter(self, error: ValidationError) -> str | None:
         """The Excel letter of the error's column in the file ("D"), or None when the column
         is not in the file (a missing column, a file-level problem)."""
+        if not self.letters:
+            return None
         position = error.params.get("position")  # 1-based, where the label does not tell
         if isinstance(position, int) and position > 0:
             return excel_letter(position - 1)
@@ -101,9 +107,14 @@ class Report:
         """The report as the JSON shape of the upload API and the CLI."""
         lang = lang or self.lang
         return {"valid": self.valid, "stats": self.stats,
-                "errors": [{**e.to_dict(lang), "column_letter": self.column_letter(e)}
-                           for e in self.errors],
+                "errors": [self._entry(e, lang) for e in self.errors],
                 "truncated": self.truncated}
+
+    def _entry(self, error: ValidationError, lang: str) -> dict[str, Any]:
+        entry = {**error.to_dict(lang), "column_letter": self.column_letter(error)}
+        if self.places and error.row is not None and error.row in self.places:
+            entry["place"] = self.places[error.row]
+        return entry
 
     def flatten(self, keys: Iterable[str] = ("row", "column", "code")) -> list[list[Any]]:
         """The errors as lists of the given keys, for compact assertions in tests."""

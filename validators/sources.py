@@ -80,7 +80,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 
 def sniff_format(source: Source) -> str:
-    """"csv", "xlsx" or the kind of unsupported file ("pdf", "docx", "zip", "image", …)."""
+    """"csv", "xlsx", "openqcat" or the kind of unsupported file ("pdf", "docx", "zip", …)."""
+    from .openqcat import looks_like_openqcat
+
     head = source.head(8192)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _zip_kind(source)
@@ -89,13 +91,20 @@ def sniff_format(source: Source) -> str:
             return kind
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image"
+    if looks_like_openqcat(head):
+        return "openqcat"  # any encoding: UTF-8, ISO-8859-1/-15, UTF-16 with or without BOM
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "csv"  # UTF-16 text with BOM (Excel's "Unicode text")
     if b"\x00" in head[:1024] or head.count(b"\x00") * 100 > len(head):
         return "binary"  # a stray NUL further on is reported at its row instead
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:20].lower()
     if start.startswith((b"<?xml", b"<!doctype", b"<html", b"<svg")):
-        return "survey-structure" if is_survey_structure(head) else "markup"
+        if is_survey_structure(head):
+            return "survey-structure"
+        # An .xml upload is read as open-Qcat: a bomb in its DOCTYPE or another root element
+        # is then reported as such, not as "save it as CSV".
+        xml = (source.filename or "").lower().endswith(".xml")
+        return "openqcat" if xml and not start.startswith(b"<html") else "markup"
     return "csv"
 
 

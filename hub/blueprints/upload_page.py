@@ -167,7 +167,9 @@ def report_csv(upload_id: int) -> Any:
     writer.writerow(["Zeile", "Spalte", "Spaltenname", "Art", "Code", "Problem", "Wert"])
     for err in (row.report or {}).get("errors", []):
         # Every text cell: the column name, message and value come from the provider's file.
-        writer.writerow([err.get("row") or "", _neutral(err.get("column_letter")),
+        # open-Qcat: the element and its PRODUCT_ID (from the file, so neutralised) as place.
+        place = _neutral(err["place"]) if err.get("place") else err.get("row") or ""
+        writer.writerow([place, _neutral(err.get("column_letter")),
                          _neutral(err.get("column")),
                          "Fehler" if err.get("severity") == "error" else "Warnung",
                          _neutral(err.get("code")), _neutral(err.get("message")),

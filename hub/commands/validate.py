@@ -35,7 +35,9 @@ def _text(report_dict: dict, path: Path, lang: str) -> str:
     lines = []
     for error in report_dict["errors"]:
         place = []
-        if error["row"] is not None:
+        if error.get("place"):
+            place.append(error["place"])  # open-Qcat: the element and its PRODUCT_ID
+        elif error["row"] is not None:
             place.append(f"{'row' if en else 'Zeile'} {error['row']}")
         column = column_place(error["column"], error.get("column_letter"))
         if column:

@@ -398,4 +398,7 @@ def _estimate_rows(data: bytes, filename: str | None) -> int | None:
     """Data rows of a CSV for the progress bar (line count; multi-line cells make it high)."""
     if data[:2] == b"PK" or (filename or "").lower().endswith(".xlsx"):
         return None
+    if b"<OPENQCAT" in data[:8192] or b"<BMECAT" in data[:8192]:
+        # open-Qcat: one row per SERVICE at most (lines say nothing; UTF-16 gives None).
+        return data.count(b"<SERVICE>") + data.count(b"<SERVICE ") or None
     return max(data.count(b"\n") - 1, 0) or None
