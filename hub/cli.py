@@ -90,11 +90,21 @@ def serve(host: str | None, port: int | None, workers: int, dev: bool) -> None:
 
 def _register_area_commands() -> None:
     """Each area's commands, listed here so `--help` shows exactly what exists."""
-    from .commands import dcat, demo, feeds, importing, providers, scheduler, survey, tokens
+    from .commands import (
+        dcat,
+        demo,
+        feeds,
+        importing,
+        monitoring,
+        providers,
+        scheduler,
+        survey,
+        tokens,
+    )
     from .commands import validate as validate_cmd
 
     for area in (providers, tokens, importing, validate_cmd, demo, feeds, dcat, survey,
-                 scheduler):
+                 monitoring, scheduler):
         area.register(main)
 
 

@@ -1,0 +1,155 @@
+"""The monitoring pages (dashboard, municipality profiles, definitions) and its open data
+(CSV with Table Schema, RDF Data Cube JSON-LD)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from ...feeds.http import etag, etag_matches
+from ...feeds.monitoring import table_schema, to_csv, to_jsonld
+from ...vocab.codelists import municipality_by_ags
+from ...vocab.geo import BOUNDARIES_ATTRIBUTION, POPULATION_SOURCE, municipality_boundaries
+from ..context import current_hub
+from ..pages_nav import PageLink
+from .definitions import ALL_PHASES, indicators, life_phases, phase_label
+from .present import BASE_PATH, area_names, cube_meta, german_number
+from .store import series_state, stored_values
+from .svgmap import choropleth, classes
+
+bp = Blueprint("monitoring", __name__, template_folder="../templates")
+
+LINKS = (PageLink("Bildungsmonitoring", "/monitoring",
+                  "Angebote je Gemeinde und Lebensphase: Kennzahlen, Karte, weiße Flecken, "
+                  "Zeitreihe als offene Daten", order=45, in_nav=True),)
+CACHE = "public, max-age=300"
+DEFAULT_INDICATOR = "angebote_je_1000_einwohner"
+
+
+def _not_found(what: str) -> tuple[str, int]:
+    return render_template("monitoring_fehler.html", what=what), 404
+
+
+def _choice(name: str, allowed: Any, default: str) -> str | None:
+    """One query value: the default when absent, None when not allowed (or repeated)."""
+    values = request.args.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1 or values[0] not in allowed:
+        return None
+    return values[0]
+
+
+def _phases() -> list[tuple[str, str]]:
+    return [(p, phase_label(p)) for p in (ALL_PHASES, *life_phases())]
+
+
+@bp.get("/monitoring")
+def dashboard() -> Any:
+    hub = current_hub()
+    code = _choice("indikator", indicators(), DEFAULT_INDICATOR)
+    if code is None:
+        return _not_found("Diesen Indikator gibt es nicht.")
+    phase = _choice("lebensphase", (ALL_PHASES, *life_phases()), ALL_PHASES)
+    if phase is None:
+        return _not_found("Diese Lebensphase gibt es nicht.")
+    ind, names = indicators()[code], area_names(hub.settings)
+    with hub.sessions() as session:
+        latest, days = series_state(session)
+        rows = stored_values(session, latest, code, lebensphase=phase) if latest else []
+    district = next((r for r in rows if r.gemeinde_ags == hub.settings.district_key), None)
+    local = {r.gemeinde_ags: r for r in rows if r.gemeinde_ags in municipality_by_ags()}
+    table = [{"ags": m, "name": names[m], "row": local.get(m)}
+             for m in sorted(municipality_by_ags(), key=lambda a: names[a])]
+    values = {a: r.wert for a, r in local.items()}
+    karte = None
+    if latest and not ind.district_only:
+        karte = choropleth(municipality_boundaries(), values,
+                           f"Karte: {ind.title}, {phase_label(phase)}, Stichtag "
+                           f"{latest.strftime('%d.%m.%Y')}",
+                           lambda v: german_number(v, ind.unit), lambda a: f"/monitoring/gemeinden/{a}")
+    legend = [(c.colour, german_number(c.low, ind.unit), german_number(c.high, ind.unit))
+              for c in classes(list(values.values()))]
+    return render_template(
+        "monitoring.html", ind=ind, code=code, phase=phase, phases=_phases(),
+        indicators=indicators().values(), latest=latest, days=days, district=district,
+        table=table, karte=karte, legend=legend, fmt=german_number,
+        attribution=BOUNDARIES_ATTRIBUTION, population_source=POPULATION_SOURCE,
+        radius=hub.settings.monitoring_radius_km, phase_label=phase_label)
+
+
+@bp.get("/monitoring/gemeinden/<ags>")
+def profile(ags: str) -> Any:
+    hub = current_hub()
+    municipality = municipality_by_ags().get(ags)
+    if municipality is None:
+        return _not_found("Diese Gemeinde gehört nicht zum Kreis.")
+    phase = _choice("lebensphase", (ALL_PHASES, *life_phases()), ALL_PHASES)
+    if phase is None:
+        return _not_found("Diese Lebensphase gibt es nicht.")
+    with hub.sessions() as session:
+        latest, _ = series_state(session)
+        rows = stored_values(session, latest, lebensphase=phase) if latest else []
+        reach = stored_values(session, latest, "angebote_in_reichweite", ags) if latest else []
+    own = {r.indikator: r for r in rows if r.gemeinde_ags == ags}
+    district = {r.indikator: r for r in rows if r.gemeinde_ags == hub.settings.district_key}
+    lines = [{"ind": i, "own": own.get(c), "district": district.get(c)}
+             for c, i in indicators().items() if c in own or c in district]
+    blank = [phase_label(r.lebensphase) for r in reach if r.zaehler == 0]
+    return render_template("monitoring_gemeinde.html", m=municipality, ags=ags, phase=phase,
+                           phases=_phases(), latest=latest, lines=lines, blank=blank,
+                           fmt=german_number, radius=hub.settings.monitoring_radius_km,
+                           district_name=hub.settings.district_name)
+
+
+@bp.get("/monitoring/indikatoren/<code>")
+def definition(code: str) -> Any:
+    ind = indicators().get(code)
+    if ind is None:
+        return _not_found("Diesen Indikator gibt es nicht.")
+    return render_template("monitoring_indikator.html", ind=ind,
+                           radius=current_hub().settings.monitoring_radius_km)
+
+
+def _cached(make: Any, mimetype: str, kind: str) -> Response:
+    """A file of the whole series, revalidated by the latest day and the number of days."""
+    hub = current_hub()
+    with hub.sessions() as session:
+        latest, days = series_state(session)
+    tag = etag("monitoring", kind, latest, days, hub.settings.hub_base_uri)
+    if etag_matches(request.headers.get("If-None-Match"), tag):
+        resp = Response(status=304)
+    else:
+        with hub.sessions() as session:
+            resp = Response(make(stored_values(session)), mimetype=mimetype)
+    resp.headers["ETag"] = tag
+    resp.headers["Cache-Control"] = CACHE
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+@bp.get(f"{BASE_PATH}.csv")
+def csv_file() -> Response:
+    names = area_names(current_hub().settings)
+    resp = _cached(lambda rows: "".join(to_csv(rows, names)), "text/csv", "csv")
+    resp.headers["Content-Disposition"] = 'inline; filename="indikatoren.csv"'
+    resp.headers["Link"] = f'<{BASE_PATH}.schema.json>; rel="describedby"; type="application/json"'
+    return resp
+
+
+@bp.get(f"{BASE_PATH}.schema.json")
+def schema_file() -> Response:
+    body = json.dumps(table_schema(cube_meta(current_hub().settings)), ensure_ascii=False,
+                      indent=1)
+    resp = Response(body, mimetype="application/json")
+    resp.headers["Cache-Control"] = CACHE
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+@bp.get(f"{BASE_PATH}.jsonld")
+def cube_file() -> Response:
+    meta = cube_meta(current_hub().settings)
+    return _cached(lambda rows: json.dumps(to_jsonld(rows, meta), ensure_ascii=False),
+                   "application/ld+json", "jsonld")
