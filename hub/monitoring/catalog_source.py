@@ -56,7 +56,8 @@ def monitoring_datasets(session: Session, settings: Settings) -> list[Dataset]:
                      format=FILE_TYPE + "CSV", media_type=MEDIA_TYPE + "text/csv",
                      conforms_to=[settings.url(BASE_PATH + ".schema.json")], **common),
         Distribution(iri=ds.iri + "#jsonld", access_url=cube_url, download_url=cube_url,
-                     title={"de": "Alle Indikatoren als RDF Data Cube (JSON-LD)"},
+                     title={"de": "Indikatoren des letzten Stichtags als RDF Data Cube (JSON-LD); "
+                            "frühere mit ?stichtag=JJJJ-MM-TT"},
                      format=FILE_TYPE + "JSON_LD",
                      media_type=MEDIA_TYPE + "application/ld+json", conforms_to=[QB], **common),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -13,6 +14,7 @@ from ...vocab.codelists import municipality_by_ags
 from ...vocab.geo import BOUNDARIES_ATTRIBUTION, POPULATION_SOURCE, municipality_boundaries
 from ..context import current_hub
 from ..pages_nav import PageLink
+from ..problems import Problem, bad_parameter
 from .definitions import ALL_PHASES, indicators, life_phases, phase_label
 from .present import BASE_PATH, area_names, cube_meta, german_number
 from .store import series_state, stored_values
@@ -150,6 +152,40 @@ def schema_file() -> Response:
 
 @bp.get(f"{BASE_PATH}.jsonld")
 def cube_file() -> Response:
-    meta = cube_meta(current_hub().settings)
-    return _cached(lambda rows: json.dumps(to_jsonld(rows, meta), ensure_ascii=False),
-                   "application/ld+json", "jsonld")
+    """The cube of one stichtag (`?stichtag=JJJJ-MM-TT`, default the latest): a day is about
+    2,000 observations, the whole series would grow by that much every day."""
+    hub = current_hub()
+    day = _stichtag_arg()
+    with hub.sessions() as session:
+        latest, _ = series_state(session)
+        day = day or latest
+        rows = stored_values(session, day) if day else []
+        if day is not None and day != latest and not rows:
+            raise Problem(404, "unknown-stichtag", "Stichtag nicht gespeichert",
+                          f"Für den {day.isoformat()} ist kein Stichtag gespeichert.",
+                          parameter="stichtag")
+    tag = etag("monitoring-cube", day, hub.settings.hub_base_uri)  # a stored day never changes
+    if etag_matches(request.headers.get("If-None-Match"), tag):
+        resp = Response(status=304)
+    else:
+        body = json.dumps(to_jsonld(rows, cube_meta(hub.settings)), ensure_ascii=False)
+        resp = Response(body, mimetype="application/ld+json")
+    resp.headers["ETag"] = tag
+    resp.headers["Cache-Control"] = CACHE
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+def _stichtag_arg() -> date | None:
+    values = request.args.getlist("stichtag")
+    unknown = set(request.args) - {"stichtag"}
+    if unknown:
+        raise bad_parameter(sorted(unknown)[0], "Erlaubt ist nur „stichtag“.")
+    if not values:
+        return None
+    try:
+        if len(values) > 1:
+            raise ValueError
+        return date.fromisoformat(values[0])
+    except ValueError:
+        raise bad_parameter("stichtag", "Ein Tag im Format JJJJ-MM-TT, einmal.") from None
