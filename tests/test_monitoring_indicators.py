@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -67,9 +66,8 @@ def naive(offers: list[dict[str, Any]], radius: float) -> dict[tuple[str, str, s
         **{f"anteil_thema_{t}": (lambda o, t=t: o["topic"] == t) for t in TOPICS},
     }
     for phase in ["", *PHASES]:
-        def in_phase(o: dict[str, Any]) -> bool:
-            return phase == "" or phase in o["life_phases"] or "alle" in o["life_phases"]
-        chosen = [o for o in offers if in_phase(o)]
+        chosen = [o for o in offers
+                  if phase == "" or phase in o["life_phases"] or "alle" in o["life_phases"]]
         for ags in ["06431", *pop]:
             if ags == "06431":
                 here = chosen
