@@ -66,7 +66,7 @@ def choropleth(boundaries: dict[str, Any], values: dict[str, float], title: str,
         return f"{(p[0] - min_lon) * kx * scale:.1f},{(max_lat - p[1]) * scale:.1f}"
 
     bins = classes(list(values.values()))
-    parts = [f'<svg class="karte" viewBox="0 0 {WIDTH:.0f} {height:.0f}" role="img" '
+    parts = [f'<svg class="karte" viewBox="0 0 {WIDTH:.0f} {height:.0f}" role="group" '
              f'aria-labelledby="karte-titel" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="karte-titel">{escape(title)}</title>',
              '<defs><pattern id="keine-angabe" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -79,7 +79,8 @@ def choropleth(boundaries: dict[str, Any], values: dict[str, float], title: str,
             fill, text = class_of(values[ags], bins).colour, fmt(values[ags])
         else:
             fill, text = "url(#keine-angabe)", "keine Angabe"
-        parts.append(f'<a href="{escape(href(ags))}"><path d="{d}" fill="{fill}" '
+        # a group of links (not role="img", which must not hold links), each named in words
+        parts.append(f'<a href="{escape(href(ags))}" aria-label="{escape(name)}: {escape(text)}"><path d="{d}" fill="{fill}" '
                      f'stroke="#222" stroke-width="0.8"><title>{escape(name)}: {escape(text)}'
                      '</title></path></a>')
     parts.append("</svg>")
