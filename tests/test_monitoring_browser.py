@@ -4,6 +4,7 @@ WCAG 2.1 A/AA violation at 320 and 1280 CSS px, and nothing scrolls sideways."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ def test_dashboard_and_profile_are_accessible_without_sideways_scrolling(
     load_demo(app, offers=80)
     hub = app.extensions["hub"]
     store_snapshot(hub.engine, hub.settings, TODAY)
+    load_demo(app, offers=20, seed=4, tombstones=0)
+    store_snapshot(hub.engine, hub.settings, TODAY + timedelta(days=1))  # a time series
     context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15_000)

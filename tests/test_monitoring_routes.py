@@ -185,3 +185,18 @@ def test_catalogue_with_the_monitoring_dataset_passes_strictly(app, client, tmp_
     result = subprocess.run([sys.executable, str(kit), str(tmp_path / "ds.ttl"), "--strict"],
                             check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
+
+
+def test_time_series_chart_and_table_from_the_second_day(app, client):
+    load_demo(app, offers=30)
+    snapshot(app)
+    assert "ab dem zweiten gespeicherten Stichtag" in client.get("/monitoring").get_data(as_text=True)
+    load_demo(app, offers=30, seed=5, tombstones=0)
+    snapshot(app, TODAY + timedelta(days=1))
+    for url in ("/monitoring?indikator=anteil_kostenlos", "/monitoring/gemeinden/06431002"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'class="verlauf"' in html and "<polyline" in html, url
+        assert TODAY.strftime("%d.%m.%Y") in html
+        assert (TODAY + timedelta(days=1)).strftime("%d.%m.%Y") in html
+    profile = client.get("/monitoring/gemeinden/06431002").get_data(as_text=True)
+    assert profile.count("<polyline") == 2  # the municipality against the district

@@ -18,6 +18,8 @@ from ..problems import Problem, bad_parameter
 from .definitions import ALL_PHASES, indicators, life_phases, phase_label
 from .present import BASE_PATH, area_names, cube_meta, german_number
 from .store import series_state, stored_values
+from .svgchart import legend as chart_legend
+from .svgchart import line_chart
 from .svgmap import choropleth, classes
 
 bp = Blueprint("monitoring", __name__, template_folder="../templates")
@@ -60,6 +62,7 @@ def dashboard() -> Any:
     with hub.sessions() as session:
         latest, days = series_state(session)
         rows = stored_values(session, latest, code, lebensphase=phase) if latest else []
+        history = stored_values(session, None, code, hub.settings.district_key, phase)
     district = next((r for r in rows if r.gemeinde_ags == hub.settings.district_key), None)
     local = {r.gemeinde_ags: r for r in rows if r.gemeinde_ags in municipality_by_ags()}
     table = [{"ags": m, "name": names[m], "row": local.get(m)}
@@ -73,8 +76,9 @@ def dashboard() -> Any:
                            lambda v: german_number(v, ind.unit), lambda a: f"/monitoring/gemeinden/{a}")
     legend = [(c.colour, german_number(c.low, ind.unit), german_number(c.high, ind.unit))
               for c in classes(list(values.values()))]
+    timeline = _timeline({hub.settings.district_name: history}, ind.title, ind.unit)
     return render_template(
-        "monitoring.html", ind=ind, code=code, phase=phase, phases=_phases(),
+        "monitoring.html", timeline=timeline, ind=ind, code=code, phase=phase, phases=_phases(),
         indicators=indicators().values(), latest=latest, days=days, district=district,
         table=table, karte=karte, legend=legend, fmt=german_number,
         attribution=BOUNDARIES_ATTRIBUTION, population_source=POPULATION_SOURCE,
@@ -94,15 +98,33 @@ def profile(ags: str) -> Any:
         latest, _ = series_state(session)
         rows = stored_values(session, latest, lebensphase=phase) if latest else []
         reach = stored_values(session, latest, "angebote_in_reichweite", ags) if latest else []
+        history = {name: stored_values(session, None, DEFAULT_INDICATOR, area, phase)
+                   for name, area in ((municipality.short_name, ags),
+                                      (hub.settings.district_name, hub.settings.district_key))}
     own = {r.indikator: r for r in rows if r.gemeinde_ags == ags}
     district = {r.indikator: r for r in rows if r.gemeinde_ags == hub.settings.district_key}
     lines = [{"ind": i, "own": own.get(c), "district": district.get(c)}
              for c, i in indicators().items() if c in own or c in district]
     blank = [phase_label(r.lebensphase) for r in reach if r.zaehler == 0]
-    return render_template("monitoring_gemeinde.html", m=municipality, ags=ags, phase=phase,
+    timeline = _timeline(history, indicators()[DEFAULT_INDICATOR].title,
+                         indicators()[DEFAULT_INDICATOR].unit)
+    return render_template("monitoring_gemeinde.html", timeline=timeline, m=municipality, ags=ags, phase=phase,
                            phases=_phases(), latest=latest, lines=lines, blank=blank,
                            fmt=german_number, radius=hub.settings.monitoring_radius_km,
                            district_name=hub.settings.district_name)
+
+
+def _timeline(history: dict[str, list[Any]], title: str, unit: str) -> dict[str, Any] | None:
+    """The chart, its legend and table rows of one or two series; None before a second day."""
+    days = sorted({r.stichtag for rows in history.values() for r in rows})
+    if len(days) < 2:
+        return None
+    by_day = {name: {r.stichtag: r.wert for r in rows} for name, rows in history.items()}
+    chart = line_chart({n: sorted(v.items()) for n, v in by_day.items()},
+                       f"Verlauf: {title}", lambda v: german_number(v, unit))
+    table = [(d, [by_day[n].get(d) for n in history]) for d in days]
+    return {"chart": chart, "legend": chart_legend(list(history)), "names": list(history),
+            "table": table, "unit": unit, "title": title}
 
 
 @bp.get("/monitoring/indikatoren/<code>")
