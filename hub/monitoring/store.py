@@ -17,12 +17,11 @@ from ...vocab.codelists import municipalities
 from ...vocab.geo import population_by_ags
 from ..db import begin_write, make_sessionmaker, transaction
 from ..models import utcnow
-from ..offers.filters import OfferFilters
-from ..offers.queries import iter_offer_batches
 from ..settings import Settings
 from .compute import IndicatorValue, Tally
 from .gaps import Reach
 from .models import MonitoringSnapshot, MonitoringValue
+from .read import iter_offer_batches
 
 log = logging.getLogger(__name__)
 snapshots_t: sa.Table = MonitoringSnapshot.__table__  # type: ignore[assignment]
@@ -56,7 +55,7 @@ def compute_values(engine: Engine, settings: Settings) -> tuple[int, list[Indica
     centres = {m.ags: (m.lat, m.lon) for m in municipalities()}
     tally = Tally(settings.district_key, population(),
                   Reach(centres, settings.monitoring_radius_km))
-    for batch in iter_offer_batches(engine, OfferFilters()):
+    for batch in iter_offer_batches(engine):
         tally.add(batch)
     return tally.live, tally.values()
 
