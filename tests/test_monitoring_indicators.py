@@ -6,7 +6,7 @@ import csv
 import io
 import math
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bildungsdaten.hub.db import make_sessionmaker, transaction
@@ -80,6 +80,12 @@ def naive(offers: list[dict[str, Any]], radius: float) -> dict[tuple[str, str, s
             people = sum(pop.values()) if ags == "06431" else pop[ags]
             out[("angebote_je_1000_einwohner", ags, phase)] = (len(here), people)
             out[("termine_je_1000_einwohner", ags, phase)] = (dates, people)
+            units = sum((Decimal(i["teaching_units"]) for o in chosen for i in o["instances"]
+                         if i["teaching_units"] is not None
+                         and (ags == "06431" or (i["venue"] or {}).get("ags") == ags)),
+                        Decimal(0))
+            out[("unterrichtseinheiten_je_1000_einwohner", ags, phase)] = (
+                int(units.quantize(Decimal(1), rounding=ROUND_HALF_UP)), people)
             if here:
                 for name, test in flag_names.items():
                     out[(name, ags, phase)] = (sum(1 for o in here if test(o)), len(here))
@@ -129,6 +135,7 @@ def test_csv_equals_a_naive_recomputation_over_the_api(app, client):
     assert got[("angebote_je_1000_einwohner", "06431", "")]["nenner"] == "271617"
     assert all(r["nenner"] != "0" for r in got.values())
     # the demo exercises the conditions (a comparison of zeros would prove nothing)
+    assert int(got[("unterrichtseinheiten_je_1000_einwohner", "06431", "")]["zaehler"]) > 0
     for name in ("anteil_kostenlos", "anteil_online_hybrid", "anteil_barrierefrei",
                  "anteil_abends_wochenende"):
         assert int(got[(name, "06431", "")]["zaehler"]) > 0, name

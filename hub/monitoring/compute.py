@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from ...vocab.records import PRICE_FREE, OfferRecord
 from .definitions import ALL_PHASES, PER_1000, PERCENT, PHASE_ALL_CODE, indicators, life_phases
@@ -38,6 +39,7 @@ class OfferFacts:
     phases: tuple[str, ...]  # its life phases plus ALL_PHASES
     municipalities: Counter[str]  # venue AGS -> number of dates there
     dates: int
+    hours: dict[str, Decimal]  # venue AGS -> teaching units there; "" = all dates
     flags: frozenset[str]  # share indicator codes whose condition the offer meets
     points: list[Point] = field(default_factory=list)
 
@@ -47,10 +49,15 @@ def offer_facts(offer: OfferRecord, centres: dict[str, Point]) -> OfferFacts:
     own = set(offer.life_phases)
     phases = life_phases() if PHASE_ALL_CODE in own else tuple(p for p in life_phases() if p in own)
     where: Counter[str] = Counter()
+    hours: dict[str, Decimal] = defaultdict(Decimal)
     flags: set[str] = set()
     for i in offer.instances:
+        if i.teaching_units is not None:
+            hours[""] += i.teaching_units
         if i.venue is not None and i.venue.ags:
             where[i.venue.ags] += 1
+            if i.teaching_units is not None:
+                hours[i.venue.ags] += i.teaching_units
         if i.price_kind == PRICE_FREE:
             flags.add("anteil_kostenlos")
         if i.mode in ONLINE_MODES:
@@ -63,7 +70,7 @@ def offer_facts(offer: OfferRecord, centres: dict[str, Point]) -> OfferFacts:
         flags.add("anteil_andere_sprache")
     if offer.topic:
         flags.add(f"anteil_thema_{offer.topic}")
-    return OfferFacts((*phases, ALL_PHASES), where, len(offer.instances), frozenset(flags),
+    return OfferFacts((*phases, ALL_PHASES), where, len(offer.instances), hours, frozenset(flags),
                       offer_points(offer, centres))
 
 
@@ -76,6 +83,7 @@ class Tally:
         self.reach = reach
         self.offers: Counter[tuple[str, str]] = Counter()
         self.dates: Counter[tuple[str, str]] = Counter()
+        self.hours: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         self.flags: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
         self.in_reach: Counter[tuple[str, str]] = Counter()
         self.live = 0
@@ -94,6 +102,9 @@ class Tally:
                 key = (ags, phase)
                 self.offers[key] += 1
                 self.dates[key] += dates
+                hours = facts.hours.get("" if ags == self.district_key else ags)
+                if hours:
+                    self.hours[key] += hours
                 for flag in facts.flags:
                     self.flags[flag][key] += 1
             for ags in reached:
@@ -122,6 +133,9 @@ class Tally:
         if code in ("angebote_je_1000_einwohner", "termine_je_1000_einwohner"):
             count = (self.offers if code.startswith("angebote") else self.dates)[key]
             return _ratio(code, key, count, pop, 1000, PER_1000)
+        if code == "unterrichtseinheiten_je_1000_einwohner":
+            units = int(self.hours[key].quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            return _ratio(code, key, units, pop, 1000, PER_1000)
         if code == "angebote_in_reichweite":
             if ags == self.district_key:
                 return None  # reach is measured from a municipality's centre

@@ -5,7 +5,7 @@ hub.monitoring.compute and hub.monitoring.gaps and follows these texts.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from ...vocab.codelists import codelist
@@ -31,7 +31,6 @@ class Indicator:
     caveats: tuple[str, ...] = ()
     district_only: bool = False  # only a district row (gemeinde_ags = the district key)
     topic: str | None = None  # for the per-topic shares: the themenbereich code
-    notes: tuple[str, ...] = field(default=())
 
 
 _COUNTED = ("Gezählt werden lebende Angebote mit mindestens einem Termin, dessen Veranstaltungs"
@@ -63,6 +62,13 @@ def _base() -> list[Indicator]:
             "der Gemeinde; nenner = Einwohner", PER_1000, (OFFERS_SOURCE, POPULATION_SOURCE),
             ("Gezählt werden Termine, deren Veranstaltungsort in der Gemeinde liegt; die "
              "Kreiszeile zählt alle Termine, auch Online-Termine.", _SELF_REPORTED)),
+        Indicator(
+            "unterrichtseinheiten_je_1000_einwohner", "Unterrichtseinheiten je 1.000 Einwohner",
+            "wert = 1000 × zaehler / nenner; zaehler = Summe der Unterrichtseinheiten (UE) der "
+            "Termine in der Gemeinde, auf ganze UE gerundet; nenner = Einwohner", PER_1000,
+            (OFFERS_SOURCE, POPULATION_SOURCE),
+            ("Termine ohne Angabe der Unterrichtseinheiten zählen nicht mit; die Kreiszeile "
+             "zählt alle Termine, auch Online-Termine.", _SELF_REPORTED)),
         _share("anteil_kostenlos", "Anteil kostenloser Angebote",
                "die mindestens einen kostenlosen Termin haben", _ANY_DATE),
         _share("anteil_online_hybrid", "Anteil Angebote online oder hybrid",

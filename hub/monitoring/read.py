@@ -39,12 +39,12 @@ def iter_offer_batches(engine: Engine, batch_size: int = BATCH_SIZE
                                         topic=r[3], languages=list(r[4] or []))
                       for r in rows}
             instances = session.execute(
-                sa.select(i.offer_id, i.price_kind, i.mode, i.time_forms, v.id, v.ags, v.lat,
+                sa.select(i.offer_id, i.price_kind, i.mode, i.time_forms, i.teaching_units, v.id, v.ags, v.lat,
                           v.lon, v.venue_accessible)
                 .select_from(instances_t.outerjoin(venues_t, venues_t.c.id == i.venue_id))
                 .where(i.offer_id > rows[0][0] - 1, i.offer_id <= last)
                 .order_by(i.offer_id, i.position))
-            for oid, price_kind, mode, time_forms, vid, ags, lat, lon, accessible in instances:
+            for oid, price_kind, mode, time_forms, units, vid, ags, lat, lon, accessible in instances:
                 offer = offers.get(oid)
                 if offer is None:  # a tombstone's instances inside the id range
                     continue
@@ -52,5 +52,5 @@ def iter_offer_batches(engine: Engine, batch_size: int = BATCH_SIZE
                     ags=ags, lat=lat, lon=lon, venue_accessible=accessible)
                 offer.instances.append(InstanceRecord(price_kind=price_kind, mode=mode,
                                                       time_forms=list(time_forms or []),
-                                                      venue=venue))
+                                                      teaching_units=units, venue=venue))
             yield list(offers.values())
