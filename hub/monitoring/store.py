@@ -3,6 +3,7 @@ immutable rows; read the time series back."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -106,6 +107,18 @@ def series_state(session: Session) -> tuple[date | None, int]:
     row = session.execute(sa.select(sa.func.max(snapshots_t.c.stichtag),
                                     sa.func.count())).one()
     return row[0], int(row[1] or 0)
+
+
+def iter_stored_values(session: Session, upto: date) -> Iterator[Observation]:
+    """Every stored row up to and including `upto`, streamed in the CSV's order."""
+    v = values_t.c
+    result = session.execute(
+        sa.select(v.stichtag, v.indikator, v.gemeinde_ags, v.lebensphase, v.wert, v.zaehler,
+                  v.nenner, v.einheit).where(v.stichtag <= upto)
+        .order_by(v.stichtag, v.indikator, v.gemeinde_ags, v.lebensphase)
+        .execution_options(yield_per=2000))
+    for row in result:
+        yield Observation(*row)
 
 
 def stored_values(session: Session, stichtag: date | None = None, indikator: str | None = None,

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from ...feeds.http import etag, etag_matches
 from ...feeds.monitoring import table_schema, to_csv, to_jsonld
 from ...vocab.codelists import municipality_by_ags
 from ...vocab.geo import BOUNDARIES_ATTRIBUTION, POPULATION_SOURCE, municipality_boundaries
 from ..context import current_hub
+from ..offers.queries import read_snapshot
 from ..pages_nav import PageLink
 from ..problems import Problem, bad_parameter
 from .definitions import ALL_PHASES, indicators, life_phases, phase_label
 from .present import BASE_PATH, area_names, cube_meta, german_number
-from .store import series_state, stored_values
+from .store import iter_stored_values, series_state, stored_values
 from .svgchart import legend as chart_legend
 from .svgchart import line_chart
 from .svgmap import choropleth, classes
@@ -136,28 +138,30 @@ def definition(code: str) -> Any:
                            radius=current_hub().settings.monitoring_radius_km)
 
 
-def _cached(make: Any, mimetype: str, kind: str) -> Response:
-    """A file of the whole series, revalidated by the latest day and the number of days."""
+@bp.get(f"{BASE_PATH}.csv")
+def csv_file() -> Response:
+    """Every stored day, streamed from one read snapshot; revalidated by the latest day and
+    the number of days (stored days never change)."""
     hub = current_hub()
+    names = area_names(hub.settings)
     with hub.sessions() as session:
         latest, days = series_state(session)
-    tag = etag("monitoring", kind, latest, days, hub.settings.hub_base_uri)
+    tag = etag("monitoring", "csv", latest, days, hub.settings.hub_base_uri)
     if etag_matches(request.headers.get("If-None-Match"), tag):
         resp = Response(status=304)
     else:
-        with hub.sessions() as session:
-            resp = Response(make(stored_values(session)), mimetype=mimetype)
+        def body() -> Iterator[str]:
+            if latest is None:
+                yield from to_csv([], names)
+                return
+            with read_snapshot(hub.engine) as session:
+                # only days up to the tagged one: the body always matches its ETag
+                yield from to_csv(iter_stored_values(session, latest), names)
+        resp = Response(stream_with_context(body()), mimetype="text/csv")
+        resp.headers["Content-Disposition"] = 'inline; filename="indikatoren.csv"'
     resp.headers["ETag"] = tag
     resp.headers["Cache-Control"] = CACHE
     resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
-
-
-@bp.get(f"{BASE_PATH}.csv")
-def csv_file() -> Response:
-    names = area_names(current_hub().settings)
-    resp = _cached(lambda rows: "".join(to_csv(rows, names)), "text/csv", "csv")
-    resp.headers["Content-Disposition"] = 'inline; filename="indikatoren.csv"'
     resp.headers["Link"] = f'<{BASE_PATH}.schema.json>; rel="describedby"; type="application/json"'
     return resp
 
