@@ -200,3 +200,17 @@ def test_time_series_chart_and_table_from_the_second_day(app, client):
         assert (TODAY + timedelta(days=1)).strftime("%d.%m.%Y") in html
     profile = client.get("/monitoring/gemeinden/06431002").get_data(as_text=True)
     assert profile.count("<polyline") == 2  # the municipality against the district
+
+
+def test_two_snapshots_of_the_same_day_at_once_store_it_once(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    load_demo(app, offers=40)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: snapshot(app), range(2)))
+    assert sorted(r.created for r in results) == [False, True]
+    assert results[0].values == results[1].values
+    with make_sessionmaker(app.extensions["hub"].engine)() as session:
+        stored = session.execute(sa.select(sa.func.count()).select_from(
+            MonitoringValue.__table__)).scalar()
+    assert stored == results[0].values
