@@ -134,10 +134,21 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
     graph.append(label(dims["indikator"], ["qb:DimensionProperty", "qb:CodedProperty"],
                        "Indikator", {"qb:codeList": {"@id": f"{base}#indikatoren"},
                                      "rdfs:range": {"@id": "skos:Concept"}}))
-    graph.append(label(dims["gebiet"], ["qb:DimensionProperty"], "Gebiet (Gemeinde oder Kreis)",
+    # IC-5/IC-19: coded dimensions name a code list holding every value they take
+    graph.append(label(dims["gebiet"], ["qb:DimensionProperty", "qb:CodedProperty"],
+                       "Gebiet (Gemeinde oder Kreis)",
+                       {"qb:codeList": {"@id": f"{base}#gebiete"},
+                        "rdfs:range": {"@id": "skos:Concept"}}))
+    graph.append(label(dims["lebensphase"], ["qb:DimensionProperty", "qb:CodedProperty"],
+                       "Lebensphase", {"qb:codeList": {"@id": f"{base}#lebensphasen"},
+                                       "rdfs:range": {"@id": "skos:Concept"}}))
+    graph.append(label(dims["zeit"], ["qb:DimensionProperty"], "Stichtag",
+                       {"rdfs:range": {"@id": "xsd:date"}}))
+    graph.append(label(unit, ["qb:AttributeProperty"], "Einheit",
                        {"rdfs:range": {"@id": "skos:Concept"}}))
-    graph.append(label(dims["lebensphase"], ["qb:DimensionProperty"], "Lebensphase",
-                       {"rdfs:range": {"@id": "skos:Concept"}}))
+    for scheme, text in (("gebiete", "Gebiete"), ("lebensphasen", "Lebensphasen")):
+        graph.append({"@id": f"{base}#{scheme}", "@type": "skos:ConceptScheme",
+                      "skos:prefLabel": {"@value": text, "@language": "de"}})
     graph.append(label(measure, ["qb:MeasureProperty"], "Wert",
                        {"rdfs:range": {"@id": "xsd:decimal"}}))
     graph.append(label(zaehler, ["qb:AttributeProperty"], "Zähler",
@@ -156,10 +167,12 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
     for u, iri in unit_iri.items():
         graph.append(label(iri, ["skos:Concept"], u, {"skos:notation": u}))
     for ags, name in meta.areas.items():
-        graph.append(label(_area_iri(ags), ["skos:Concept"], name, {"skos:notation": ags}))
+        graph.append(label(_area_iri(ags), ["skos:Concept"], name, {
+            "skos:notation": ags, "skos:inScheme": {"@id": f"{base}#gebiete"}}))
     for code, (phase_label, iri) in meta.phases.items():
-        if code:  # the empty phase (all phases) is the vocabulary's concept "alle"
-            graph.append(label(iri, ["skos:Concept"], phase_label, {"skos:notation": code}))
+        # the empty phase (all phases) is the vocabulary's concept "alle"
+        graph.append(label(iri, ["skos:Concept"], phase_label, {
+            "skos:notation": code or "alle", "skos:inScheme": {"@id": f"{base}#lebensphasen"}}))
     for n, r in enumerate(rows):
         obs: dict[str, Any] = {
             "@id": f"{base}#obs-{n}", "@type": "qb:Observation",

@@ -119,6 +119,17 @@ def test_data_cube_has_the_dimensions_measure_and_unit(app, client):
         assert str(g.value(obs, phase)).startswith("https://w3id.org/bildungsdaten/vocab/lebensphase/")
         assert g.value(obs, unit) is not None and g.value(obs, period) is not None
         assert g.value(obs, rdflib.URIRef(base + "#wert")) is not None
+    # IC-5 and IC-19: every coded dimension has a code list holding each value it takes
+    skos = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
+    dimensions = set(g.objects(None, QB.dimension))
+    assert len(dimensions) == 4
+    for dim in dimensions:
+        assert g.value(dim, rdflib.RDFS.range) is not None, dim
+        if g.value(dim, rdflib.RDFS.range) == skos.Concept:
+            codes = g.value(dim, QB.codeList)
+            assert codes is not None, dim
+            for obs in observations:
+                assert (g.value(obs, dim), skos.inScheme, codes) in g, (dim, obs)
     assert client.get("/monitoring/indikatoren.jsonld",
                       headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
 
