@@ -17,6 +17,7 @@ from bildungsdaten.hub.db import make_sessionmaker
 from bildungsdaten.hub.jobs.scheduler import all_jobs, run_job
 from bildungsdaten.hub.monitoring.models import MonitoringValue
 from bildungsdaten.hub.monitoring.store import store_snapshot
+from bildungsdaten.hub.monitoring.svgmap import PALETTE
 from tests.demo_district import TODAY, load_demo
 from tests.support import shared_path
 
@@ -168,6 +169,8 @@ def test_dashboard_map_table_and_profile(app, client):
     assert "GeoBasis-DE / BKG" in html and "Zensus 2022" in html
     assert html.count('<th scope="row">') == 22  # the same values as a table
     assert 'href="/monitoring/indikatoren.csv"' in html
+    css = client.get("/static/monitoring.css").get_data(as_text=True)
+    assert all(colour in css for colour in PALETTE)  # the legend's swatches are the map's
     profile = client.get("/monitoring/gemeinden/06431011").get_data(as_text=True)
     assert "Heppenheim" in profile and "Angebote je 1.000 Einwohner" in profile
     definition = client.get("/monitoring/indikatoren/anteil_kostenlos").get_data(as_text=True)

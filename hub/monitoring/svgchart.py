@@ -56,7 +56,8 @@ def line_chart(series: dict[str, list[tuple[date, float]]], title: str,
     return Markup("".join(parts))
 
 
-def legend(names: list[str]) -> list[tuple[str, str, str]]:
-    """(name, colour, words describing the line) per series, for the legend under the chart."""
+def legend(names: list[str]) -> list[tuple[str, int, str]]:
+    """(name, series index (CSS class linie-<index>), words describing the line) per series,
+    for the legend under the chart."""
     words = ("durchgezogene Linie, Kreise", "gestrichelte Linie, Quadrate")
-    return [(n, STYLES[i][0], words[i]) for i, n in enumerate(names[:2])]
+    return [(n, i, words[i]) for i, n in enumerate(names[:2])]

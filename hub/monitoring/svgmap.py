@@ -20,6 +20,7 @@ WIDTH = 600.0
 
 @dataclass(frozen=True)
 class MapClass:
+    index: int  # position in PALETTE (the legend's CSS class klasse-<index>)
     colour: str
     low: float
     high: float
@@ -31,9 +32,9 @@ def classes(values: Sequence[float]) -> list[MapClass]:
         return []
     lo, hi = min(values), max(values)
     if math.isclose(lo, hi):
-        return [MapClass(PALETTE[2], lo, hi)]
+        return [MapClass(2, PALETTE[2], lo, hi)]
     step = (hi - lo) / len(PALETTE)
-    return [MapClass(c, lo + i * step, hi if i == len(PALETTE) - 1 else lo + (i + 1) * step)
+    return [MapClass(i, c, lo + i * step, hi if i == len(PALETTE) - 1 else lo + (i + 1) * step)
             for i, c in enumerate(PALETTE)]
 
 

@@ -76,7 +76,7 @@ def dashboard() -> Any:
                            f"Karte: {ind.title}, {phase_label(phase)}, Stichtag "
                            f"{latest.strftime('%d.%m.%Y')}",
                            lambda v: german_number(v, ind.unit), lambda a: f"/monitoring/gemeinden/{a}")
-    legend = [(c.colour, german_number(c.low, ind.unit), german_number(c.high, ind.unit))
+    legend = [(c.index, german_number(c.low, ind.unit), german_number(c.high, ind.unit))
               for c in classes(list(values.values()))]
     timeline = _timeline({hub.settings.district_name: history}, ind.title, ind.unit)
     return render_template(

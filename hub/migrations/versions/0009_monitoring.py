@@ -1,14 +1,14 @@
 """Monitoring: the indicator time series (one immutable snapshot of values per day)
 
 Revision ID: 0009_monitoring
-Revises: 0005_search_trigrams
+Revises: 0006_web_sessions
 Create Date: 2026-12-07 00:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_monitoring'
-down_revision = '0005_search_trigrams'
+down_revision = '0006_web_sessions'
 branch_labels = None
 depends_on = None
 
