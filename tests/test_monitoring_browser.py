@@ -58,7 +58,9 @@ def test_dashboard_and_profile_are_accessible_without_sideways_scrolling(
     store_snapshot(hub.engine, hub.settings, TODAY)
     load_demo(app, offers=20, seed=4, tombstones=0)
     store_snapshot(hub.engine, hub.settings, TODAY + timedelta(days=1))  # a time series
-    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900})
+    # bypass_csp: the hub's CSP (script-src 'self') would block injecting axe-core itself
+    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900},
+                                  bypass_csp=True)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     for path in PAGES:
