@@ -8,7 +8,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security, survey
+from . import monitoring, security, survey
 from .blueprints import (
     accessibility,
     admin,
@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(area.bp)
         add_links(app, getattr(area, "LINKS", ()))
     survey.init_app(app)
+    monitoring.init_app(app)
 
 
 def _register_errors(app: Flask) -> None:

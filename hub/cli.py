@@ -96,6 +96,7 @@ def _register_area_commands() -> None:
         export,
         feeds,
         importing,
+        monitoring,
         providers,
         scheduler,
         survey,
@@ -104,7 +105,7 @@ def _register_area_commands() -> None:
     from .commands import validate as validate_cmd
 
     for area in (providers, tokens, importing, validate_cmd, demo, feeds, dcat, survey,
-                 scheduler, export):
+                 monitoring, scheduler, export):
         area.register(main)
 
 

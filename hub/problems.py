@@ -7,7 +7,8 @@ from flask import Response, json, request
 
 PROBLEM_TYPE_BASE = "https://w3id.org/bildungsdaten/problems/"
 # Paths whose errors are answered as problem+json instead of HTML.
-JSON_PREFIXES = ("/api/", "/feeds/", "/catalog", "/survey/api", "/angebote.ics", "/angebote.atom")
+JSON_PREFIXES = ("/api/", "/feeds/", "/catalog", "/survey/api", "/angebote.ics", "/angebote.atom",
+                 "/monitoring/indikatoren.")
 
 
 class Problem(Exception):

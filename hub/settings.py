@@ -78,6 +78,8 @@ class Settings:
         10, "Fehlversuche mit Token je Minute und Adresse / failed token attempts per minute and address")
     proxy_hops: int = setting(
         0, "Vorgeschaltete Reverse-Proxys, deren X-Forwarded-For/-Proto gelten (0 = keiner) / reverse proxies in front whose X-Forwarded-For/-Proto are trusted")
+    monitoring_radius_km: float = setting(
+        10.0, "Reichweite in km (Luftlinie) vom Gemeindemittelpunkt für die weißen Flecken des Bildungsmonitorings / radius in km (great circle) from a municipality's centre for the monitoring's blank spots")
     admin_token: str = setting(
         "", "Zugang zu den Verwaltungsseiten (z. B. Umfrage-Import), mindestens 16 Zeichen; leer = abgeschaltet / admin pages credential, at least 16 characters; empty = disabled")
     admin_lockout_failures: int = setting(
@@ -127,6 +129,8 @@ def _convert(value: str, like: Any) -> Any:
         return value.lower() in ("1", "true", "ja", "yes")
     if isinstance(like, int):
         return int(value)
+    if isinstance(like, float):
+        return float(value)
     if isinstance(like, Path):
         return Path(value)
     return value

@@ -6,6 +6,7 @@ from alembic import context
 from bildungsdaten.hub import models  # noqa: F401 - registers every table on Base.metadata
 from bildungsdaten.hub.auth import web_sessions  # noqa: F401 - server-side sign-ins
 from bildungsdaten.hub.db import Base, make_engine
+from bildungsdaten.hub.monitoring import models as monitoring_models  # noqa: F401 - time series
 from bildungsdaten.hub.offers import documents  # noqa: F401 - stored JSON-LD documents
 from bildungsdaten.hub.portal import models as portal_models  # noqa: F401 - barrier reports
 from bildungsdaten.hub.survey import models as survey_models  # noqa: F401 - survey tables

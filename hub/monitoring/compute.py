@@ -1,0 +1,155 @@
+"""The indicators computed from offers: pure Python over OfferRecords, no database.
+
+`Tally` takes the live offers batch by batch (constant memory per offer) and hands out one
+`IndicatorValue` per indicator × area × life phase; the definitions are in .definitions.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from ...vocab.records import PRICE_FREE, OfferRecord
+from .definitions import ALL_PHASES, PER_1000, PERCENT, PHASE_ALL_CODE, indicators, life_phases
+from .gaps import Point, Reach, offer_points
+
+ONLINE_MODES = frozenset({"online_live", "online_selbstlern", "hybrid", "blended"})
+OFF_HOURS = frozenset({"abends", "wochenende"})
+DECIMALS = 4  # stored and published precision of `wert`
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One row of the indicator table (without its stichtag)."""
+
+    indikator: str
+    gemeinde_ags: str
+    lebensphase: str
+    wert: float
+    zaehler: int
+    nenner: int | None
+    einheit: str
+
+
+@dataclass
+class OfferFacts:
+    """What the indicators need to know of one offer."""
+
+    phases: tuple[str, ...]  # its life phases plus ALL_PHASES
+    municipalities: Counter[str]  # venue AGS -> number of dates there
+    dates: int
+    hours: dict[str, Decimal]  # venue AGS -> teaching units there; "" = all dates
+    flags: frozenset[str]  # share indicator codes whose condition the offer meets
+    points: list[Point] = field(default_factory=list)
+
+
+def offer_facts(offer: OfferRecord, centres: dict[str, Point]) -> OfferFacts:
+    """The facts of one offer (see the definitions for each condition)."""
+    own = set(offer.life_phases)
+    phases = life_phases() if PHASE_ALL_CODE in own else tuple(p for p in life_phases() if p in own)
+    where: Counter[str] = Counter()
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    flags: set[str] = set()
+    for i in offer.instances:
+        if i.teaching_units is not None:
+            hours[""] += i.teaching_units
+        if i.venue is not None and i.venue.ags:
+            where[i.venue.ags] += 1
+            if i.teaching_units is not None:
+                hours[i.venue.ags] += i.teaching_units
+        if i.price_kind == PRICE_FREE:
+            flags.add("anteil_kostenlos")
+        if i.mode in ONLINE_MODES:
+            flags.add("anteil_online_hybrid")
+        if i.venue is not None and i.venue.venue_accessible == "ja":
+            flags.add("anteil_barrierefrei")
+        if OFF_HOURS.intersection(i.time_forms):
+            flags.add("anteil_abends_wochenende")
+    if any(lang != "de" for lang in offer.languages):
+        flags.add("anteil_andere_sprache")
+    if offer.topic:
+        flags.add(f"anteil_thema_{offer.topic}")
+    return OfferFacts((*phases, ALL_PHASES), where, len(offer.instances), hours, frozenset(flags),
+                      offer_points(offer, centres))
+
+
+class Tally:
+    """Counts of offers, dates and conditions per area × life phase, fed batch by batch."""
+
+    def __init__(self, district_key: str, population: dict[str, int], reach: Reach) -> None:
+        self.district_key = district_key
+        self.population = population  # AGS of each municipality -> inhabitants
+        self.reach = reach
+        self.offers: Counter[tuple[str, str]] = Counter()
+        self.dates: Counter[tuple[str, str]] = Counter()
+        self.hours: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        self.flags: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+        self.in_reach: Counter[tuple[str, str]] = Counter()
+        self.live = 0
+
+    def add(self, offers: Iterable[OfferRecord]) -> None:
+        for offer in offers:
+            self.add_facts(offer_facts(offer, self.reach.centres))
+
+    def add_facts(self, facts: OfferFacts) -> None:
+        self.live += 1
+        areas = [(self.district_key, facts.dates)] + [
+            (ags, n) for ags, n in facts.municipalities.items() if ags in self.population]
+        reached = self.reach.municipalities_near(facts.points)
+        for phase in facts.phases:
+            for ags, dates in areas:
+                key = (ags, phase)
+                self.offers[key] += 1
+                self.dates[key] += dates
+                hours = facts.hours.get("" if ags == self.district_key else ags)
+                if hours:
+                    self.hours[key] += hours
+                for flag in facts.flags:
+                    self.flags[flag][key] += 1
+            for ags in reached:
+                self.in_reach[(ags, phase)] += 1
+
+    def values(self) -> list[IndicatorValue]:
+        """Every indicator row, in a stable order; none divides by zero."""
+        district_pop = sum(self.population.values())
+        areas = [self.district_key, *sorted(self.population)]
+        phases = (ALL_PHASES, *life_phases())
+        out: list[IndicatorValue] = []
+        for ind in indicators().values():
+            for ags in areas:
+                if ind.district_only and ags != self.district_key:
+                    continue
+                pop = district_pop if ags == self.district_key else self.population[ags]
+                for phase in phases:
+                    row = self._row(ind.code, ags, phase, pop, district_pop)
+                    if row is not None:
+                        out.append(row)
+        return out
+
+    def _row(self, code: str, ags: str, phase: str, pop: int,
+             district_pop: int) -> IndicatorValue | None:
+        key = (ags, phase)
+        if code in ("angebote_je_1000_einwohner", "termine_je_1000_einwohner"):
+            count = (self.offers if code.startswith("angebote") else self.dates)[key]
+            return _ratio(code, key, count, pop, 1000, PER_1000)
+        if code == "unterrichtseinheiten_je_1000_einwohner":
+            units = int(self.hours[key].quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            return _ratio(code, key, units, pop, 1000, PER_1000)
+        if code == "angebote_in_reichweite":
+            if ags == self.district_key:
+                return None  # reach is measured from a municipality's centre
+            count = self.in_reach[key]
+            return IndicatorValue(code, ags, phase, float(count), count, None, "Anzahl")
+        if code == "anteil_einwohner_weisse_flecken":
+            blank = sum(p for m, p in self.population.items() if self.in_reach[(m, phase)] == 0)
+            return _ratio(code, key, blank, district_pop, 100, PERCENT)
+        return _ratio(code, key, self.flags[code][key], self.offers[key], 100, PERCENT)
+
+
+def _ratio(code: str, key: tuple[str, str], zaehler: int, nenner: int, scale: int,
+           unit: str) -> IndicatorValue | None:
+    if nenner <= 0:  # no offers (or no inhabitants): no row rather than a division by zero
+        return None
+    return IndicatorValue(code, key[0], key[1], round(scale * zaehler / nenner, DECIMALS),
+                          zaehler, nenner, unit)
