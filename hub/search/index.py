@@ -7,7 +7,7 @@ strings. SQLite: the FTS5 table `offer_search` (rowid = offer id; columns title 
 the `ascii` tokenizer only splits the tokens at the spaces we put between them). PostgreSQL:
 the table `offer_search` with tsvectors built from the token arrays as they are
 (array_to_tsvector: no parser, no dictionary) and a GIN index of `doc`. Both made by
-migration 0006. `search_words` holds the words of titles, keywords, providers and places
+migration 0006. `search_words` holds the words of the indexed texts
 for spelling suggestions (hub.search.suggest).
 """
 from __future__ import annotations
@@ -120,7 +120,7 @@ def _documents(bind: Bind, ids: Sequence[int]
         title_tokens = tokens([title])
         body_tokens = tokens([description, *keywords, provider, *places.get(oid, [])])
         documents.append((oid, title_tokens, body_tokens))
-        for text in (title, *keywords, provider, *places.get(oid, [])):
+        for text in (title, description, *keywords, provider, *places.get(oid, [])):
             vocabulary.update(w for w in words(text)
                               if WORD_MIN <= len(w) <= WORD_MAX and not w.isdigit())
     return documents, vocabulary
