@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from ...vocab.codelists import (
     Municipality,
@@ -197,17 +195,3 @@ def distance_m(place: Place) -> sa.ColumnElement[int]:
                .select_from(instances_t.join(venues_t, venues_t.c.id == instances_t.c.venue_id))
                .where(instances_t.c.offer_id == offers_t.c.id).scalar_subquery())
     return sa.cast(sa.func.round(nearest * 1000), sa.Integer)
-
-
-def ensure_math(session: Session) -> None:
-    """SQLite built without its math functions gets them from Python (same formulas)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    raw: Any = session.connection().connection.driver_connection
-    try:
-        raw.execute("SELECT sin(0), asin(0), radians(0), power(2, 2), sqrt(4)").fetchone()
-    except sqlite3.OperationalError:  # "no such function": register them below
-        for name, fn in (("sin", math.sin), ("cos", math.cos), ("asin", math.asin),
-                         ("sqrt", math.sqrt), ("radians", math.radians)):
-            raw.create_function(name, 1, fn, deterministic=True)
-        raw.create_function("power", 2, math.pow, deterministic=True)
