@@ -10,6 +10,8 @@ compare the same strings. SQLite's `ascii` tokenizer only splits at the spaces b
 tokens (they hold no other ASCII separator); `detail=column` keeps what column filters need
 (title ranking) and leaves out positions, which no query uses. PostgreSQL builds tsvectors
 from the token arrays with array_to_tsvector (no text search parser or dictionary).
+The trigram indexes of 0005 served the LIKE search this replaces: dropped, as they only cost
+time on every write (downgrade makes them again where pg_trgm is installed).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -18,6 +20,8 @@ revision = '0006_offer_search'
 down_revision = '0005_search_trigrams'
 branch_labels = None
 depends_on = None
+
+TRIGRAM_INDEXES = {"ix_offers_title_trgm": "title", "ix_offers_description_trgm": "description"}
 
 
 def upgrade() -> None:
@@ -32,11 +36,19 @@ def upgrade() -> None:
                    "offer_id integer PRIMARY KEY REFERENCES offers (id) ON DELETE CASCADE, "
                    "title tsvector NOT NULL, doc tsvector NOT NULL)")
         op.execute("CREATE INDEX ix_offer_search_doc ON offer_search USING gin (doc)")
+        for name in TRIGRAM_INDEXES:
+            op.execute(f"DROP INDEX IF EXISTS {name}")
     # The offers stored before this revision; later writes keep the index themselves.
     from bildungsdaten.hub.search.index import rebuild_index
     rebuild_index(bind)
 
 
 def downgrade() -> None:
+    bind = op.get_bind()
     op.execute("DROP TABLE offer_search")
     op.drop_table('search_words')
+    if bind.dialect.name == 'postgresql' and bind.exec_driver_sql(
+            "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").first() is not None:
+        for name, column in TRIGRAM_INDEXES.items():
+            op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON offers "
+                       f"USING gin (lower({column}) gin_trgm_ops)")
