@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ...vocab.codelists import municipality_by_ags
 from ..models import Offer, OfferInstance, Provider, Venue
-from .text import Term, tokens, words
+from .text import Term, tokens_of, words
 
 offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
 instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
@@ -116,14 +116,24 @@ def _documents(bind: Bind, ids: Sequence[int]
     documents = []
     vocabulary: set[str] = set()
     for oid, title, description, keywords, provider in rows:
-        keywords = list(keywords or [])
-        title_tokens = tokens([title])
-        body_tokens = tokens([description, *keywords, provider, *places.get(oid, [])])
-        documents.append((oid, title_tokens, body_tokens))
-        for text in (title, description, *keywords, provider, *places.get(oid, [])):
-            vocabulary.update(w for w in words(text)
-                              if WORD_MIN <= len(w) <= WORD_MAX and not w.isdigit())
+        title_tokens, title_words = _analysed(title)
+        body: dict[str, None] = {}
+        for text in (description, *(keywords or ()), provider, *places.get(oid, [])):
+            text_tokens, text_words = _analysed(text)
+            body.update(dict.fromkeys(text_tokens))
+            vocabulary.update(text_words)
+        vocabulary.update(title_words)
+        documents.append((oid, list(title_tokens), list(body)))
     return documents, vocabulary
+
+
+@functools.lru_cache(maxsize=20_000)
+def _analysed(text: str | None) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The tokens of a text and its words worth suggesting; cached, as provider names,
+    places, keywords and the titles of course series repeat."""
+    found = words(text)
+    return (tuple(tokens_of(found)),
+            frozenset(w for w in found if WORD_MIN <= len(w) <= WORD_MAX and not w.isdigit()))
 
 
 def _delete(bind: Bind, ids: Sequence[int]) -> None:

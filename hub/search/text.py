@@ -55,10 +55,12 @@ def words(text: str | None) -> list[str]:
 
 def tokens(texts: Iterable[str | None]) -> list[str]:
     """The distinct search tokens of some texts, in order of first appearance."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        for word in words(text):
-            seen.setdefault(stem(word), None)
+    return tokens_of(word for text in texts for word in words(text))
+
+
+def tokens_of(folded: Iterable[str]) -> list[str]:
+    """The distinct search tokens of some folded words (see words), in order."""
+    seen = dict.fromkeys(map(stem, folded))
     seen.pop("", None)
     return list(seen)
 
