@@ -36,11 +36,12 @@ from ..problems import Problem, bad_parameter
 from ..search.geo import (
     DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
-    Place,
     PlaceError,
+    Radius,
     parse_near,
     parse_radius,
-    venues_within,
+    resolve_radius,
+    venue_condition,
 )
 from ..search.index import text_condition
 from ..search.text import QueryError, query_terms
@@ -167,7 +168,7 @@ class OfferFilters:
     radius_km: float | None = None
     sort: str | None = None
     facets: bool = False
-    place: Place | None = None  # `near` resolved by parse
+    radius: Radius | None = None  # `near` and `radius_km` resolved by parse
 
     @classmethod
     def parse(cls, args: Args, session: Session, extra: Iterable[str] = (),
@@ -215,7 +216,8 @@ class OfferFilters:
             place = parse_near(session, self.near)
         except PlaceError as exc:
             raise bad_parameter("near", str(exc)) from None
-        return replace(self, place=place, radius_km=self.radius_km or DEFAULT_RADIUS_KM)
+        km = self.radius_km or DEFAULT_RADIUS_KM
+        return replace(self, radius_km=km, radius=resolve_radius(session, place, km))
 
     def _check_providers(self, session: Session) -> None:
         if not self.providers:
@@ -304,9 +306,8 @@ class OfferFilters:
         if self.accessible:
             inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
                 venues_t.c.venue_accessible == "ja")))
-        if self.place is not None:
-            inst_conds.append(i.c.venue_id.in_(venues_within(
-                self.place, self.radius_km or DEFAULT_RADIUS_KM)))
+        if self.radius is not None:
+            inst_conds.append(venue_condition(self.radius))
         return inst_conds
 
 

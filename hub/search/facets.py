@@ -3,10 +3,10 @@ offers that the same query plus that value returns (hub.offers.filters: a repeat
 means OR, so with `life_phase=a` selected, the count of `b` is that of `a OR b`).
 
 Per facet F, with Q the whole query and Q_F the query without F's selection:
-count(v) = |Q| + |Q_F and not Q and v| when F has a selection, else |Q_F and v|. Instance
+count(v) = |Q| + |Q_F and v| - |Q and v| when F has a selection, else |Q_F and v|. Instance
 facets (municipality, mode) count an offer for v when one and the same date meets v and the
 other date conditions, as the filter does. Offers coded life phase `alle` count for every
-phase. One statement for the total and one per facet, whatever the number of offers.
+phase. One statement for the total and one or two per facet, whatever the number of offers.
 """
 from __future__ import annotations
 
@@ -48,28 +48,37 @@ def facet_counts(session: Session, filters: OfferFilters) -> tuple[int, dict[str
                 .scalar_one())
     out: dict[str, dict[str, int]] = {}
     for name, (attr, source, values) in FACETS.items():
-        selected = bool(getattr(filters, attr))
         rest = replace(filters, **{attr: ()})
-        rows = _grouped(session, rest, source, matching if selected else None)
-        counts = {value: int(n) for value, n, _ in rows if value is not None}
-        if source == "life_phases":
-            counts = _with_all_phases(counts, {v: int(a or 0) for v, _, a in rows})
-        base = total if selected else 0
-        out[name] = {code: base + counts.get(code, 0) for code in values()
-                     if base + counts.get(code, 0) > 0}
+        counts = _counts(session, rest, source, None)
+        if getattr(filters, attr):
+            # |Q_F and not Q and v| = |Q_F and v| - |Q and v|: positive conditions only (a NOT
+            # IN of the matches made PostgreSQL scan every offer).
+            within = _counts(session, rest, source, (filters, matching))
+            counts = {v: total + counts.get(v, 0) - within.get(v, 0)
+                      for v in (*values(), *counts)}
+        out[name] = {code: counts[code] for code in values() if counts.get(code, 0) > 0}
     return total, out
 
 
+def _counts(session: Session, rest: OfferFilters, source: str,
+            within: tuple[OfferFilters, sa.Select[Any]] | None) -> dict[str, int]:
+    """Offers per value of `rest` (of the whole query, `within` = (filters, its ids))."""
+    rows = _grouped(session, rest, source, within)
+    counts = {value: int(n) for value, n, _ in rows if value is not None}
+    if source == "life_phases":
+        counts = _with_all_phases(counts, {v: int(a or 0) for v, _, a in rows})
+    return counts
+
+
 def _grouped(session: Session, rest: OfferFilters, source: str,
-             matching: sa.Select[Any] | None) -> list[tuple[Any, Any, Any]]:
-    """(value, offers, offers also coded `alle`) over the offers of `rest` (less those of
-    `matching`, when given)."""
+             within: tuple[OfferFilters, sa.Select[Any]] | None) -> list[tuple[Any, Any, Any]]:
+    """(value, offers, offers also coded `alle`) over the offers of `rest`, or of the whole
+    query `within`; an instance value counts where one instance meets `rest`'s conditions."""
     o, i = offers_t, instances_t
     dialect = session.get_bind().dialect.name
     if source in ("venue_ags", "instance_mode"):
-        offers = sa.select(o.c.id).where(*rest.offer_conditions(session))
-        if matching is not None:
-            offers = offers.where(o.c.id.not_in(matching))
+        offers = (within[1] if within is not None
+                  else sa.select(o.c.id).where(*rest.offer_conditions(session)))
         value = venues_t.c.ags if source == "venue_ags" else i.c.mode
         joined = (i.join(venues_t, venues_t.c.id == i.c.venue_id) if source == "venue_ags"
                   else i)
@@ -78,9 +87,7 @@ def _grouped(session: Session, rest: OfferFilters, source: str,
                 .where(i.c.offer_id.in_(offers), *rest.instance_conditions())
                 .group_by(value))
         return [tuple(r) for r in session.execute(stmt)]
-    where = rest.where(session)
-    if matching is not None:
-        where.append(o.c.id.not_in(matching))
+    where = (within[0] if within is not None else rest).where(session)
     if source == "topic":
         stmt = sa.select(o.c.topic, sa.func.count(), sa.null()).where(*where).group_by(o.c.topic)
         return [tuple(r) for r in session.execute(stmt)]

@@ -26,7 +26,7 @@ from ...vocab.codelists import (
 )
 from ...vocab.geo import municipality_boundaries
 from ..models import OfferInstance, Venue
-from .index import Bind, offers_t
+from .index import Bind
 
 instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
 venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
@@ -170,28 +170,86 @@ def _distance_sql(place: Place) -> sa.ColumnElement[float]:
     return 2 * EARTH_KM * f.asin(f.sqrt(h))
 
 
-def venues_within(place: Place, radius_km: float) -> sa.Select[Any]:
-    """SELECT venues.id of the venues within `radius_km` of `place`: for an instance
-    condition `offer_instances.venue_id IN (...)` held together with the other ones."""
+def _venues_near(place: Place, radius_km: float) -> sa.Select[Any]:
+    """(id, km) of the venues within `radius_km` of `place`."""
     lat, lon = _venue_position()
     dlat = radius_km / KM_PER_DEGREE
     dlon = radius_km / (KM_PER_DEGREE * max(0.01, math.cos(math.radians(place.lat))))
-    return sa.select(venues_t.c.id).where(
+    km = _distance_sql(place)
+    return sa.select(venues_t.c.id, km.label("km")).where(
         lat.between(place.lat - dlat, place.lat + dlat),
         lon.between(place.lon - dlon, place.lon + dlon),
-        _distance_sql(place) <= radius_km)
+        km <= radius_km)
 
 
-def within_radius(place: Place, radius_km: float) -> sa.ColumnElement[bool]:
-    """offers.id has some date whose place is within `radius_km` of `place`."""
-    return offers_t.c.id.in_(sa.select(instances_t.c.offer_id).where(
-        instances_t.c.venue_id.in_(venues_within(place, radius_km))))
+# Up to this many venues in the radius are listed by id (a planner estimates a list well,
+# the distance formula not at all); more are selected by the formula in SQL.
+MAX_LISTED_VENUES = 5000
 
 
-def distance_m(place: Place) -> sa.ColumnElement[int]:
-    """Metres from `place` to the offer's nearest dated place (NULL without one), rounded to
-    whole metres so the keyset (distance, id) of sort=distance compares exactly."""
-    nearest = (sa.select(sa.func.min(_distance_sql(place)))
-               .select_from(instances_t.join(venues_t, venues_t.c.id == instances_t.c.venue_id))
-               .where(instances_t.c.offer_id == offers_t.c.id).scalar_subquery())
-    return sa.cast(sa.func.round(nearest * 1000), sa.Integer)
+@dataclass(frozen=True)
+class Radius:
+    """A place, a radius, and the venues within it with their distance in whole metres
+    (computed in Python, so both databases order alike); `venues` None = too many to list."""
+
+    place: Place
+    km: float
+    venues: tuple[tuple[int, int], ...] | None
+
+
+def resolve_radius(bind: Bind, place: Place, radius_km: float) -> Radius:
+    """The venues within `radius_km` of `place`: a bounding box in SQL, then haversine."""
+    lat, lon = _venue_position()
+    dlat = radius_km / KM_PER_DEGREE
+    dlon = radius_km / (KM_PER_DEGREE * max(0.01, math.cos(math.radians(place.lat))))
+    rows = bind.execute(sa.select(venues_t.c.id, lat, lon).where(
+        lat.between(place.lat - dlat, place.lat + dlat),
+        lon.between(place.lon - dlon, place.lon + dlon)).order_by(venues_t.c.id)).all()
+    found = tuple((vid, round(1000 * km)) for vid, a, b in rows
+                  if (km := distance_km(place.lat, place.lon, float(a), float(b))) <= radius_km)
+    return Radius(place, radius_km, found if len(found) <= MAX_LISTED_VENUES else None)
+
+
+def venue_condition(radius: Radius) -> sa.ColumnElement[bool]:
+    """offer_instances.venue_id is a venue within the radius (an instance condition, held
+    together with the other ones)."""
+    if radius.venues is None:
+        return instances_t.c.venue_id.in_(venues_within(radius.place, radius.km))
+    if not radius.venues:
+        return sa.false()
+    return instances_t.c.venue_id.in_([vid for vid, _ in radius.venues])
+
+
+def nearest(radius: Radius) -> sa.Subquery:
+    """(offer_id, distance_m): metres to each offer's nearest date within the radius."""
+    i = instances_t
+    if radius.venues is None:
+        return nearest_within(radius.place, radius.km)
+    # VALUES with its own columns (column1, column2 on both databases; SQLite has no column
+    # aliases for it). Only integers made here are written into the SQL.
+    rows = ", ".join(f"({int(vid)}, {int(m)})" for vid, m in radius.venues or [(0, 0)])
+    listed = (sa.text(f"SELECT column1 AS id, column2 AS m FROM (VALUES {rows}) AS near_list")
+              .columns(sa.column("id", sa.Integer), sa.column("m", sa.Integer))
+              .subquery("near_venues"))
+    return (sa.select(i.c.offer_id, sa.func.min(listed.c.m).label("distance_m"))
+            .select_from(i.join(listed, listed.c.id == i.c.venue_id))
+            .group_by(i.c.offer_id).subquery())
+
+
+def venues_within(place: Place, radius_km: float) -> sa.Select[Any]:
+    """SELECT venues.id of the venues within `radius_km` of `place`: for an instance
+    condition `offer_instances.venue_id IN (...)` held together with the other ones."""
+    return sa.select(_venues_near(place, radius_km).subquery().c.id)
+
+
+def nearest_within(place: Place, radius_km: float) -> sa.Subquery:
+    """(offer_id, distance_m): metres from `place` to each offer's nearest date within
+    `radius_km`, rounded to whole metres so the keyset (distance, id) of sort=distance
+    compares exactly. The distance is computed once per venue, not per date."""
+    near = _venues_near(place, radius_km).subquery()
+    i = instances_t
+    return (sa.select(i.c.offer_id,
+                      sa.cast(sa.func.round(sa.func.min(near.c.km) * 1000), sa.Integer)
+                      .label("distance_m"))
+            .select_from(i.join(near, near.c.id == i.c.venue_id))
+            .group_by(i.c.offer_id).subquery())

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..problems import bad_parameter
-from .geo import distance_m
+from .geo import nearest
 from .index import offers_t, title_hits
 from .text import query_terms
 
@@ -25,7 +25,6 @@ ID_ORDER = "o1"  # the cursor of the id order, as the API always had it
 SORTED = "s1"  # versioned, so the format can change without breaking old links
 MAX_OFFER_ID = 2**31 - 1  # offers.id is a 32-bit integer on PostgreSQL
 LAST_DATE = date(9999, 12, 31)  # offers without a date come last in sort=date
-FAR_M = 2**31 - 1  # offers without a place (online only) come last in sort=distance
 
 
 @dataclass(frozen=True)
@@ -36,14 +35,20 @@ class Cursor:
     key: int | date | None = None
 
 
-def sort_key(filters: OfferFilters, session: Session) -> tuple[sa.ColumnElement[Any], bool] | None:
-    """The SQL sort key of `filters.sort` and whether it runs descending; None for id order."""
+def sort_key(filters: OfferFilters, session: Session
+             ) -> tuple[sa.ColumnElement[Any], bool, sa.FromClause] | None:
+    """The SQL sort key of `filters.sort`, whether it runs descending, and what to select
+    from; None for id order."""
     if filters.sort == "relevance" and filters.q is not None:
-        return title_hits(session.get_bind().dialect.name, query_terms(filters.q)), True
+        hits = title_hits(session.get_bind().dialect.name, query_terms(filters.q))
+        return hits, True, offers_t
     if filters.sort == "date":
-        return sa.func.coalesce(offers_t.c.first_date, sa.literal(LAST_DATE, sa.Date)), False
-    if filters.sort == "distance" and filters.place is not None:
-        return sa.func.coalesce(distance_m(filters.place), FAR_M), False
+        first = sa.func.coalesce(offers_t.c.first_date, sa.literal(LAST_DATE, sa.Date))
+        return first, False, offers_t
+    if filters.sort == "distance" and filters.radius is not None:
+        # Joined, not correlated: the filter keeps only offers with a date in the radius.
+        near = nearest(filters.radius)
+        return near.c.distance_m, False, offers_t.join(near, near.c.offer_id == offers_t.c.id)
     return None
 
 
@@ -58,8 +63,8 @@ def ordered_ids(filters: OfferFilters, session: Session, after: Cursor | None,
         if after is not None:
             stmt = stmt.where(o.id > after.offer_id)
         return [(r[0], None) for r in session.execute(stmt.limit(limit))]
-    expr, descending = key
-    stmt = (sa.select(o.id, expr).where(*filters.where(session))
+    expr, descending, source = key
+    stmt = (sa.select(o.id, expr).select_from(source).where(*filters.where(session))
             .order_by(expr.desc() if descending else expr, o.id))
     if after is not None and after.key is not None:
         beyond = expr < after.key if descending else expr > after.key
