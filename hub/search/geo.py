@@ -220,11 +220,13 @@ def venue_condition(radius: Radius) -> sa.ColumnElement[bool]:
     return instances_t.c.venue_id.in_([vid for vid, _ in radius.venues])
 
 
-def nearest(radius: Radius) -> sa.Subquery:
-    """(offer_id, distance_m): metres to each offer's nearest date within the radius."""
+def nearest(radius: Radius, offer_ids: sa.Select[Any] | None) -> sa.Subquery:
+    """(offer_id, distance_m): metres to the nearest date within the radius of each offer
+    among `offer_ids` (when few match, the minimum is not worked out for every offer around;
+    None: for all of them)."""
     i = instances_t
     if radius.venues is None:
-        return nearest_within(radius.place, radius.km)
+        return nearest_within(radius.place, radius.km, offer_ids)
     # VALUES with its own columns (column1, column2 on both databases; SQLite has no column
     # aliases for it). Only integers made here are written into the SQL.
     rows = ", ".join(f"({int(vid)}, {int(m)})" for vid, m in radius.venues or [(0, 0)])
@@ -233,6 +235,7 @@ def nearest(radius: Radius) -> sa.Subquery:
               .subquery("near_venues"))
     return (sa.select(i.c.offer_id, sa.func.min(listed.c.m).label("distance_m"))
             .select_from(i.join(listed, listed.c.id == i.c.venue_id))
+            .where(*([] if offer_ids is None else [i.c.offer_id.in_(offer_ids)]))
             .group_by(i.c.offer_id).subquery())
 
 
@@ -242,7 +245,8 @@ def venues_within(place: Place, radius_km: float) -> sa.Select[Any]:
     return sa.select(_venues_near(place, radius_km).subquery().c.id)
 
 
-def nearest_within(place: Place, radius_km: float) -> sa.Subquery:
+def nearest_within(place: Place, radius_km: float,
+                   offer_ids: sa.Select[Any] | None) -> sa.Subquery:
     """(offer_id, distance_m): metres from `place` to each offer's nearest date within
     `radius_km`, rounded to whole metres so the keyset (distance, id) of sort=distance
     compares exactly. The distance is computed once per venue, not per date."""
@@ -252,4 +256,5 @@ def nearest_within(place: Place, radius_km: float) -> sa.Subquery:
                       sa.cast(sa.func.round(sa.func.min(near.c.km) * 1000), sa.Integer)
                       .label("distance_m"))
             .select_from(i.join(near, near.c.id == i.c.venue_id))
+            .where(*([] if offer_ids is None else [i.c.offer_id.in_(offer_ids)]))
             .group_by(i.c.offer_id).subquery())

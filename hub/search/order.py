@@ -47,7 +47,9 @@ def sort_key(filters: OfferFilters, session: Session
         return first, False, offers_t
     if filters.sort == "distance" and filters.radius is not None:
         # Joined, not correlated: the filter keeps only offers with a date in the radius.
-        near = nearest(filters.radius)
+        # With a text the matches are few: the minimum only for them; else for all around.
+        near = nearest(filters.radius, None if filters.q is None
+                       else sa.select(offers_t.c.id).where(*filters.where(session)))
         return near.c.distance_m, False, offers_t.join(near, near.c.offer_id == offers_t.c.id)
     return None
 
