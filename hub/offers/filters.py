@@ -142,7 +142,8 @@ FILTER_NAMES = tuple(p.name for p in filter_params())
 FILTER_RULES = ("Filter: verschiedene Parameter gelten zusammen (und), ein wiederholter Parameter "
                 "heißt „oder“; Angebote mit Lebensphase „alle“ passen zu jeder Lebensphase; ein "
                 "unbekannter Code, Anbieter oder Gemeindeschlüssel ergibt 400 (problem+json). "
-                "Gemeinde, Lernform und Zeitraum gelten für denselben Termin; Angebote ohne "
+                "Gemeinde, Lernform, Zeitraum, kostenlos, barrierefrei und Umkreis gelten für "
+                "denselben Termin; Angebote ohne "
                 "Termin (laufender Einstieg) passen zu jedem Zeitraum. Nur aktuelle Angebote, "
                 "keine gelöschten. Dieselben Filter gelten für die Feeds.")
 

@@ -48,7 +48,8 @@ def facet_counts(session: Session, filters: OfferFilters) -> tuple[int, dict[str
                 .scalar_one())
     out: dict[str, dict[str, int]] = {}
     for name, (attr, source, values) in FACETS.items():
-        rest = replace(filters, **{attr: ()})
+        without: dict[str, Any] = {attr: ()}
+        rest = replace(filters, **without)
         counts = _counts(session, rest, source, None)
         if getattr(filters, attr):
             # |Q_F and not Q and v| = |Q_F and v| - |Q and v|: positive conditions only (a NOT

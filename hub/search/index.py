@@ -103,7 +103,7 @@ def _documents(bind: Bind, ids: Sequence[int]
         .where(offers_t.c.id.in_(ids), offers_t.c.deleted.is_(False))).all()
     if not rows:
         return [], set()
-    places: dict[int, list[str]] = {}
+    places: dict[int, list[str | None]] = {}
     by_ags = municipality_by_ags()
     for oid, name, locality, ags in bind.execute(
             sa.select(instances_t.c.offer_id, venues_t.c.venue_name, venues_t.c.locality,
