@@ -90,10 +90,20 @@ def serve(host: str | None, port: int | None, workers: int, dev: bool) -> None:
 
 def _register_area_commands() -> None:
     """Each area's commands, listed here so `--help` shows exactly what exists."""
-    from .commands import dcat, demo, feeds, importing, providers, scheduler, survey, tokens
+    from .commands import (
+        dcat,
+        demo,
+        feeds,
+        importing,
+        providers,
+        scheduler,
+        search,
+        survey,
+        tokens,
+    )
     from .commands import validate as validate_cmd
 
-    for area in (providers, tokens, importing, validate_cmd, demo, feeds, dcat, survey,
+    for area in (providers, tokens, importing, validate_cmd, demo, feeds, search, dcat, survey,
                  scheduler):
         area.register(main)
 

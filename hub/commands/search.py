@@ -5,10 +5,9 @@ import time
 
 import click
 
-from ..cli import require_current_database
-from ..db import begin_write, make_engine, make_sessionmaker, transaction
+from ..db import begin_write, transaction
 from ..search.index import rebuild_index
-from ..settings import load_settings
+from . import open_database
 
 
 def register(cli: click.Group) -> None:
@@ -24,14 +23,8 @@ def search() -> None:
 def reindex() -> None:
     """Baut den Suchindex aller aktuellen Angebote neu auf (etwa nach einem Update des
     Wortstamm-Verfahrens); eine Transaktion, die Suche antwortet währenddessen wie vorher."""
-    settings = load_settings()
-    require_current_database(settings.database_url)
-    engine = make_engine(settings.database_url)
     start = time.perf_counter()
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            begin_write(session)
-            count = rebuild_index(session)
-    finally:
-        engine.dispose()
+    with open_database() as db, transaction(db.sessions) as session:
+        begin_write(session)
+        count = rebuild_index(session)
     click.echo(f"Suchindex neu aufgebaut: {count} Angebote in {time.perf_counter() - start:.1f} s.")
