@@ -35,13 +35,14 @@ from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 BASE = "http://hub.bench"
 # Text with two filters: common and rare words, inflected forms, umlaut spellings.
 SEARCHES: list[dict[str, str]] = [
-    {"q": "Englisch", "life_phase": "erwachsenenbildung", "municipality": "06431002"},
-    {"q": "Yoga Anfänger", "life_phase": "erwachsenenbildung", "mode": "praesenz"},
+    {"q": "Englisch Konversation", "life_phase": "erwachsenenbildung",
+     "municipality": "06431002"},
+    {"q": "Yoga Einsteiger", "life_phase": "erwachsenenbildung", "mode": "praesenz"},
     {"q": "Deutschkurse", "free": "true", "near": "Bensheim"},
-    {"q": "fuehrung", "life_phase": "senioren", "near": "64646"},
-    {"q": "Kurs", "municipality": "06431011", "mode": "praesenz"},
-    {"q": "Computer Einsteiger", "life_phase": "senioren", "from": "2026-01-01"},
-    {"q": "zzzzunbekannt", "life_phase": "schule", "mode": "online_live"},
+    {"q": "Computer", "life_phase": "senioren", "near": "64646"},
+    {"q": "Rücken", "accessible": "true", "from": "2026-01-01"},
+    {"q": "Kurs", "municipality": "06431011", "mode": "praesenz"},  # a word of most offers
+    {"q": "zzzzunbekannt", "life_phase": "schule", "mode": "online_live"},  # + suggestion
 ]
 offers_t = Offer.__table__
 
