@@ -1,5 +1,5 @@
 """PostgreSQL: the API's free-text search is served by the GIN index of the search table
-(migration 0006), which replaces the trigram indexes of 0005; both migrate both ways."""
+(migration 0007), which replaces the trigram indexes of 0005; both migrate both ways."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -42,7 +42,7 @@ def test_search_uses_the_gin_index_and_it_migrates_both_ways() -> None:
                 plan = "\n".join(session.connection().exec_driver_sql(
                     f"EXPLAIN {compiled.string}", compiled.params).scalars())
             assert "ix_offer_search_doc" in plan, plan
-            downgrade(engine, "0005_search_trigrams")
+            downgrade(engine, "0006_web_sessions")
             assert TRGM <= _indexes(engine, "offers")
             assert _indexes(engine, "offer_search") == set()
             upgrade(engine)

@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 # Made by migrations only, where the database allows (see 0005_search_trigrams): not in the
 # models, so autogenerate must not count them as differences.
 MIGRATION_ONLY_INDEXES = {"ix_offers_title_trgm", "ix_offers_description_trgm"}
-# The search index (0006_offer_search) has a different shape on each database (SQLite: an
+# The search index (0007_offer_search) has a different shape on each database (SQLite: an
 # FTS5 table and its offer_search_* shadow tables): hub.search.index describes it.
 MIGRATION_ONLY_TABLES = {"offer_search", "search_words"}
 

@@ -7,7 +7,7 @@ strings. SQLite: the FTS5 table `offer_search` (rowid = offer id; columns title 
 the `ascii` tokenizer only splits the tokens at the spaces we put between them). PostgreSQL:
 the table `offer_search` with tsvectors built from the token arrays as they are
 (array_to_tsvector: no parser, no dictionary) and a GIN index of `doc`. Both made by
-migration 0006. `search_words` holds the words of the indexed texts
+migration 0007. `search_words` holds the words of the indexed texts
 for spelling suggestions (hub.search.suggest).
 """
 from __future__ import annotations
@@ -82,7 +82,7 @@ def remove_offers(bind: Bind, offer_ids: Iterable[int]) -> None:
 
 
 def rebuild_index(bind: Bind) -> int:
-    """Index every live offer anew (migration 0006, `bildungsdaten search reindex`)."""
+    """Index every live offer anew (migration 0007, `bildungsdaten search reindex`)."""
     if _dialect(bind) == "sqlite":
         bind.execute(sa.text("DELETE FROM offer_search"))
     else:

@@ -1,8 +1,8 @@
 """Full-text search index of live offers (hub.search): SQLite FTS5 / PostgreSQL tsvector + GIN,
 and the words for spelling suggestions; built here for the offers already stored
 
-Revision ID: 0006_offer_search
-Revises: 0005_search_trigrams
+Revision ID: 0007_offer_search
+Revises: 0006_web_sessions
 Create Date: 2026-12-06 23:00:00
 
 The tokens are made in Python (hub.search.text: folded, Snowball-stemmed) so both databases
@@ -16,8 +16,8 @@ time on every write (downgrade makes them again where pg_trgm is installed).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_offer_search'
-down_revision = '0005_search_trigrams'
+revision = '0007_offer_search'
+down_revision = '0006_web_sessions'
 branch_labels = None
 depends_on = None
 
