@@ -84,11 +84,11 @@ def main() -> int:
                       f"({o / k:4.1f}x)")
 
         print("\nGanze Antwort GET /api/v1/offers?limit=500 (JSON, Median von 7):")
-        from bildungsdaten.hub.blueprints.api import _encode_cursor
+        from bildungsdaten.hub.search.order import encode_cursor
 
         for share in (0.0, 0.5, 0.99):
             pos = int(live * share)
-            after = f"&after={_encode_cursor(ids[pos - 1])}" if pos else ""
+            after = f"&after={encode_cursor(None, ids[pos - 1], None)}" if pos else ""
             ms = median_ms(lambda a=after: client.get(f"/api/v1/offers?limit=500{a}"))
             print(f"  Position {pos:>7}: {ms:6.1f} ms")
 

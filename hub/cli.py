@@ -99,12 +99,13 @@ def _register_area_commands() -> None:
         monitoring,
         providers,
         scheduler,
+        search,
         survey,
         tokens,
     )
     from .commands import validate as validate_cmd
 
-    for area in (providers, tokens, importing, validate_cmd, demo, feeds, dcat, survey,
+    for area in (providers, tokens, importing, validate_cmd, demo, feeds, search, dcat, survey,
                  monitoring, scheduler, export):
         area.register(main)
 

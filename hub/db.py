@@ -1,6 +1,8 @@
 """Database wiring: engine, sessions, the declarative base, and the migration check."""
 from __future__ import annotations
 
+import math
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +52,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            _math_functions(dbapi_conn)
 
         @event.listens_for(engine, "checkin")
         def _sqlite_restore_autocheckpoint(dbapi_conn: Any, record: Any) -> None:
@@ -63,6 +66,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _math_functions(dbapi_conn: Any) -> None:
+    """The place search's distance SQL (hub.search.geo) needs sin, cos, asin, sqrt, radians
+    and power: an SQLite built without its math functions gets them from Python."""
+    try:
+        dbapi_conn.execute("SELECT sin(0), cos(0), asin(0), sqrt(4), radians(0), power(2, 2)")
+    except sqlite3.OperationalError:  # "no such function"
+        for name in ("sin", "cos", "asin", "sqrt", "radians"):
+            dbapi_conn.create_function(name, 1, getattr(math, name), deterministic=True)
+        dbapi_conn.create_function("power", 2, math.pow, deterministic=True)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

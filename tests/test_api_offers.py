@@ -129,7 +129,9 @@ def test_free_text_searches_the_description(district: Any) -> None:
 
 def test_free_text_treats_like_wildcards_literally(district: Any) -> None:
     assert ids(district, "q=100%25") == {"kvhs-bergstrasse/k2"}
-    assert ids(district, "q=n_k") == {"kvhs-bergstrasse/k2"}  # "Tabellen_kalkulation"
+    # "_" separates words ("Tabellen_kalkulation"), it matches no single character.
+    assert ids(district, "q=tabellen_kalkulation") == {"kvhs-bergstrasse/k2"}
+    assert ids(district, "q=n_k") == set()
 
 
 def test_instance_filters_hold_for_one_and_the_same_instance(district: Any) -> None:

@@ -67,12 +67,27 @@ def test_documented_error_responses_match_the_problem_schema(spec: dict[str, Any
 def test_every_query_parameter_is_documented(spec: dict[str, Any], client: Any) -> None:
     documented = {p["name"] for p in spec["paths"]["/offers"]["get"]["parameters"]}
     assert documented == {"provider", "municipality", "life_phase", "mode", "from", "to", "q",
-                          "modified_since", "limit", "after"}
+                          "modified_since", "limit", "after", "topic", "language", "funding",
+                          "free", "accessible", "near", "radius_km", "sort", "facets"}
     examples = {"provider": "kvhs-bergstrasse", "municipality": "06431011",
                 "life_phase": "senioren", "mode": "praesenz", "from": "2025-01-01",
-                "to": "2025-12-31", "q": "kurs", "modified_since": "2025-01-01", "limit": "2"}
+                "to": "2025-12-31", "q": "kurs", "modified_since": "2025-01-01", "limit": "2",
+                "topic": "sprachen", "language": "en", "funding": "bildungsgutschein",
+                "free": "true", "accessible": "true", "near": "64646", "sort": "date",
+                "facets": "true"}
     for name, value in examples.items():
         assert client.get(f"/api/v1/offers?{name}={value}").status_code == 200, name
+
+
+def test_search_answers_with_facets_and_suggestion_match_the_schema(
+        spec: dict[str, Any], client: Any) -> None:
+    body = client.get("/api/v1/offers?q=englisch&near=Bensheim&radius_km=20&sort=distance"
+                      "&facets=true").get_json()
+    assert body["total"] == 1 and body["facets"]["language"] == {"de": 1, "en": 1}
+    check(spec, "/offers", "200", body)
+    body = client.get("/api/v1/offers?q=englich").get_json()
+    assert body["items"] == [] and body["suggestion"] == "englisch"
+    check(spec, "/offers", "200", body)
 
 
 def test_code_list_fields_document_their_codes(spec: dict[str, Any]) -> None:

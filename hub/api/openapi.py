@@ -45,6 +45,10 @@ def field_schema(field: fields.Field, refs: dict[str, dict[str, Any]]) -> dict[s
         out = {"$ref": f"#/components/schemas/{name}"}
     elif isinstance(field, fields.List):
         out = {"type": "array", "items": field_schema(field.inner, refs)}
+    elif isinstance(field, fields.Dict):
+        out = {"type": "object"}
+        if field.value_field is not None:
+            out["additionalProperties"] = field_schema(field.value_field, refs)
     elif isinstance(field, fields.Decimal):
         out = {"type": "string", "pattern": DECIMAL_PATTERN}
     elif isinstance(field, fields.Integer):

@@ -151,6 +151,15 @@ class OfferPageSchema(Schema):
 
     items = fields.List(fields.Nested(OfferSchema), required=True)
     next = fields.String(required=True, allow_none=True, metadata={"format": "uri"})
+    total = fields.Integer(metadata={"description": "Nur mit facets=true: Zahl aller Treffer"})
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        metadata={"description": "Nur mit facets=true: je Filter (life_phase, municipality, "
+                                 "topic, mode, language, funding) und Wert die Zahl der "
+                                 "Angebote, die dieselbe Suche mit diesem Wert dazu ergibt"})
+    suggestion = fields.String(metadata={"description": "Nur bei einer Textsuche ohne "
+                                                        "Treffer: ein Suchtext aus bekannten "
+                                                        "Wörtern, der Treffer hat"})
 
 
 class ProblemSchema(Schema):

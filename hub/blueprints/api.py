@@ -2,8 +2,6 @@
 and its OpenAPI document. Errors are problem+json (hub.problems); schemas in hub.api.schemas."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -14,12 +12,14 @@ from flask import Blueprint, Response, request
 from ..api.openapi import openapi_document
 from ..api.schemas import DEFAULT_LIMIT, MAX_LIMIT, OfferSchema, ProviderListItemSchema
 from ..context import current_hub
-from ..input_guard import bounded_int
 from ..models import Offer, Provider
 from ..offers.filters import OfferFilters
 from ..offers.store import load_offer, load_offer_records
 from ..pages_nav import PageLink
 from ..problems import Problem, bad_parameter
+from ..search.facets import facet_counts
+from ..search.order import decode_cursor, encode_cursor, ordered_ids
+from ..search.suggest import suggest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,9 +34,7 @@ LINKS = (
 offers_t = Offer.__table__
 providers_t = Provider.__table__
 
-CURSOR_PREFIX = "o1:"
-MAX_OFFER_ID = 2**31 - 1  # offers.id is a 32-bit integer on PostgreSQL
-PAGING = ("limit", "after")  # versioned, so the cursor format can change without breaking old links
+PAGING = ("limit", "after")
 
 offer_schema = OfferSchema()
 provider_item_schema = ProviderListItemSchema()
@@ -66,21 +64,31 @@ def providers() -> Response:
 
 @bp.get("/offers")
 def offers() -> Response:
-    """One page of live offers in id order; `next` continues after the last one."""
+    """One page of live offers in the order of `sort` (else id order); `next` continues
+    after the last one. With `facets=true` also the total and the counts per facet value;
+    a text search without results may carry a spelling `suggestion`."""
     hub = current_hub()
-    limit, after_id = _paging()
+    limit, token = _paging()
     with hub.sessions() as session:
-        filters = OfferFilters.parse(request.args, session, extra=PAGING)
-        ids = list(session.execute(filters.select_ids(session, after_id).limit(limit + 1))
-                   .scalars())
-        records = load_offer_records(session, ids[:limit])
+        filters = OfferFilters.parse(request.args, session, extra=PAGING, listing=True)
+        after = None if token is None else decode_cursor(token, filters.sort)
+        rows = ordered_ids(filters, session, after, limit + 1)
+        records = load_offer_records(session, [r[0] for r in rows[:limit]])
+        extra: dict[str, Any] = {}
+        if filters.facets:
+            extra["total"], extra["facets"] = facet_counts(session, filters)
+        if not rows and after is None and filters.q is not None:
+            suggestion = suggest(session, filters.q)
+            if suggestion is not None:
+                extra["suggestion"] = suggestion
     items = [_offer_json(record) for record in records]
     next_url = None
-    if len(ids) > limit:
+    if len(rows) > limit:
+        last_id, last_key = rows[limit - 1]
         kept = [(k, v) for k, v in request.args.items(multi=True) if k != "after"]
-        kept.append(("after", _encode_cursor(ids[limit - 1])))
+        kept.append(("after", encode_cursor(filters.sort, last_id, last_key)))
         next_url = hub.settings.url("/api/v1/offers?" + urlencode(kept))
-    return _json({"items": items, "next": next_url})
+    return _json({"items": items, "next": next_url, **extra})
 
 
 @bp.get("/offers/<provider>/<path:angebot_id>")
@@ -145,8 +153,8 @@ def _reject_parameters(allowed: set[str]) -> None:
             raise bad_parameter(name, "Unbekannter Parameter.")
 
 
-def _paging() -> tuple[int, int | None]:
-    """`limit` and the offer id after `after` (the cursor of `next`)."""
+def _paging() -> tuple[int, str | None]:
+    """`limit` and `after` (the cursor of `next`, decoded once the sort is known)."""
     for name in PAGING:
         if len(request.args.getlist(name)) > 1:
             raise bad_parameter(name, "Der Parameter darf nur einmal vorkommen.")
@@ -157,23 +165,4 @@ def _paging() -> tuple[int, int | None]:
                 and 1 <= int(raw) <= MAX_LIMIT):
             raise bad_parameter("limit", f"Erlaubt ist eine ganze Zahl von 1 bis {MAX_LIMIT}.")
         limit = int(raw)
-    after = request.args.get("after")
-    return limit, (None if after is None else _decode_cursor(after))
-
-
-def _encode_cursor(offer_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{offer_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        # Bounded: an id beyond offers.id would make PostgreSQL fail the query.
-        number = raw[len(CURSOR_PREFIX):] if raw.startswith(CURSOR_PREFIX) else None
-        offer_id = bounded_int(number, high=MAX_OFFER_ID)
-        if offer_id is not None:
-            return offer_id
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise bad_parameter("after", "Ungültige Fortsetzungsmarke; bitte den Link aus `next` "
-                        "unverändert verwenden.")
+    return limit, request.args.get("after")

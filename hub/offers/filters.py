@@ -11,12 +11,15 @@ The rules, the same for every reader (and written into the OpenAPI document):
 - Municipality, learning form and the date window must hold for one and the same date
   (instance) of an offer; an offer without dates (rolling entry) matches any date window.
 - Only live offers match, never tombstones.
+- Free of charge, accessible venue and place/radius hold for that same date too; `q` needs
+  every word (hub.search: German stems, in title, description, keywords, provider, place).
+- `sort` and `facets` order and count a listing (API, search page); feeds refuse them.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -26,15 +29,29 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from ...vocab.codelists import codelist, municipality_by_ags
+from ...vocab.records import PRICE_FREE
 from ..db import json_list_contains
 from ..models import Offer, OfferInstance, Provider, Venue
 from ..problems import Problem, bad_parameter
+from ..search.geo import (
+    DEFAULT_RADIUS_KM,
+    MAX_RADIUS_KM,
+    PlaceError,
+    Radius,
+    parse_near,
+    parse_radius,
+    resolve_radius,
+    venue_condition,
+)
+from ..search.index import text_condition
+from ..search.text import QueryError, query_terms
 
 offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
 instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
 venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
 providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
 
+SORTS = ("relevance", "date", "distance")
 MAX_VALUES = 50  # values of one repeated parameter: enough for any form, bounded for the SQL
 MAX_TEXT = 200
 
@@ -57,6 +74,7 @@ class FilterParam:
     repeatable: bool
     schema: dict[str, Any]
     codelist: str | None = None
+    listing: bool = False  # orders or counts a listing (API, search page), filters nothing
 
 
 def _code_schema(name: str) -> dict[str, Any]:
@@ -81,11 +99,41 @@ def filter_params() -> tuple[FilterParam, ...]:
                     {"type": "string", "format": "date"}),
         FilterParam("to", "date_to", "Nur Angebote mit einem Termin am oder vor diesem Tag "
                     "(JJJJ-MM-TT)", False, {"type": "string", "format": "date"}),
-        FilterParam("q", "q", "Freitext in Titel und Beschreibung (Groß-/Kleinschreibung egal)",
-                    False, {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}),
+        FilterParam("q", "q", "Freitext: jedes Wort muss vorkommen, in Titel, Beschreibung, "
+                    "Schlagwörtern, Anbieter oder Ort; gebeugte Formen (Kurs, Kurse), Groß-/"
+                    "Kleinschreibung und Umlaut-Schreibweisen (ü = ue) finden einander, ein Wort "
+                    "auch als Anfang eines längeren (engl → Englischkurs); `%` und `_` sind "
+                    "keine Platzhalter; HTML wird abgelehnt", False,
+                    {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}),
         FilterParam("modified_since", "modified_since", "Nur Angebote, die sich seitdem geändert "
                     "haben: Millisekunden-Stempel (wie `modified` im RPDE-Feed) oder Datum/Zeit "
                     "nach ISO 8601 (UTC, wenn ohne Zeitzone)", False, {"type": "string"}),
+        FilterParam("topic", "topics", "Nur Angebote dieses Themenbereichs (Code); wiederholbar "
+                    "(oder)", True, _code_schema("themenbereich"), "themenbereich"),
+        FilterParam("language", "languages", "Nur Angebote in dieser Sprache (ISO-639-Code); "
+                    "wiederholbar (oder)", True, _code_schema("sprache"), "sprache"),
+        FilterParam("funding", "fundings", "Nur Angebote mit dieser Förderung (Code); "
+                    "wiederholbar (oder)", True, _code_schema("foerderung"), "foerderung"),
+        FilterParam("free", "free", "true: nur Angebote mit einem kostenlosen Termin", False,
+                    {"type": "boolean"}),
+        FilterParam("accessible", "accessible", "true: nur Angebote mit einem Termin an einem "
+                    "barrierefreien Ort (barrierefrei_ort = ja)", False, {"type": "boolean"}),
+        FilterParam("near", "near", "Nur Angebote mit einem Termin im Umkreis dieses Orts: "
+                    "Gemeindeschlüssel (AGS), Postleitzahl oder Name einer Gemeinde des Kreises, "
+                    "oder „Breite,Länge“ (WGS84); gemessen ab dem Ort des Termins, sonst der "
+                    "Mitte seiner Gemeinde. Orte außerhalb des Kreises ergeben 400", False,
+                    {"type": "string", "maxLength": 100}),
+        FilterParam("radius_km", "radius_km", f"Umkreis um `near` in km (Standard "
+                    f"{DEFAULT_RADIUS_KM:g}, höchstens {MAX_RADIUS_KM:g})", False,
+                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM,
+                     "default": DEFAULT_RADIUS_KM}),
+        FilterParam("sort", "sort", "Reihenfolge: relevance (Treffer im Titel zuerst; nur mit "
+                    "`q`), date (frühester Termin zuerst, Angebote ohne Datum zuletzt), distance "
+                    "(nächster Termin zuerst; nur mit `near`); ohne: nach Kennung", False,
+                    {"type": "string", "enum": list(SORTS)}, listing=True),
+        FilterParam("facets", "facets", "true: die Antwort enthält `total` und `facets`, die "
+                    "Zahl der Angebote je Wert, die dieselbe Suche mit diesem Wert dazu ergibt",
+                    False, {"type": "boolean"}, listing=True),
     )
 
 
@@ -94,7 +142,8 @@ FILTER_NAMES = tuple(p.name for p in filter_params())
 FILTER_RULES = ("Filter: verschiedene Parameter gelten zusammen (und), ein wiederholter Parameter "
                 "heißt „oder“; Angebote mit Lebensphase „alle“ passen zu jeder Lebensphase; ein "
                 "unbekannter Code, Anbieter oder Gemeindeschlüssel ergibt 400 (problem+json). "
-                "Gemeinde, Lernform und Zeitraum gelten für denselben Termin; Angebote ohne "
+                "Gemeinde, Lernform, Zeitraum, kostenlos, barrierefrei und Umkreis gelten für "
+                "denselben Termin; Angebote ohne "
                 "Termin (laufender Einstieg) passen zu jedem Zeitraum. Nur aktuelle Angebote, "
                 "keine gelöschten. Dieselben Filter gelten für die Feeds.")
 
@@ -111,12 +160,24 @@ class OfferFilters:
     date_to: date | None = None
     q: str | None = None
     modified_since: int | None = None
+    topics: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    fundings: tuple[str, ...] = ()
+    free: bool = False
+    accessible: bool = False
+    near: str | None = None
+    radius_km: float | None = None
+    sort: str | None = None
+    facets: bool = False
+    radius: Radius | None = None  # `near` and `radius_km` resolved by parse
 
     @classmethod
-    def parse(cls, args: Args, session: Session, extra: Iterable[str] = ()) -> OfferFilters:
+    def parse(cls, args: Args, session: Session, extra: Iterable[str] = (),
+              listing: bool = False) -> OfferFilters:
         """The filters of `args`; names in `extra` belong to the caller (paging, format) and
-        are only let through. Raises Problem (400) for anything it cannot accept."""
-        allowed = (*FILTER_NAMES, *extra)
+        are only let through; `listing` (API, search page) also takes `sort` and `facets`.
+        Raises Problem (400) for anything it cannot accept."""
+        allowed = (*(p.name for p in filter_params() if listing or not p.listing), *extra)
         for name in args:
             if name not in allowed:
                 raise bad_parameter(name, "Unbekannter Parameter; erlaubt sind "
@@ -139,7 +200,25 @@ class OfferFilters:
         if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
             raise bad_parameter("to", "„to“ liegt vor „from“.")
         filters._check_providers(session)
-        return filters
+        return filters._with_place(session)
+
+    def _with_place(self, session: Session) -> OfferFilters:
+        if self.radius_km is not None and self.near is None:
+            raise bad_parameter("radius_km", "Ein Umkreis braucht einen Ort in „near“.")
+        if self.sort == "relevance" and self.q is None:
+            raise bad_parameter("sort", "Nach Relevanz sortieren geht nur mit einem Suchtext "
+                                        "in „q“.")
+        if self.sort == "distance" and self.near is None:
+            raise bad_parameter("sort", "Nach Entfernung sortieren geht nur mit einem Ort in "
+                                        "„near“.")
+        if self.near is None:
+            return self
+        try:
+            place = parse_near(session, self.near)
+        except PlaceError as exc:
+            raise bad_parameter("near", str(exc)) from None
+        km = self.radius_km or DEFAULT_RADIUS_KM
+        return replace(self, radius_km=km, radius=resolve_radius(session, place, km))
 
     def _check_providers(self, session: Session) -> None:
         if not self.providers:
@@ -159,10 +238,11 @@ class OfferFilters:
         out: list[tuple[str, str]] = []
         for param in filter_params():
             value = getattr(self, param.attr)
-            if value is None or value == ():
+            if value is None or value == () or value is False:
                 continue
             for item in (value if param.repeatable else (value,)):
-                out.append((param.name, item.isoformat() if isinstance(item, date) else str(item)))
+                out.append((param.name, item.isoformat() if isinstance(item, date)
+                            else "true" if item is True else str(item)))
         return out
 
     def select_ids(self, session: Session, after_id: int | None = None) -> sa.Select[Any]:
@@ -173,20 +253,10 @@ class OfferFilters:
     def where(self, session: Session) -> list[sa.ColumnElement[bool]]:
         """Conditions on the offers table that select exactly the matching live offers."""
         o, i = offers_t, instances_t
-        clauses: list[sa.ColumnElement[bool]] = [live_offers()]
-        if self.providers:
-            clauses.append(o.c.provider_id.in_(sa.select(providers_t.c.id).where(
-                providers_t.c.slug.in_(self.providers))))
-        # Instance filters (municipality, mode, dates) must hold for one and the same instance.
-        inst_conds: list[sa.ColumnElement[bool]] = []
-        if self.municipalities:
-            inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
-                venues_t.c.ags.in_(self.municipalities))))
-        if self.modes:
-            inst_conds.append(i.c.mode.in_(self.modes))
+        clauses = self.offer_conditions(session)
+        # Instance filters (municipality, mode, dates, ...) hold for one and the same instance.
+        inst_conds = self.instance_conditions()
         has_dates = self.date_from is not None or self.date_to is not None
-        if has_dates:
-            inst_conds.append(_instance_overlaps(self.date_from, self.date_to))
         if inst_conds:
             # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite
             # probe the mode index for every offer (quadratic).
@@ -196,13 +266,50 @@ class OfferFilters:
                 # An offer without any instance has no dates: rolling entry, it always matches.
                 match = sa.or_(match, ~sa.exists().where(i.c.offer_id == o.c.id))
             clauses.append(match)
+        return clauses
+
+    def offer_conditions(self, session: Session) -> list[sa.ColumnElement[bool]]:
+        """The conditions on the offer itself (live, provider, codes, text, changes)."""
+        o = offers_t
+        clauses: list[sa.ColumnElement[bool]] = [live_offers()]
+        if self.providers:
+            clauses.append(o.c.provider_id.in_(sa.select(providers_t.c.id).where(
+                providers_t.c.slug.in_(self.providers))))
         if self.life_phases:
             clauses.append(_life_phase_matches(session, (*self.life_phases, "alle")))
         if self.q is not None:
-            clauses.append(_text_matches(session, self.q))
+            clauses.append(text_condition(session.get_bind().dialect.name,
+                                          query_terms(self.q)))
         if self.modified_since is not None:
             clauses.append(o.c.modified >= self.modified_since)
+        if self.topics:
+            clauses.append(o.c.topic.in_(self.topics))
+        if self.languages:
+            clauses.append(sa.or_(*(json_list_contains(o.c.languages, c)
+                                    for c in self.languages)))
+        if self.fundings:
+            clauses.append(sa.or_(*(json_list_contains(o.c.funding, c) for c in self.fundings)))
         return clauses
+
+    def instance_conditions(self) -> list[sa.ColumnElement[bool]]:
+        """The conditions on offer_instances that one and the same instance must meet."""
+        i = instances_t
+        inst_conds: list[sa.ColumnElement[bool]] = []
+        if self.municipalities:
+            inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
+                venues_t.c.ags.in_(self.municipalities))))
+        if self.modes:
+            inst_conds.append(i.c.mode.in_(self.modes))
+        if self.date_from is not None or self.date_to is not None:
+            inst_conds.append(_instance_overlaps(self.date_from, self.date_to))
+        if self.free:
+            inst_conds.append(sa.or_(i.c.price_kind == PRICE_FREE, i.c.price == 0))
+        if self.accessible:
+            inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
+                venues_t.c.venue_accessible == "ja")))
+        if self.radius is not None:
+            inst_conds.append(venue_condition(self.radius))
+        return inst_conds
 
 
 # --- parsing values ------------------------------------------------------------------------
@@ -252,7 +359,36 @@ def _text(param: FilterParam, value: str) -> str:
     text = value.strip()
     if not text:
         raise bad_parameter(param.name, "Der Suchtext ist leer.")
+    try:
+        query_terms(text)
+    except QueryError as exc:
+        raise bad_parameter(param.name, str(exc)) from None
     return text
+
+
+def _flag(param: FilterParam, value: str) -> bool:
+    if value not in ("true", "false"):
+        raise bad_parameter(param.name, "Erlaubt sind true und false.")
+    return value == "true"
+
+
+def _near(param: FilterParam, value: str) -> str:
+    if not value.strip():
+        raise bad_parameter(param.name, "Der Ort ist leer.")
+    return value.strip()  # resolved with the database in OfferFilters._with_place
+
+
+def _radius(param: FilterParam, value: str) -> float:
+    try:
+        return parse_radius(value)
+    except PlaceError as exc:
+        raise bad_parameter(param.name, str(exc)) from None
+
+
+def _sort(param: FilterParam, value: str) -> str:
+    if value not in SORTS:
+        raise bad_parameter(param.name, "Erlaubt sind: " + ", ".join(SORTS) + ".")
+    return value
 
 
 MAX_STAMP = 2**63 - 1
@@ -281,6 +417,8 @@ def _stamp(param: FilterParam, value: str) -> int:
 _PARSERS: dict[str, Callable[[FilterParam, str], Any]] = {
     "provider": _slug, "municipality": _municipality, "life_phase": _code, "mode": _code,
     "from": _date, "to": _date, "q": _text, "modified_since": _stamp,
+    "topic": _code, "language": _code, "funding": _code, "free": _flag, "accessible": _flag,
+    "near": _near, "radius_km": _radius, "sort": _sort, "facets": _flag,
 }
 
 
@@ -337,24 +475,3 @@ def _instance_overlaps(start: date | None, end: date | None) -> sa.ColumnElement
         conds.append(sa.or_(last >= start, open_ended))
     undated = sa.and_(i.c.start_date.is_(None), i.c.end_date.is_(None))
     return sa.or_(undated, sa.and_(*conds))
-
-
-def _text_matches(session: Session, text: str) -> sa.ColumnElement[bool]:
-    """Case-insensitive substring match in title or description on both dialects."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if session.get_bind().dialect.name != "sqlite":
-        pattern = f"%{escaped.lower()}%"
-        return sa.or_(sa.func.lower(offers_t.c.title).like(pattern, escape="\\"),
-                      sa.func.lower(offers_t.c.description).like(pattern, escape="\\"))
-    if text.isascii():
-        # SQLite's LIKE ignores the case of ASCII letters, and only those are in the pattern.
-        pattern = f"%{escaped}%"
-        return sa.or_(offers_t.c.title.like(pattern, escape="\\"),
-                      offers_t.c.description.like(pattern, escape="\\"))
-    # SQLite folds ASCII only; Python's lower() folds Ä/Ö/Ü as PostgreSQL's lower() does.
-    raw: Any = session.connection().connection.driver_connection
-    raw.create_function("hub_lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
-                        deterministic=True)
-    pattern = f"%{escaped.lower()}%"
-    return sa.or_(sa.func.hub_lower(offers_t.c.title).like(pattern, escape="\\"),
-                  sa.func.hub_lower(offers_t.c.description).like(pattern, escape="\\"))

@@ -28,6 +28,7 @@ from ...vocab.records import (
     VenueRecord,
 )
 from ..models import Offer, OfferInstance, Provider, Venue, utcnow
+from ..search.index import reindex_offers, remove_offers
 from .changelog import reserve_stamps
 from .rows import (
     I_VENUE,
@@ -208,6 +209,8 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
         done += len(part)
         if progress is not None:
             progress(done)
+    reindex_offers(session, ids.values())  # the search index follows every write
+    remove_offers(session, [row.id for row in to_delete])
     return result
 
 
@@ -335,6 +338,7 @@ def tombstone_offers(session: Session, offer_ids: Sequence[int]) -> int:
         offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")),
         [{"b_id": oid, "modified": stamp + n, "deleted": True, "deleted_at": now,
           "updated_at": now, "content_hash": None} for n, oid in enumerate(offer_ids)])
+    remove_offers(session, offer_ids)
     return len(offer_ids)
 
 
@@ -348,6 +352,7 @@ def restamp_provider_offers(session: Session, provider_id: int) -> int:
     stamp = reserve_stamps(session, len(ids))
     session.execute(offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")),
                     [{"b_id": oid, "modified": stamp + n} for n, oid in enumerate(ids)])
+    reindex_offers(session, ids)  # the provider's name is searchable
     return len(ids)
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Offer, utcnow
+from ..search.index import reindex_offers
 from .changelog import reserve_stamps
 from .rows import (
     I_JSON,
@@ -181,4 +182,5 @@ class OfferStream:
                                 self.feed_id, replace=replace, existing=self.existing,
                                 progress=progress)
         result.created[:0] = self.created
+        reindex_offers(self.session, [offer.oid for offer in self.new.values()])
         return result

@@ -1,0 +1,159 @@
+"""Search bench: GET /api/v1/offers with text, two filters and facets on the demo district,
+median and p95 in the app (Flask test client, no network), against a naive LIKE scan of the
+same data in the same run.
+
+The naive baseline is what the API did before the search index: every word as
+lower(title|description) LIKE '%word%' (no stemming, so it also finds less), with the same two
+filters, for one page of ids plus the total a facet answer needs. Also: the SQL statements per
+request (constant, whatever the number of matches) and the size of a page of 20.
+Run: .venv/bin/python -m bench.bench_search [--offers 100000] [--database-url URL] [--runs 40]
+A --database-url that already holds offers (e.g. after `bildungsdaten demo --offers 100000`)
+is used as it is; otherwise the demo district is written into it (SQLite in a temporary
+directory without one).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
+from bildungsdaten.hub.demo.district import demo_records
+from bildungsdaten.hub.migrate import upgrade
+from bildungsdaten.hub.models import Offer
+from bildungsdaten.hub.offers.filters import OfferFilters
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
+
+BASE = "http://hub.bench"
+# Text with two filters: common and rare words, inflected forms, umlaut spellings.
+SEARCHES: list[dict[str, str]] = [
+    {"q": "Englisch Konversation", "life_phase": "erwachsenenbildung",
+     "municipality": "06431002"},
+    {"q": "Yoga Einsteiger", "life_phase": "erwachsenenbildung", "mode": "praesenz"},
+    {"q": "Deutschkurse", "free": "true", "near": "Bensheim"},
+    {"q": "Computer", "life_phase": "senioren", "near": "64646"},
+    {"q": "Rücken", "accessible": "true", "from": "2026-01-01"},
+    {"q": "Kurs", "municipality": "06431011", "mode": "praesenz"},  # a word of most offers
+    {"q": "zzzzunbekannt", "life_phase": "schule", "mode": "online_live"},  # + suggestion
+]
+offers_t = Offer.__table__
+
+
+def build(url: str, offers: int) -> float:
+    engine = make_engine(url)
+    upgrade(engine, "heads")
+    factory = make_sessionmaker(engine)
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(offers_t)).scalar_one():
+            engine.dispose()
+            return 0.0
+    for provider, records in demo_records(offers, seed=7):
+        for at in range(0, len(records), 2000):
+            with transaction(factory) as session:
+                begin_write(session)
+                write_offers(session, ensure_provider(session, provider), records[at:at + 2000])
+    engine.dispose()
+    return time.perf_counter() - start
+
+
+def timings(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+    """Median and p95 in ms of `runs` calls after one warm-up."""
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+
+
+def naive(session: Any, search: dict[str, str]) -> Callable[[], Any]:
+    """The LIKE scan of the same search: one page of ids and the total."""
+    rest = {k: v for k, v in search.items() if k != "q"}
+    filters = OfferFilters.parse(_Args(rest), session)
+    likes = []
+    for word in search["q"].split():
+        pattern = f"%{word.lower()}%"
+        likes.append(sa.or_(sa.func.lower(offers_t.c.title).like(pattern),
+                            sa.func.lower(offers_t.c.description).like(pattern)))
+    where = [*filters.where(session), *likes]
+    page = sa.select(offers_t.c.id).where(*where).order_by(offers_t.c.id).limit(21)
+    total = sa.select(sa.func.count()).select_from(offers_t).where(*where)
+
+    def run() -> Any:
+        session.execute(page).all()
+        return session.execute(total).scalar_one()
+    return run
+
+
+class _Args(dict[str, str]):
+    """A plain dict as the MultiDict OfferFilters.parse reads."""
+
+    def getlist(self, key: str) -> list[str]:
+        return [self[key]] if key in self else []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--offers", type=int, default=100_000)
+    parser.add_argument("--database-url", default="", help="empty = SQLite in a temporary dir")
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        url = args.database_url or f"sqlite:///{tmp / 'search.sqlite'}"
+        took = build(url, args.offers)
+        print(f"Daten: {'vorhanden' if not took else f'{args.offers} Demo-Angebote in {took:.0f} s'}"
+              f" ({make_engine(url).dialect.name})")
+        from bildungsdaten.hub.app import create_app
+
+        app = create_app({"database_url": url, "instance_path": tmp / "instance",
+                          "hub_base_uri": BASE, "secret_key": "bench"})
+        client = app.test_client()
+        engine = app.extensions["hub"].engine
+        statements = 0
+
+        def count(*_: Any) -> None:
+            nonlocal statements
+            statements += 1
+
+        print(f"\nGET /api/v1/offers?limit=20&facets=true&… (Median/p95 von {args.runs}) "
+              "gegen LIKE-Scan (Seite + Gesamtzahl):")
+        print(f"  {'Suche':<62} {'App':>15} {'LIKE':>15} {'Faktor':>7} {'Treffer':>8} "
+              f"{'SQL':>4} {'KB gz':>6}")
+        ratios = []
+        for search in SEARCHES:
+            query = urlencode({**search, "limit": "20", "facets": "true"})
+            url_path = f"/api/v1/offers?{query}"
+            resp = client.get(url_path)
+            assert resp.status_code == 200, resp.get_json()
+            body = resp.get_json()
+            app_med, app_p95 = timings(lambda u=url_path: client.get(u), args.runs)
+            sa.event.listen(engine, "before_cursor_execute", count)
+            statements = 0
+            client.get(url_path)
+            sa.event.remove(engine, "before_cursor_execute", count)
+            with make_sessionmaker(engine)() as session:
+                like_med, like_p95 = timings(naive(session, search), max(5, args.runs // 4))
+            ratios.append(like_med / app_med)
+            label = " ".join(f"{k}={v}" for k, v in search.items())
+            print(f"  {label:<62} {app_med:6.1f}/{app_p95:6.1f} ms {like_med:6.1f}/{like_p95:6.1f} ms "
+                  f"{like_med / app_med:6.1f}x {body['total']:>8} {statements:>4} "
+                  f"{len(gzip.compress(resp.data)) / 1024:6.1f}")
+        print(f"\nMedian der Faktoren (LIKE / App): {statistics.median(ratios):.1f}x")
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

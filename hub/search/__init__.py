@@ -1,0 +1,1 @@
+"""Finding offers: German full-text search (text, index, suggest) and place/radius (geo)."""

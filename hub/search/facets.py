@@ -1,0 +1,113 @@
+"""Facet counts of a listing (`facets=true`): for each value of each facet, the number of
+offers that the same query plus that value returns (hub.offers.filters: a repeated parameter
+means OR, so with `life_phase=a` selected, the count of `b` is that of `a OR b`).
+
+Per facet F, with Q the whole query and Q_F the query without F's selection:
+count(v) = |Q| + |Q_F and v| - |Q and v| when F has a selection, else |Q_F and v|. Instance
+facets (municipality, mode) count an offer for v when one and the same date meets v and the
+other date conditions, as the filter does. Offers coded life phase `alle` count for every
+phase. One statement for the total and one or two per facet, whatever the number of offers.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ...vocab.codelists import codelist, municipality_by_ags
+from ..db import json_list_contains
+from ..models import OfferInstance, Venue
+from .index import offers_t
+
+if TYPE_CHECKING:
+    from ..offers.filters import OfferFilters
+
+instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
+venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
+
+ALL_PHASES = "alle"
+# facet -> (OfferFilters field, where its values are, the values it may take)
+FACETS: dict[str, tuple[str, str, Callable[[], tuple[str, ...]]]] = {
+    "life_phase": ("life_phases", "life_phases", lambda: codelist("lebensphase").codes),
+    "municipality": ("municipalities", "venue_ags", lambda: tuple(municipality_by_ags())),
+    "topic": ("topics", "topic", lambda: codelist("themenbereich").codes),
+    "mode": ("modes", "instance_mode", lambda: codelist("lernform").codes),
+    "language": ("languages", "languages", lambda: codelist("sprache").codes),
+    "funding": ("fundings", "funding", lambda: codelist("foerderung").codes),
+}
+
+
+def facet_counts(session: Session, filters: OfferFilters) -> tuple[int, dict[str, dict[str, int]]]:
+    """The number of matching offers, and the counts of every facet (codes in list order,
+    values that would return nothing left out)."""
+    matching = sa.select(offers_t.c.id).where(*filters.where(session))
+    total = int(session.execute(sa.select(sa.func.count()).select_from(matching.subquery()))
+                .scalar_one())
+    out: dict[str, dict[str, int]] = {}
+    for name, (attr, source, values) in FACETS.items():
+        without: dict[str, Any] = {attr: ()}
+        rest = replace(filters, **without)
+        counts = _counts(session, rest, source, None)
+        if getattr(filters, attr):
+            # |Q_F and not Q and v| = |Q_F and v| - |Q and v|: positive conditions only (a NOT
+            # IN of the matches made PostgreSQL scan every offer).
+            within = _counts(session, rest, source, (filters, matching))
+            counts = {v: total + counts.get(v, 0) - within.get(v, 0)
+                      for v in (*values(), *counts)}
+        out[name] = {code: counts[code] for code in values() if counts.get(code, 0) > 0}
+    return total, out
+
+
+def _counts(session: Session, rest: OfferFilters, source: str,
+            within: tuple[OfferFilters, sa.Select[Any]] | None) -> dict[str, int]:
+    """Offers per value of `rest` (of the whole query, `within` = (filters, its ids))."""
+    rows = _grouped(session, rest, source, within)
+    counts = {value: int(n) for value, n, _ in rows if value is not None}
+    if source == "life_phases":
+        counts = _with_all_phases(counts, {v: int(a or 0) for v, _, a in rows})
+    return counts
+
+
+def _grouped(session: Session, rest: OfferFilters, source: str,
+             within: tuple[OfferFilters, sa.Select[Any]] | None) -> list[tuple[Any, Any, Any]]:
+    """(value, offers, offers also coded `alle`) over the offers of `rest`, or of the whole
+    query `within`; an instance value counts where one instance meets `rest`'s conditions."""
+    o, i = offers_t, instances_t
+    dialect = session.get_bind().dialect.name
+    if source in ("venue_ags", "instance_mode"):
+        offers = (within[1] if within is not None
+                  else sa.select(o.c.id).where(*rest.offer_conditions(session)))
+        value = venues_t.c.ags if source == "venue_ags" else i.c.mode
+        joined = (i.join(venues_t, venues_t.c.id == i.c.venue_id) if source == "venue_ags"
+                  else i)
+        stmt = (sa.select(value, sa.func.count(sa.distinct(i.c.offer_id)), sa.null())
+                .select_from(joined)
+                .where(i.c.offer_id.in_(offers), *rest.instance_conditions())
+                .group_by(value))
+        return [tuple(r) for r in session.execute(stmt)]
+    where = (within[0] if within is not None else rest).where(session)
+    if source == "topic":
+        stmt = sa.select(o.c.topic, sa.func.count(), sa.null()).where(*where).group_by(o.c.topic)
+        return [tuple(r) for r in session.execute(stmt)]
+    column = o.c[source]
+    if dialect == "sqlite":
+        items = sa.func.json_each(column).table_valued("value")
+    else:
+        items = sa.func.jsonb_array_elements_text(column).table_valued("value")
+    all_too = sa.func.sum(sa.case((json_list_contains(o.c.life_phases, ALL_PHASES), 1),
+                                  else_=0)) if source == "life_phases" else sa.null()
+    stmt = (sa.select(items.c.value, sa.func.count(sa.distinct(o.c.id)), all_too)
+            .select_from(o.join(items, sa.true())).where(*where).group_by(items.c.value))
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def _with_all_phases(counts: dict[str, int], also_all: dict[str, int]) -> dict[str, int]:
+    """Offers coded `alle` count for every phase: n(p) + n(alle) - n(p and alle)."""
+    everyone = counts.get(ALL_PHASES, 0)
+    out = {code: counts.get(code, 0) + everyone - also_all.get(code, 0)
+           for code in codelist("lebensphase").codes if code != ALL_PHASES}
+    out[ALL_PHASES] = everyone
+    return out

@@ -1,0 +1,225 @@
+"""The full-text index of live offers: one token document per offer, kept by reindex_offers
+and remove_offers (called from the offer write path, hub.offers.store and .stream), searched
+by text_condition and ranked by title_hits.
+
+Tokens come from hub.search.text, in Python, so both databases index and query the same
+strings. SQLite: the FTS5 table `offer_search` (rowid = offer id; columns title and body;
+the `ascii` tokenizer only splits the tokens at the spaces we put between them). PostgreSQL:
+the table `offer_search` with tsvectors built from the token arrays as they are
+(array_to_tsvector: no parser, no dictionary) and a GIN index of `doc`. Both made by
+migration 0007. `search_words` holds the words of the indexed texts
+for spelling suggestions (hub.search.suggest).
+"""
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from ...vocab.codelists import municipality_by_ags
+from ..models import Offer, OfferInstance, Provider, Venue
+from .text import Term, tokens_of, words
+
+offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
+instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
+venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
+providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
+
+# Made by migrations only (one table, two different shapes): not in Base.metadata.
+search_meta = sa.MetaData()
+words_t = sa.Table("search_words", search_meta,
+                   sa.Column("word", sa.String(100), primary_key=True))
+pg_search_t = sa.Table("offer_search", search_meta,
+                       sa.Column("offer_id", sa.Integer, primary_key=True),
+                       sa.Column("title", TSVECTOR), sa.Column("doc", TSVECTOR))
+CHUNK = 500
+WORD_MIN = 4  # shorter words are not worth a suggestion
+WORD_MAX = 100
+
+Bind = Session | Connection
+
+
+def _dialect(bind: Bind) -> str:
+    return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+
+
+def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def reindex_offers(bind: Bind, offer_ids: Iterable[int]) -> int:
+    """Bring the index entries of these offers up to date with the rows (live offers indexed,
+    tombstones and unknown ids removed); the caller owns the transaction. Returns the number
+    of offers indexed."""
+    ids = sorted(set(offer_ids))
+    done = 0
+    seen_words: set[str] = set()
+    for chunk in _chunks(ids):
+        documents, vocabulary = _documents(bind, chunk)
+        _delete(bind, chunk)
+        _insert(bind, documents)
+        _add_words(bind, vocabulary - seen_words)
+        seen_words |= vocabulary
+        done += len(documents)
+    return done
+
+
+def remove_offers(bind: Bind, offer_ids: Iterable[int]) -> None:
+    """Drop these offers from the index (tombstoned or deleted)."""
+    for chunk in _chunks(sorted(set(offer_ids))):
+        _delete(bind, chunk)
+
+
+def rebuild_index(bind: Bind) -> int:
+    """Index every live offer anew (migration 0007, `bildungsdaten search reindex`)."""
+    if _dialect(bind) == "sqlite":
+        bind.execute(sa.text("DELETE FROM offer_search"))
+    else:
+        bind.execute(sa.text("TRUNCATE offer_search"))
+    ids = list(bind.execute(sa.select(offers_t.c.id).where(offers_t.c.deleted.is_(False))
+                            .order_by(offers_t.c.id)).scalars())
+    return reindex_offers(bind, ids)
+
+
+def _documents(bind: Bind, ids: Sequence[int]
+               ) -> tuple[list[tuple[int, list[str], list[str]]], set[str]]:
+    """(offer id, title tokens, other tokens) of the live offers among `ids`, and the words
+    worth suggesting."""
+    rows = bind.execute(
+        sa.select(offers_t.c.id, offers_t.c.title, offers_t.c.description,
+                  offers_t.c.keywords, providers_t.c.name)
+        .join(providers_t, providers_t.c.id == offers_t.c.provider_id)
+        .where(offers_t.c.id.in_(ids), offers_t.c.deleted.is_(False))).all()
+    if not rows:
+        return [], set()
+    places: dict[int, list[str | None]] = {}
+    by_ags = municipality_by_ags()
+    for oid, name, locality, ags in bind.execute(
+            sa.select(instances_t.c.offer_id, venues_t.c.venue_name, venues_t.c.locality,
+                      venues_t.c.ags).distinct()
+            .join(venues_t, venues_t.c.id == instances_t.c.venue_id)
+            .where(instances_t.c.offer_id.in_(ids))):
+        municipality = by_ags.get(ags or "")
+        places.setdefault(oid, []).extend(
+            (name, locality, municipality.short_name if municipality else None))
+    documents = []
+    vocabulary: set[str] = set()
+    for oid, title, description, keywords, provider in rows:
+        title_tokens, title_words = _analysed(title)
+        body: dict[str, None] = {}
+        for text in (description, *(keywords or ()), provider, *places.get(oid, [])):
+            text_tokens, text_words = _analysed(text)
+            body.update(dict.fromkeys(text_tokens))
+            vocabulary.update(text_words)
+        vocabulary.update(title_words)
+        documents.append((oid, list(title_tokens), list(body)))
+    return documents, vocabulary
+
+
+@functools.lru_cache(maxsize=20_000)
+def _analysed(text: str | None) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The tokens of a text and its words worth suggesting; cached, as provider names,
+    places, keywords and the titles of course series repeat."""
+    found = words(text)
+    return (tuple(tokens_of(found)),
+            frozenset(w for w in found if WORD_MIN <= len(w) <= WORD_MAX and not w.isdigit()))
+
+
+def _delete(bind: Bind, ids: Sequence[int]) -> None:
+    if not ids:
+        return
+    if _dialect(bind) == "sqlite":
+        bind.execute(sa.text("DELETE FROM offer_search WHERE rowid IN :ids")
+                     .bindparams(sa.bindparam("ids", expanding=True)), {"ids": list(ids)})
+    else:
+        bind.execute(pg_search_t.delete().where(pg_search_t.c.offer_id.in_(ids)))
+
+
+def _insert(bind: Bind, documents: list[tuple[int, list[str], list[str]]]) -> None:
+    if not documents:
+        return
+    if _dialect(bind) == "sqlite":
+        bind.execute(sa.text("INSERT INTO offer_search (rowid, title, body) "
+                             "VALUES (:id, :title, :body)"),
+                     [{"id": oid, "title": " ".join(t), "body": " ".join(b)}
+                      for oid, t, b in documents])
+        return
+    # doc: every token (title and the rest), indexed; title: the title's, for ranking only.
+    bind.execute(sa.text(
+        "INSERT INTO offer_search (offer_id, title, doc) VALUES "
+        "(:id, array_to_tsvector(CAST(:title AS text[])), "
+        "array_to_tsvector(CAST(:doc AS text[])))"),
+        [{"id": oid, "title": t, "doc": list(dict.fromkeys([*t, *b]))}
+         for oid, t, b in documents])
+
+
+def _add_words(bind: Bind, vocabulary: set[str]) -> None:
+    if not vocabulary:
+        return
+    rows = [{"word": w} for w in sorted(vocabulary)]
+    insert = sqlite_insert if _dialect(bind) == "sqlite" else pg_insert
+    bind.execute(insert(words_t).on_conflict_do_nothing(), rows)
+
+
+# --- querying ------------------------------------------------------------------------------
+
+def _fts5(term: Term, column: str | None = None) -> str:
+    phrase = f'"{term.token}"' + ("*" if term.prefix else "")
+    return f"{column} : {phrase}" if column else phrase
+
+
+def _tsquery(terms: Sequence[Term]) -> sa.ColumnElement[Any]:
+    text = " & ".join(f"'{t.token}'" + (":*" if t.prefix else "") for t in terms)
+    return sa.cast(sa.bindparam(None, text, type_=sa.Text), TSQUERY)
+
+
+def _fts5_ids(match: str) -> sa.Select[Any]:
+    return (sa.select(sa.literal_column("rowid")).select_from(sa.table("offer_search"))
+            .where(sa.literal_column("offer_search").bool_op("MATCH")(match)))
+
+
+def text_condition(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[bool]:
+    """offers.id is an offer whose title, description, keywords, provider or places hold
+    every term (as a whole token, or, for a prefix term, as the start of one)."""
+    if dialect == "sqlite":
+        # FTS5 answers an uncorrelated IN once, before the offers are walked.
+        return offers_t.c.id.in_(_fts5_ids(" AND ".join(_fts5(t) for t in terms)))
+    # Text first, through the GIN index: as a plain IN, PostgreSQL misjudges how many offers a
+    # prefix query matches and probes the search table once per offer of the other filters.
+    found = (sa.select(pg_search_t.c.offer_id)
+             .where(pg_search_t.c.doc.bool_op("@@")(_tsquery(terms)))
+             .cte().prefix_with("MATERIALIZED"))
+    return offers_t.c.id.in_(sa.select(found.c.offer_id))
+
+
+def title_hits(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[int]:
+    """How many of the terms an offer's title holds (0 when it has no index entry): the
+    relevance of a match, since every term is somewhere in each matching offer."""
+    if dialect == "sqlite":
+        # Uncorrelated IN: one FTS5 lookup per term for the whole query, not one per offer.
+        parts: list[sa.ColumnElement[int]] = [
+            sa.case((offers_t.c.id.in_(_fts5_ids(_fts5(t, "title"))), 1), else_=0)
+            for t in terms]
+        return functools.reduce(operator.add, parts)
+    hits = functools.reduce(operator.add, [
+        sa.case((pg_search_t.c.title.bool_op("@@")(_tsquery([t])), 1), else_=0)
+        for t in terms])
+    return sa.func.coalesce(sa.select(hits).where(pg_search_t.c.offer_id == offers_t.c.id)
+                            .scalar_subquery(), 0)
+
+
+def has_matches(bind: Bind, terms: Sequence[Term]) -> bool:
+    """Some live offer matches all `terms`."""
+    return bind.execute(sa.select(sa.exists().where(
+        offers_t.c.deleted.is_(False), text_condition(_dialect(bind), terms)))).scalar() is True

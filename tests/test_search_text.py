@@ -1,0 +1,162 @@
+"""German full-text search (hub.search): inflected forms, umlaut spellings and case meet; all
+words must match, in title, description, keywords, provider or place; title matches rank
+first; both databases answer alike; the index follows writes; spelling suggestions."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bildungsdaten.hub.db import make_engine, make_sessionmaker, transaction
+from bildungsdaten.hub.migrate import upgrade
+from bildungsdaten.hub.offers.store import ensure_provider, write_offers
+from bildungsdaten.hub.search.index import (
+    offers_t,
+    rebuild_index,
+    reindex_offers,
+    text_condition,
+    title_hits,
+)
+from bildungsdaten.hub.search.suggest import suggest
+from bildungsdaten.hub.search.text import QueryError, query_terms, stem
+from tests.search_sample import VHS, _offer, store_search_offers
+from tests.support import fresh_postgres_database
+
+COMPUTER = ["kvhs/pc1", "kvhs/pc2", "kvhs/foto"]  # two titles first, then the description
+
+
+def search(engine: Engine, text: str) -> list[str]:
+    """Live offers matching `text`, by relevance (title hits), then id: the API's order."""
+    terms = query_terms(text)
+    dialect = engine.dialect.name
+    with make_sessionmaker(engine)() as session:
+        return list(session.execute(
+            sa.select(offers_t.c.feed_id)
+            .where(offers_t.c.deleted.is_(False), text_condition(dialect, terms))
+            .order_by(title_hits(dialect, terms).desc(), offers_t.c.id)).scalars())
+
+
+@pytest.fixture
+def sample(engine: Engine) -> Engine:
+    store_search_offers(engine)
+    return engine
+
+
+# query -> offers found (in relevance order)
+GERMAN_SEARCHES = [
+    ("Computerkurs", COMPUTER),
+    ("Computerkurse", COMPUTER),
+    ("computerkursen", COMPUTER),
+    ("COMPUTERKURS", COMPUTER),
+    ("Führung", ["kvhs/fuehr", "kvhs/stadt"]),
+    ("Führungen", ["kvhs/fuehr", "kvhs/stadt"]),
+    ("führung", ["kvhs/fuehr", "kvhs/stadt"]),
+    ("fuehrung", ["kvhs/fuehr", "kvhs/stadt"]),
+    ("FUEHRUNGEN", ["kvhs/fuehr", "kvhs/stadt"]),
+    ("Computerkurs Senioren", ["kvhs/pc1"]),          # all words must match
+    ("computerkurse abend", ["kvhs/pc2"]),
+    ("Computerkurs Yoga", []),
+    ("Kurs für Senioren", []),                        # "für" is dropped, "kurs" is no word here
+    ("Computerkurs für Senioren", ["kvhs/pc1"]),
+    ("Sprachen", ["kvhs/engl"]),                      # keywords
+    ("reisen englisch", ["kvhs/engl"]),
+    ("Familienbildungsstätte", ["familienbildung/yoga"]),  # provider name
+    ("familienbildungsstaette yoga", ["familienbildung/yoga"]),
+    ("Lampertheim", ["familienbildung/yoga"]),        # place (provider name and locality)
+    ("Kronepark", ["kvhs/pc2", "kvhs/fuehr"]),        # venue name of one of the dates
+    ("Viernheim Führung", ["kvhs/stadt"]),
+    ("Englisch", ["kvhs/engl"]),
+    ("engl", ["kvhs/engl"]),                          # the start of a word
+    ("Übungen", ["familienbildung/yoga"]),
+    ("uebung", ["familienbildung/yoga"]),
+    ("100%", ["familienbildung/yoga"]),               # % is no wildcard
+    ("E-Mail", ["kvhs/pc2"]),
+    ("Schwangere_Yoga", ["familienbildung/yoga"]),    # _ is no wildcard either
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), GERMAN_SEARCHES)
+def test_german_search(sample: Engine, query: str, expected: list[str]) -> None:
+    assert search(sample, query) == expected
+
+
+def test_title_matches_rank_above_description_matches(sample: Engine) -> None:
+    found = search(sample, "Führung")
+    assert found.index("kvhs/fuehr") < found.index("kvhs/stadt")  # title vs. description
+
+
+def test_tombstones_are_not_found(sample: Engine) -> None:
+    assert "familienbildung/gone" not in search(sample, "gelöscht computerkurs")
+    assert search(sample, "abgesagt") == []
+
+
+@pytest.mark.parametrize("text", ["%", "_", "%_%", "  ", "<b>Yoga</b>", "x" * 201,
+                                  " ".join(f"wort{n}" for n in range(9))])
+def test_unsearchable_text_is_refused_in_german(text: str) -> None:
+    with pytest.raises(QueryError) as info:
+        query_terms(text)
+    assert str(info.value).startswith(("Der Suchtext", "Bitte"))
+
+
+def test_inflected_forms_share_one_token() -> None:
+    assert len({stem(w) for w in ("computerkurs", "computerkurse", "computerkursen")}) == 1
+    assert len({stem(w) for w in ("führung", "führungen", "fuehrung")}) == 1
+
+
+def test_the_index_follows_updates_and_tombstones(sample: Engine) -> None:
+    sessions = make_sessionmaker(sample)
+    with transaction(sessions) as session:
+        write_offers(session, ensure_provider(session, VHS),
+                     [_offer(VHS, "pc1", "Tabellenkalkulation für Senioren")])
+    assert search(sample, "computerkurs") == ["kvhs/pc2", "kvhs/foto"]
+    assert search(sample, "tabellenkalkulation") == ["kvhs/pc1"]
+    with transaction(sessions) as session:  # replace: only "pc1" stays
+        write_offers(session, ensure_provider(session, VHS),
+                     [_offer(VHS, "pc1", "Tabellenkalkulation")], replace=True)
+    assert search(sample, "computerkurs") == []
+    assert search(sample, "führung") == []
+
+
+def test_rebuild_gives_the_same_index(sample: Engine) -> None:
+    before = {q: search(sample, q) for q, _ in GERMAN_SEARCHES}
+    with transaction(make_sessionmaker(sample)) as session:
+        assert rebuild_index(session) == 7
+        assert reindex_offers(session, [999_999]) == 0  # an unknown id: nothing
+    assert {q: search(sample, q) for q, _ in GERMAN_SEARCHES} == before
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [
+    ("Compterkurs", "computerkurs"), ("Fürhung", "führung"), ("Führngen", "führungen"),
+    ("Lampertheym", "lampertheim"), ("Yoga", None), ("Xylophon", None),
+    ("Compterkurs Abend", "computerkurs abend")])
+def test_spelling_suggestion_from_the_indexed_words(sample: Engine, typed: str,
+                                                    suggested: str | None) -> None:
+    with make_sessionmaker(sample)() as session:
+        assert suggest(session, typed) == suggested
+    if suggested:
+        assert search(sample, suggested)
+
+
+@pytest.fixture
+def both_databases(tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+    lite = make_engine(f"sqlite:///{tmp_path / 'same.sqlite'}")
+    with fresh_postgres_database("hubsame") as url:
+        pg = make_engine(url)
+        try:
+            for engine in (lite, pg):
+                upgrade(engine)
+                store_search_offers(engine)
+            yield lite, pg
+        finally:
+            pg.dispose()
+            lite.dispose()
+
+
+def test_sqlite_and_postgresql_find_the_same(both_databases: tuple[Engine, Engine]) -> None:
+    lite, pg = both_databases
+    queries = [q for q, _ in GERMAN_SEARCHES] + ["a", "am", "kurs", "haus", "bergstraße",
+                                                 "Heppenheim", "2026", "PC"]
+    assert {q: search(lite, q) for q in queries} == {q: search(pg, q) for q in queries}
