@@ -75,7 +75,8 @@ def value_label(name: str, value: str, providers: dict[str, str]) -> str:
 def _with_value(filters: OfferFilters, name: str, value: str) -> OfferFilters:
     """`filters` with the one parameter `name` set to just `value`."""
     param = next(p for p in filter_params() if p.name == name)
-    return replace(filters, **{param.attr: (value,) if param.repeatable else value})
+    change: dict[str, Any] = {param.attr: (value,) if param.repeatable else value}
+    return replace(filters, **change)
 
 
 class CountCache:
@@ -122,7 +123,8 @@ def facet_counts_now(session: Session, filters: OfferFilters, name: str,
 
 def _without_param(filters: OfferFilters, name: str) -> OfferFilters:
     param = next(p for p in filter_params() if p.name == name)
-    return replace(filters, **{param.attr: () if param.repeatable else None})
+    change: dict[str, Any] = {param.attr: () if param.repeatable else None}
+    return replace(filters, **change)
 
 
 def provider_names(session: Session) -> dict[str, str]:
@@ -175,9 +177,9 @@ def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, s
 def _without(filters: OfferFilters, name: str, value: str) -> OfferFilters:
     param = next(p for p in filter_params() if p.name == name)
     current: Any = getattr(filters, param.attr)
-    if param.repeatable:
-        return replace(filters, **{param.attr: tuple(v for v in current if v != value)})
-    return replace(filters, **{param.attr: None})
+    change: dict[str, Any] = {
+        param.attr: tuple(v for v in current if v != value) if param.repeatable else None}
+    return replace(filters, **change)
 
 
 # --- the form: one field per parameter of the filter model --------------------------------
