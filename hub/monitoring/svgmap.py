@@ -13,9 +13,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..portal.mapsvg import WIDTH, shapes
+
 # viridis, light to dark: low values light, high values dark
 PALETTE = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
-WIDTH = 600.0
 
 
 @dataclass(frozen=True)
@@ -45,27 +46,10 @@ def class_of(value: float, bins: list[MapClass]) -> MapClass:
     return bins[-1]
 
 
-def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
-    if geometry["type"] == "Polygon":
-        return list(geometry["coordinates"])
-    return [ring for polygon in geometry["coordinates"] for ring in polygon]
-
-
-def choropleth(boundaries: dict[str, Any], values: dict[str, float], title: str,
-               fmt: Any, href: Any) -> Markup:
-    """The map: `values` by AGS, `fmt(value)` for tooltips, `href(ags)` the link of an area."""
-    features = boundaries["features"]
-    points = [p for f in features for ring in _rings(f["geometry"]) for p in ring]
-    min_lon, max_lon = min(p[0] for p in points), max(p[0] for p in points)
-    min_lat, max_lat = min(p[1] for p in points), max(p[1] for p in points)
-    # Equirectangular with the longitude scaled at the mid latitude: true enough for a district.
-    kx = math.cos(math.radians((min_lat + max_lat) / 2))
-    scale = WIDTH / ((max_lon - min_lon) * kx)
-    height = (max_lat - min_lat) * scale
-
-    def xy(p: list[float]) -> str:
-        return f"{(p[0] - min_lon) * kx * scale:.1f},{(max_lat - p[1]) * scale:.1f}"
-
+def choropleth(values: dict[str, float], title: str, fmt: Any, href: Any) -> Markup:
+    """The map: `values` by AGS, `fmt(value)` for tooltips, `href(ags)` the link of an area.
+    The outlines are the portal map's (one projection of the boundaries for every map)."""
+    outlines, height = shapes()
     bins = classes(list(values.values()))
     parts = [f'<svg class="karte" viewBox="0 0 {WIDTH:.0f} {height:.0f}" role="group" '
              f'aria-labelledby="karte-titel" xmlns="http://www.w3.org/2000/svg">',
@@ -73,9 +57,8 @@ def choropleth(boundaries: dict[str, Any], values: dict[str, float], title: str,
              '<defs><pattern id="keine-angabe" width="6" height="6" patternUnits="userSpaceOnUse" '
              'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
              '<line x1="0" y1="0" x2="0" y2="6" stroke="#767676" stroke-width="2"/></pattern></defs>']
-    for f in sorted(features, key=lambda f: f["properties"]["ags"]):
-        ags, name = f["properties"]["ags"], f["properties"]["name"]
-        d = " ".join("M" + " L".join(xy(p) for p in ring) + " Z" for ring in _rings(f["geometry"]))
+    for shape in sorted(outlines, key=lambda s: s.ags):
+        ags, name, d = shape.ags, shape.name, shape.path
         if ags in values:
             fill, text = class_of(values[ags], bins).colour, fmt(values[ags])
         else:

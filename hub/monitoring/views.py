@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from ...feeds.http import etag, etag_matches
 from ...feeds.monitoring import table_schema, to_csv, to_jsonld
 from ...vocab.codelists import municipality_by_ags
-from ...vocab.geo import BOUNDARIES_ATTRIBUTION, POPULATION_SOURCE, municipality_boundaries
+from ...vocab.geo import BOUNDARIES_ATTRIBUTION, POPULATION_SOURCE
 from ..context import current_hub
 from ..offers.queries import read_snapshot
 from ..pages_nav import PageLink
@@ -72,7 +72,7 @@ def dashboard() -> Any:
     values = {a: r.wert for a, r in local.items()}
     karte = None
     if latest and not ind.district_only:
-        karte = choropleth(municipality_boundaries(), values,
+        karte = choropleth(values,
                            f"Karte: {ind.title}, {phase_label(phase)}, Stichtag "
                            f"{latest.strftime('%d.%m.%Y')}",
                            lambda v: german_number(v, ind.unit), lambda a: f"/monitoring/gemeinden/{a}")
