@@ -132,6 +132,9 @@ def _stored(kind: str, version: int, download_name: str | None = None) -> Respon
     else:
         raise RuntimeError(f"stored export {kind} vanished three times")
     resp.headers["Content-Type"] = export.media_type  # as it is: no second "; charset"
+    # The licence of the whole, as on the streamed snapshots (each offer names its own inside).
+    licence = normalise_licence(current_hub().settings.default_licence)
+    resp.headers["Link"] = f'<{licence}>; rel="license"'
     if download_name is None:  # send_file names the stored file otherwise: not the client's
         resp.headers.pop("Content-Disposition", None)
     if gz:
