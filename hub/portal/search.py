@@ -18,6 +18,7 @@ from ...vocab.codelists import codelist, municipalities, municipality_by_ags
 from ..models import Offer, Provider
 from ..offers.filters import OfferFilters, filter_params
 from ..offers.queries import feed_version
+from ..search.facets import facet_counts
 from .listing import count_offers
 
 offers_t = Offer.__table__
@@ -72,11 +73,6 @@ def value_label(name: str, value: str, providers: dict[str, str]) -> str:
     return value
 
 
-def _with_value(filters: OfferFilters, name: str, value: str) -> OfferFilters:
-    """`filters` with the one parameter `name` set to just `value`."""
-    param = next(p for p in filter_params() if p.name == name)
-    change: dict[str, Any] = {param.attr: (value,) if param.repeatable else value}
-    return replace(filters, **change)
 
 
 class CountCache:
@@ -86,45 +82,33 @@ class CountCache:
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[Any, ...], dict[str, int]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], dict[str, dict[str, int]]] = OrderedDict()
         self._lock = Lock()
 
     def counts(self, session: Session, filters: OfferFilters, name: str,
                values: Sequence[str]) -> dict[str, int]:
-        key = (filters.key(), name, tuple(values), feed_version(session))
+        key = (filters.key(), feed_version(session))
         with self._lock:
-            if key in self._items:
+            found = self._items.get(key)
+            if found is not None:
                 self._items.move_to_end(key)
-                return self._items[key]
-        found = facet_counts_now(session, filters, name, values)
-        with self._lock:
-            self._items[key] = found
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return found
+        if found is None:
+            found = facet_counts(session, filters)[1]
+            with self._lock:
+                self._items[key] = found
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return {v: found.get(name, {}).get(v, 0) for v in values}
 
 
 def facet_counts_now(session: Session, filters: OfferFilters, name: str,
                      values: Sequence[str]) -> dict[str, int]:
-    """For each value: how many offers the same search finds with `name` set to that value.
-
-    Exact for every rule of the filter model (each value's condition is the model's own
-    where()), in one statement: the offers of the search without `name` are read once and
-    each value's conditions counted over them.
-    """
-    if not values:
-        return {}
-    base = _without_param(filters, name).where(session)
-    counts = [sa.func.count(sa.case((sa.and_(*_with_value(filters, name, v).where(session)), 1)))
-              for v in values]
-    row = session.execute(sa.select(*counts).select_from(offers_t).where(*base)).one()
-    return {v: int(n) for v, n in zip(values, row, strict=True)}
+    """For each value: how many offers the same search finds with that value added (the API's
+    facets, hub.search.facets: a repeated parameter means OR, as the form's checkboxes do)."""
+    found = facet_counts(session, filters)[1].get(name, {})
+    return {v: found.get(v, 0) for v in values}
 
 
-def _without_param(filters: OfferFilters, name: str) -> OfferFilters:
-    param = next(p for p in filter_params() if p.name == name)
-    change: dict[str, Any] = {param.attr: () if param.repeatable else None}
-    return replace(filters, **change)
 
 
 def provider_names(session: Session) -> dict[str, str]:
