@@ -157,3 +157,16 @@ def test_next_month_is_one_tap_and_keeps_the_other_filters(client, sample):
     assert f'<a href="{link}">Nächsten Monat</a>' in html
     chosen = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "Nächsten Monat (gewählt)" in chosen
+
+
+def test_with_a_value_selected_each_count_is_what_checking_one_more_finds(client, sample):
+    """The counts are the API's facets: a value is counted as added to the selection (OR),
+    which is what checking its box does."""
+    html = client.get("/angebote?life_phase=senioren").get_data(as_text=True)
+    shown = re.findall(r'name="life_phase" value="([a-z_]+)"(?: checked)?> [^<]+'
+                       r'<span class="facet-count">\((\d+)\)', html)
+    assert len(shown) == 6
+    for value, count in shown:
+        query = "life_phase=senioren" + ("" if value == "senioren" else f"&life_phase={value}")
+        api = client.get(f"/api/v1/offers?{query}&limit=500&facets=true").get_json()
+        assert api["total"] == int(count), (value, count)
