@@ -28,6 +28,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/bildungsdaten db upgrade
 	$(BIN)/bildungsdaten demo --if-empty
+	$(BIN)/bildungsdaten monitoring snapshot
 	@echo "Bildungsdaten-Hub: http://$(HOST):$(PORT)/"
 	$(BIN)/bildungsdaten serve --host $(HOST) --port $(PORT) --workers 2
 
