@@ -9,18 +9,21 @@ import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from tests.browser_support import axe_violations, chromium
 from tests.demo_district import load_demo
-from tests.support import unavailable
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium(axe=True) as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -56,21 +59,6 @@ def host_site() -> Iterator[tuple[str, dict[str, str]]]:
     thread.join(timeout=5)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable("chromium fehlt (Debian-Paket chromium; .ci/run installiert es)")
-    if not AXE.exists():
-        unavailable("axe-core fehlt unter tests/assets/axe-core")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright (Python) ist nicht installiert")
-    with sync_playwright() as pw:
-        # --no-sandbox: CI containers run as root, where chromium's sandbox cannot start.
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def snippets(hub: str) -> tuple[str, str]:
@@ -118,13 +106,7 @@ def test_embed_renders_resizes_when_opted_in_and_passes_axe(hub: str, host_site:
         inner.evaluate("document.documentElement.scrollHeight"), abs=2)
     assert inner.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
-    inner.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    violations = inner.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: "tag",
-            values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
-        return r.violations.map(v => v.id + ": " + v.help);
-    }""")
-    assert violations == []
+    assert axe_violations(inner) == []
     context.close()
 
 

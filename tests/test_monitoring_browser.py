@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bildungsdaten.hub.monitoring.store import store_snapshot
+from tests.browser_support import axe_violations, chromium
 from tests.demo_district import TODAY, load_demo
-from tests.support import unavailable
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
 WIDTHS = (320, 1280)
 PAGES = ("/monitoring", "/monitoring?indikator=angebote_in_reichweite&lebensphase=senioren",
          "/monitoring?indikator=anteil_einwohner_weisse_flecken",
@@ -25,29 +22,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable("chromium fehlt (Debian-Paket chromium; .ci/run installiert es)")
-    if not AXE.exists():
-        unavailable(f"{AXE} fehlt (axe-core wird mit den Bürgerseiten nach tests/assets gelegt)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright (Python) ist nicht installiert")
-    with sync_playwright() as pw:
-        # --no-sandbox: CI containers run as root, where chromium's sandbox cannot start.
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    with chromium(axe=True) as launched:
+        yield launched
 
 
-def axe_violations(tab: Any) -> list[str]:
-    tab.add_script_tag(path=str(AXE))
-    return list(tab.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: "tag",
-            values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
-        return r.violations.map(v => v.id + ": " + v.help + " @ " +
-            v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", "));
-    }"""))
+
+
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -12,12 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser_support import axe_violations, chromium
 from tests.portal_sample import store_portal_sample
-from tests.support import unavailable
 from tests.survey_synth import SMALL_DEFINITION, import_export, release
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
 WIDTHS = (320, 1280)
 # Set PORTAL_SCREENSHOTS=<folder> to keep a screenshot of every page and width for review.
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
@@ -26,17 +24,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable("chromium fehlt (Debian-Paket chromium; .ci/run installiert es)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright (Python) ist nicht installiert")
-    with sync_playwright() as pw:
-        # --no-sandbox: CI containers run as root, where chromium's sandbox cannot start.
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    with chromium(axe=True) as launched:
+        yield launched
+
+
 
 
 @pytest.fixture
@@ -62,15 +53,6 @@ def open_page(browser: Any, base: str, width: int, javascript: bool = True) -> t
     return tab, foreign
 
 
-def axe_violations(tab: Any) -> list[str]:
-    tab.add_script_tag(path=str(AXE))
-    result = tab.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: "tag",
-            values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
-        return r.violations.map(v => v.id + ": " + v.help + " @ " +
-            v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", "));
-    }""")
-    return list(result)
 
 
 def sideways_overflow(tab: Any) -> int:

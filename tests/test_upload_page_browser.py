@@ -3,33 +3,22 @@ error summary focused, a dry run with errors shown as a table, then a real impor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser_support import chromium
 from tests.import_support import FIXTURES, add_provider, add_token, live_offers
-from tests.support import unavailable
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def page(live_server: str) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable("chromium fehlt (Debian-Paket chromium; .ci/run installiert es)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright (Python) ist nicht installiert")
-    with sync_playwright() as pw:
-        # --no-sandbox: CI containers run as root, where chromium's sandbox cannot start.
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    with chromium() as browser:
         tab = browser.new_page(base_url=live_server)
         tab.set_default_timeout(15_000)
         yield tab
-        browser.close()
 
 
 def sign_in_by_keyboard(page: Any, token: str) -> None:
