@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -97,9 +97,7 @@ def store_snapshot(engine: Engine, settings: Settings, day: date) -> SnapshotRes
 
 
 def _columns(v: IndicatorValue) -> dict[str, Any]:
-    return {"indikator": v.indikator, "gemeinde_ags": v.gemeinde_ags,
-            "lebensphase": v.lebensphase, "wert": v.wert, "zaehler": v.zaehler,
-            "nenner": v.nenner, "einheit": v.einheit}
+    return asdict(v)  # the fields are named as the table's columns
 
 
 def series_state(session: Session) -> tuple[date | None, int]:
