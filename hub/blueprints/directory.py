@@ -2,6 +2,7 @@
 robots.txt."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -52,11 +53,8 @@ def provider(slug: str) -> str:
         row = session.execute(sa.select(Provider).where(Provider.slug == slug)).scalar()
         if row is None:
             abort(404)
-        where = OfferFilters(providers=(slug,)).where(session)
-        total = count_offers(session, where)
-        page = offer_page(session, where, after)
-    return render_template("provider.html", provider=row, total=total, page=page,
-                           next_url=_next_url(page.next), first_url=request.path if after else None)
+        listing = _listing(session, OfferFilters(providers=(slug,)), after)
+    return render_template("provider.html", provider=row, **listing)
 
 
 @bp.get("/gemeinden")
@@ -71,11 +69,16 @@ def municipality(ags: str) -> str:
         abort(404)
     after = _cursor()
     with current_hub().sessions() as session:
-        where = OfferFilters(municipalities=(ags,)).where(session)
-        total = count_offers(session, where)
-        page = offer_page(session, where, after)
-    return render_template("municipality.html", place=place, total=total, page=page,
-                           next_url=_next_url(page.next), first_url=request.path if after else None)
+        listing = _listing(session, OfferFilters(municipalities=(ags,)), after)
+    return render_template("municipality.html", place=place, **listing)
+
+
+def _listing(session: Any, filters: OfferFilters, after: Any) -> dict[str, Any]:
+    """One page of a provider's or municipality's live offers, with its count and links."""
+    where = filters.where(session)
+    page = offer_page(session, where, after)
+    return {"total": count_offers(session, where), "page": page,
+            "next_url": _next_url(page.next), "first_url": request.path if after else None}
 
 
 @bp.get("/robots.txt")
