@@ -42,3 +42,28 @@ class HarvestPage:
     def is_last(self) -> bool:
         """RPDE's only end marker: an empty page whose `next` is its own URL."""
         return not self.items and not self.skipped and self.next_url == self.url
+
+
+@dataclass(frozen=True)
+class HarvestLimits:
+    """What one run may cost: pages, bytes per page, items per page, seconds, redirects."""
+
+    max_pages: int = 10_000
+    max_page_bytes: int = 20 * 1024 * 1024
+    max_items_per_page: int = 5_000
+    max_seconds: float = 600.0
+    max_redirects: int = 5
+    timeout_seconds: float = 30.0
+
+
+class HarvestError(Exception):
+    """A failure that ends a run: `code` is stable (e.g. "loop", "bad-json", "http-500",
+    "too-large", "backwards", "not-json", "blocked-address"), `message` German, `url` the page.
+    `retry_after` (seconds) when the source asked to be left alone for a while (503/429)."""
+
+    def __init__(self, code: str, message: str, url: str, retry_after: int | None = None) -> None:
+        super().__init__(f"{code}: {message} ({url})")
+        self.code = code
+        self.message = message
+        self.url = url
+        self.retry_after = retry_after
