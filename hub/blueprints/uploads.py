@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, json, request
 from werkzeug.http import parse_options_header
 
-from ..auth.ratelimit import client_key, is_blocked, record_failure
+from ..auth.ratelimit import client_key, is_blocked, record_failure, retry_after
 from ..auth.tokens import TokenOwner, authenticate, touch
 from ..context import current_hub
 from ..db import transaction
@@ -53,10 +53,11 @@ def unauthorized(detail: str) -> Problem:
                          headers={"WWW-Authenticate": 'Bearer realm="bildungsdaten"'})
 
 
-def too_many_attempts() -> Problem:
+def too_many_attempts(seconds: int) -> Problem:
     return HeaderProblem(429, "too-many-requests", "Zu viele Fehlversuche",
-                         "Zu viele ungültige Tokens von dieser Adresse. Bitte in einer Minute "
-                         "erneut versuchen.", headers={"Retry-After": "60"})
+                         "Zu viele ungültige Tokens von dieser Adresse. Bitte in "
+                         f"{seconds} Sekunden erneut versuchen.",
+                         headers={"Retry-After": str(seconds)})
 
 
 def check_token(token: str | None) -> TokenOwner:
@@ -67,7 +68,7 @@ def check_token(token: str | None) -> TokenOwner:
     # later writes fails at once ("locked") when another upload committed in between.
     with hub.sessions() as session:
         if is_blocked(session, client, hub.settings.failed_auth_limit):
-            raise too_many_attempts()
+            raise too_many_attempts(retry_after(session, client))
         if not token:
             raise unauthorized("Bitte das Token des Anbieters als „Authorization: Bearer …“ "
                                "mitsenden.")
