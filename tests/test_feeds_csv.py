@@ -124,3 +124,15 @@ def test_export_reimports_to_the_same_offers(client, engine):
                       collect=True)
     [again] = result.offers(KVHS)
     assert replace(again, modified=None, provider=KVHS) == replace(original, provider=KVHS)
+
+
+def test_datapackage_licence_name_follows_the_licence_iri():
+    from bildungsdaten.vocab.table_schema import licence_entry
+
+    assert licence_entry("http://dcat-ap.de/def/licenses/dl-by-de/2.0", "DL-DE BY")["name"] \
+        == "dl-de-by-2.0"
+    assert licence_entry("https://creativecommons.org/licenses/by/4.0/", "CC BY")["name"] \
+        == "CC-BY-4.0"
+    # An unknown licence keeps path and title but gets no (possibly wrong) short name.
+    other = licence_entry("https://example.org/lizenz", "Eigene Lizenz")
+    assert other == {"path": "https://example.org/lizenz", "title": "Eigene Lizenz"}

@@ -78,6 +78,31 @@ def feed_table_schema() -> dict[str, Any]:
     return {"fields": [_field(c) for c in FEED_CSV_COLUMNS], "missingValues": [""]}
 
 
+# Short names of the licences a hub is likely to use, keyed by their IRI without scheme or
+# trailing slash (both spellings occur: govdata.de and the dcat-ap.de licence list).
+_LICENCE_NAMES = {
+    "www.govdata.de/dl-de/by-2-0": "dl-de-by-2.0",
+    "dcat-ap.de/def/licenses/dl-by-de/2.0": "dl-de-by-2.0",
+    "www.govdata.de/dl-de/zero-2-0": "dl-de-zero-2.0",
+    "dcat-ap.de/def/licenses/dl-zero-de/2.0": "dl-de-zero-2.0",
+    "creativecommons.org/licenses/by/4.0": "CC-BY-4.0",
+    "dcat-ap.de/def/licenses/cc-by/4.0": "CC-BY-4.0",
+    "creativecommons.org/licenses/by-sa/4.0": "CC-BY-SA-4.0",
+    "dcat-ap.de/def/licenses/cc-by-sa/4.0": "CC-BY-SA-4.0",
+    "creativecommons.org/publicdomain/zero/1.0": "CC0-1.0",
+    "dcat-ap.de/def/licenses/cc-zero": "CC0-1.0",
+}
+
+
+def licence_entry(licence_url: str, licence_title: str) -> dict[str, str]:
+    """A Data Package licence: its short name only when the IRI is a known licence (a wrong
+    name would contradict the path), always path and title."""
+    key = licence_url.strip().split("://", 1)[-1].rstrip("/").lower()
+    entry = {"path": licence_url, "title": licence_title}
+    name = _LICENCE_NAMES.get(key)
+    return {"name": name, **entry} if name else entry
+
+
 def data_package(csv_path: str, *, title: str, description: str, licence_url: str,
                  licence_title: str, homepage: str | None = None) -> dict[str, Any]:
     """A Frictionless (tabular) Data Package with one resource, the offers CSV at `csv_path`."""
@@ -86,7 +111,7 @@ def data_package(csv_path: str, *, title: str, description: str, licence_url: st
         "name": "bildungsangebote",
         "title": title,
         "description": description,
-        "licenses": [{"name": "dl-de-by-2.0", "path": licence_url, "title": licence_title}],
+        "licenses": [licence_entry(licence_url, licence_title)],
         "resources": [{
             "name": "angebote",
             "path": csv_path,
