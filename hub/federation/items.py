@@ -37,6 +37,8 @@ class HarvestPage:
     items: tuple[HarvestItem, ...]
     skipped: tuple[SkippedItem, ...] = field(default=())
     licence: str | None = None
+    # Cache-Control max-age of the page (seconds): on the last page, when to poll again.
+    max_age: int | None = None
 
     @property
     def is_last(self) -> bool:
