@@ -3,6 +3,7 @@ hub's own feed served by the app, and hostile feeds that loop, go backwards, lie
 type, fail or send far too much. Loopback is allowed only through the allow list, as in tests."""
 from __future__ import annotations
 
+import gc
 import json
 import time
 import tracemalloc
@@ -198,6 +199,7 @@ def test_invalid_json_is_bad_json():
         pages, error = run(server.url("/p"))
     assert pages == [] and error is not None and error.code == "bad-json"
     assert "kein gültiges JSON" in error.message
+    assert gc.isenabled()  # the parse pauses the garbage collector, and resumes it on failure
 
 
 def test_an_html_page_is_not_json():
