@@ -105,20 +105,25 @@ _GETTERS = [(c, _getter(c)) for c in COLUMNS]
 _EMPTY_VENUE = VenueRecord()
 
 
-def offer_to_csv_rows(record: OfferRecord, base_uri: str,
-                      default_licence: str | None = None) -> list[list[str]]:
-    """The CSV rows of one offer: one per instance (one with blank instance cells if none),
-    each ending in the feed columns (provider slug, hub URL under `base_uri`, licence)."""
-    feed_cells = [neutralise(record.provider.slug),
-                  offer_iri(base_uri, record.provider.slug, record.angebot_id),
-                  licence_of(record, default_licence) or ""]
+def offer_to_template_rows(record: OfferRecord) -> list[list[str]]:
+    """The rows of one offer in the upload template's columns only: one per instance (one
+    with blank instance cells if none); they re-import as the same offer."""
     rows = []
     for inst in record.instances or [InstanceRecord()]:
         venue = inst.venue or _EMPTY_VENUE
         rows.append([cell if col.kind == "price" else _format(col, cell)
-                     for col, get in _GETTERS for cell in (get(record, inst, venue),)]
-                    + feed_cells)
+                     for col, get in _GETTERS for cell in (get(record, inst, venue),)])
     return rows
+
+
+def offer_to_csv_rows(record: OfferRecord, base_uri: str,
+                      default_licence: str | None = None) -> list[list[str]]:
+    """The CSV rows of one offer: its template rows, each ending in the feed columns
+    (provider slug, hub URL under `base_uri`, licence)."""
+    feed_cells = [neutralise(record.provider.slug),
+                  offer_iri(base_uri, record.provider.slug, record.angebot_id),
+                  licence_of(record, default_licence) or ""]
+    return [row + feed_cells for row in offer_to_template_rows(record)]
 
 
 def stream_csv(batches: Iterable[Iterable[OfferRecord]], base_uri: str,

@@ -21,12 +21,14 @@ from .blueprints import (
     offer_pages,
     openqcat,
     pages,
+    quality_overview,
     search_page,
     subscriptions,
     upload_page,
     uploads,
     vocab,
     watchlist,
+    workspace,
 )
 from .context import HubContext
 from .db import make_engine, make_sessionmaker
@@ -63,8 +65,8 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 
 # The areas of the hub, each a blueprint with the links it adds to the start page.
 AREAS = (pages, search_page, offer_pages, directory, watchlist, accessibility, feeds,
-         subscriptions, embeds, api, catalog, vocab, upload_page, uploads, health, admin,
-         openqcat)
+         subscriptions, embeds, api, catalog, vocab, upload_page, workspace, uploads, health,
+         admin, quality_overview, openqcat)
 
 
 def _register_blueprints(app: Flask) -> None:

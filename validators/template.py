@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -107,12 +108,14 @@ def example_row(today: date | None = None) -> list[str]:
     return [values.get(name, "") for name in COLUMN_NAMES]
 
 
-def template_csv(today: date | None = None) -> bytes:
-    """Header plus example row: UTF-8 with BOM (Excel opens it right), `;`, CRLF."""
+def template_csv(today: date | None = None, rows: Iterable[Sequence[str]] | None = None
+                 ) -> bytes:
+    """Header plus example row, or plus `rows` (texts in column order, e.g. a provider's
+    current offers): UTF-8 with BOM (Excel opens it right), `;`, CRLF."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMN_NAMES)
-    writer.writerow(example_row(today))
+    writer.writerows([example_row(today)] if rows is None else rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -138,11 +141,15 @@ def conditions() -> dict[str, str]:
     }
 
 
-def template_xlsx(today: date | None = None) -> bytes:
+def template_xlsx(today: date | None = None, rows: Iterable[Sequence[str]] | None = None
+                  ) -> bytes:
     """Sheet "Angebote": header (required columns marked by colour and a comment), an example
     row dated relative to `today` (PLZ/AGS as text, dates as date cells) and drop-down lists
     for the code-list columns; sheet "Legende": every column with letter, requirement and
-    condition; sheet "Werte": the allowed values of every code list with German labels."""
+    condition; sheet "Werte": the allowed values of every code list with German labels.
+
+    With `rows` (texts in column order, as template_csv writes them) these replace the
+    example row, every cell a text cell: the file re-imports exactly as written."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -156,8 +163,11 @@ def template_xlsx(today: date | None = None) -> bytes:
     sheet = book.active
     sheet.title = "Angebote"
     sheet.append(list(COLUMN_NAMES))
-    sheet.append([dates.get(name) or _TIMES.get(name) or example.get(name) or None
-                  for name in COLUMN_NAMES])
+    if rows is None:
+        sheet.append([dates.get(name) or _TIMES.get(name) or example.get(name) or None
+                      for name in COLUMN_NAMES])
+    else:
+        _append_texts(sheet, rows)
     for position, column in enumerate(COLUMNS, start=1):
         head = sheet.cell(1, position)
         mark = column.requirement
@@ -169,6 +179,8 @@ def template_xlsx(today: date | None = None) -> bytes:
                     + " Siehe Blatt „Legende“.")
             head.comment = Comment(note, "Bildungsdaten-Hub", width=260, height=90)
         cell = sheet.cell(2, position)
+        if rows is not None:
+            continue
         if column.name in dates:
             cell.number_format = "DD.MM.YYYY"
         elif column.name in _TIMES:
@@ -205,6 +217,19 @@ def template_xlsx(today: date | None = None) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _append_texts(sheet: Any, rows: Iterable[Sequence[str]]) -> None:
+    """Rows of texts as text cells; empty texts stay empty cells."""
+    for number, row in enumerate(rows, start=2):
+        for position, text in enumerate(row, start=1):
+            if text == "":
+                continue
+            cell = sheet.cell(number, position)
+            cell.value = text
+            # openpyxl would store a text starting with "=" as a formula; it is text here.
+            cell.data_type = "s"
+            cell.number_format = "@"
 
 
 MAX_TEMPLATE_ROW = 100_001  # the drop-downs reach as far as an upload may (header + rows)
