@@ -48,7 +48,8 @@ def test_workspace_shows_score_with_its_rule_and_the_expiry_lists(client, probe)
     assert f"Qualitätspunkte: {EXPECTED_SCORE} von 100" in html
     assert "Punkte = 40 · V + 20 · B + 20 · A + 20 · M" in html
     assert "15 von 18 empfohlenen Angaben" in html
-    assert "<td class=\"num\">16,0</td>" in html and "<td class=\"num\">17,0</td>" in html
+    assert "A – Aktualität: 16,0 von 20 Punkten" in html
+    assert "M – Fehler und Warnungen: 17,0 von 20 Punkten" in html
     past = html[html.index('id="abgelaufen"'):html.index('id="bald"')]
     soon = html[html.index('id="bald"'):html.index('id="uploads"')]
     assert "Abgelaufene Angebote: 1" in past and "Töpfern für alle (halb)" in past

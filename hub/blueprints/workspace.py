@@ -42,14 +42,21 @@ HISTORY_SIZE = 30
 FORM_CODELISTS = (("topic", "themenbereich", "Themenbereich"),
                   ("life_phase", "lebensphase", "Lebensphase"),
                   ("mode", "lernform", "Lernform"))
-STATUS_TEXT = {"done": "Fehlerfrei geprüft", "invalid": "Mit Fehlern – nichts übernommen",
+STATUS_TEXT = {"invalid": "Mit Fehlern – nichts übernommen",
                "failed": "Abgebrochen – nichts übernommen", "pending": "In Bearbeitung"}
+
+
+def result_text(upload: Any) -> str:
+    """How an upload ended, in words."""
+    if upload.status == "done":
+        return "Ohne Fehler geprüft" if upload.dry_run else "Übernommen"
+    return STATUS_TEXT.get(upload.status, upload.status)
 
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "groups": GROUPS, "formula": FORMULA,
-            "status_text": STATUS_TEXT, "expiry_days": EXPIRY_DAYS}
+            "result_text": result_text, "expiry_days": EXPIRY_DAYS}
 
 
 def _owner() -> TokenOwner:
@@ -85,8 +92,9 @@ def offers() -> Any:
         try:
             parsed = OfferFilters.parse(args, session)
         except Problem as problem:
+            field, label = _field(problem)
             return _offers_page(owner, [], {}, None, args,
-                                [(_field(problem), f"{problem.title}: {problem.detail}")], 400)
+                                [(field, f"{label}: {problem.detail}")], 400)
         # The provider is fixed: whatever `provider` says, only this provider's offers match.
         filters = replace(parsed, providers=(owner.provider_slug,))
         ids = list(session.execute(filters.select_ids(session, after).limit(PAGE_SIZE + 1))
@@ -116,10 +124,15 @@ def _after(raw: str | None) -> int | None:
     return int(raw)
 
 
-def _field(problem: Problem) -> str:
-    """The form field a filter problem is about (the error summary links to it)."""
+FIELD_LABELS = {"q": ("q", "Suchwörter"), "from": ("von", "Mit einem Termin ab"),
+                "to": ("bis", "Mit einem Termin bis"),
+                **{param: (param, label) for param, _name, label in FORM_CODELISTS}}
+
+
+def _field(problem: Problem) -> tuple[str, str]:
+    """The form field a filter problem is about (the error summary links to it), its label."""
     name = str(problem.extra.get("parameter") or "q")
-    return {"from": "von", "to": "bis"}.get(name, name)
+    return FIELD_LABELS.get(name, ("q", f"Parameter „{name}“"))
 
 
 def _offers_page(owner: TokenOwner, rows: list[Any],
