@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template
 
 from ...feeds.csv_feed import neutralise
@@ -97,7 +98,8 @@ def overview_csv() -> Response:
 def provider_details(slug: str) -> Any:
     require_admin()
     with current_hub().sessions() as session:
-        provider_id = session.query(Provider.id).filter(Provider.slug == slug).scalar()
+        provider_id = session.execute(sa.select(Provider.id).where(Provider.slug == slug)
+                                      ).scalar()
     if provider_id is None:
         abort(404)
     row = overview_rows(provider_id)[0]

@@ -9,7 +9,6 @@ reports are the upload page's (hub.blueprints.upload_page: 404 for anyone else's
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -181,4 +180,4 @@ def offers_xlsx() -> Response:
 
 def _file_name(owner: TokenOwner, suffix: str) -> str:
     # Slugs are [a-z0-9-]: safe inside the quoted header value.
-    return f"angebote-{owner.provider_slug}-{date.today():%Y-%m-%d}.{suffix}"
+    return f"angebote-{owner.provider_slug}-{local_today():%Y-%m-%d}.{suffix}"
