@@ -176,3 +176,16 @@ def test_xlsx_download_keeps_every_cell_as_text(client, probe):
     values = [row[plz].value for row in sheet.iter_rows(min_row=2)]
     assert sorted(values) == ["64625", "64646", "64646"]
     assert {"Legende", "Werte"} <= set(book.sheetnames)
+
+
+def test_xlsx_download_leaves_out_control_characters_xlsx_cannot_hold(client, engine, probe):
+    odd = _offer(PROBE, "steuer", "Kurs\x01mit\x0bSteuerzeichen", local_today(), True)
+    with Session(engine) as session, session.begin():
+        write_offers(session, probe["probe"], [odd])
+    resp = client.get("/hochladen/bereich/angebote.xlsx")
+    assert resp.status_code == 200
+    titles = [row[2].value for row in openpyxl.load_workbook(io.BytesIO(resp.data))[
+        "Angebote"].iter_rows(min_row=2)]
+    assert "KursmitSteuerzeichen" in titles
+    csv_text = client.get("/hochladen/bereich/angebote.csv").data.decode("utf-8-sig")
+    assert "Kurs\x01mit\x0bSteuerzeichen" in csv_text

@@ -149,7 +149,8 @@ def template_xlsx(today: date | None = None, rows: Iterable[Sequence[str]] | Non
     condition; sheet "Werte": the allowed values of every code list with German labels.
 
     With `rows` (texts in column order, as template_csv writes them) these replace the
-    example row, every cell a text cell: the file re-imports exactly as written."""
+    example row, every cell a text cell: the file re-imports exactly as written (but for
+    control characters, which XLSX cannot hold)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -220,13 +221,16 @@ def template_xlsx(today: date | None = None, rows: Iterable[Sequence[str]] | Non
 
 
 def _append_texts(sheet: Any, rows: Iterable[Sequence[str]]) -> None:
-    """Rows of texts as text cells; empty texts stay empty cells."""
+    """Rows of texts as text cells; empty texts stay empty cells. Control characters that
+    XML (and so XLSX) cannot hold are left out (the CSV keeps them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     for number, row in enumerate(rows, start=2):
         for position, text in enumerate(row, start=1):
             if text == "":
                 continue
             cell = sheet.cell(number, position)
-            cell.value = text
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
             # openpyxl would store a text starting with "=" as a formula; it is text here.
             cell.data_type = "s"
             cell.number_format = "@"
