@@ -103,7 +103,8 @@ def test_a_bad_filter_is_a_german_error_on_the_page(client, probe):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert 'role="alert"' in html and 'href="#topic"' in html and "Unbekannter Code" in html
-    assert client.get("/hochladen/bereich/angebote?nach=abc").status_code == 400
+    for cursor in ("abc", "²", "99999999999", "-1"):
+        assert client.get(f"/hochladen/bereich/angebote?nach={cursor}").status_code == 400
 
 
 def test_keyset_paging_walks_every_offer_once(client, engine, probe):

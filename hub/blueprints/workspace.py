@@ -22,6 +22,7 @@ from ...vocab.codelists import codelist
 from ..auth.csrf import csrf_token
 from ..auth.tokens import TokenOwner
 from ..context import current_hub
+from ..input_guard import bounded_int
 from ..models import Offer, Upload
 from ..offers.expiry import local_today
 from ..offers.filters import OfferFilters
@@ -115,12 +116,14 @@ def offers() -> Any:
 
 
 def _after(raw: str | None) -> int | None:
+    """The offer id a page starts after (`nach`), or None for the first page."""
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    after = bounded_int(raw)
+    if after is None:
         abort(400, "Der Link zur nächsten Seite ist ungültig. Bitte von der ersten Seite aus "
                    "weiterblättern.")
-    return int(raw)
+    return after
 
 
 FIELD_LABELS = {"q": ("q", "Suchwörter"), "from": ("von", "Mit einem Termin ab"),
