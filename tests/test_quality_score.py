@@ -64,6 +64,8 @@ def test_database_counts_of_the_constructed_provider(engine):
         offers=3, groups_present=15, accessible=2, last_import=TODAY - timedelta(days=60),
         last_check=UploadCheck(rows=10, errors=1, warnings=2))
     assert (probe.past, probe.expiring, probe.last_upload) == (1, 1, TODAY - timedelta(days=1))
+    assert probe.groups == {"accessibility": 2, "contact": 3, "prices": 3, "funding": 2,
+                            "coordinates": 3, "prerequisites": 2}
     assert quality_score(probe.facts, TODAY).total == EXPECTED_SCORE
     assert one == [probe]  # one provider alone counts the same
     other = rows["andere"].facts

@@ -48,6 +48,7 @@ def test_workspace_shows_score_with_its_rule_and_the_expiry_lists(client, probe)
     assert f"Qualitätspunkte: {EXPECTED_SCORE} von 100" in html
     assert "Punkte = 40 · V + 20 · B + 20 · A + 20 · M" in html
     assert "15 von 18 empfohlenen Angaben" in html
+    assert "<strong>Förderung:</strong> in 2 von 3 Angeboten" in html
     assert "A – Aktualität: 16,0 von 20 Punkten" in html
     assert "M – Fehler und Warnungen: 17,0 von 20 Punkten" in html
     past = html[html.index('id="abgelaufen"'):html.index('id="bald"')]

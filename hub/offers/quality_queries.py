@@ -111,6 +111,7 @@ class ProviderCounts:
     past: int
     expiring: int
     last_upload: date | None  # any upload, dry runs included
+    groups: dict[str, int]  # per recommended group: live offers that fill it
 
 
 def provider_counts(session: Session, today: date,
@@ -125,7 +126,7 @@ def provider_counts(session: Session, today: date,
     offers_q = (sa.select(
         o.c.provider_id, sa.func.count().label("offers"),
         sa.func.sum(sum(groups.values(), sa.literal(0))).label("groups_present"),
-        sa.func.sum(groups["accessibility"]).label("accessible"),
+        *(sa.func.sum(column).label(f"g_{key}") for key, column in groups.items()),
         sa.func.sum(_flag(o.c.last_date < today)).label("past"),
         sa.func.sum(_flag(o.c.last_date.between(today, soon))).label("expiring"))
         .select_from(o.outerjoin(inst, inst.c.offer_id == o.c.id))
@@ -140,12 +141,14 @@ def provider_counts(session: Session, today: date,
     for p in session.execute(providers_q.order_by(providers_t.c.name, providers_t.c.id)):
         row = counted.get(p.id)
         last_import, last_check, last_upload = uploads.get(p.id, (None, None, None))
+        per_group = {key: int(getattr(row, f"g_{key}") or 0) if row else 0
+                     for key in GROUP_KEYS}
         facts = ProviderFacts(int(row.offers) if row else 0,
                               int(row.groups_present or 0) if row else 0,
-                              int(row.accessible or 0) if row else 0, last_import, last_check)
+                              per_group["accessibility"], last_import, last_check)
         out.append(ProviderCounts(p.id, p.slug, p.name, facts,
                                   int(row.past or 0) if row else 0,
-                                  int(row.expiring or 0) if row else 0, last_upload))
+                                  int(row.expiring or 0) if row else 0, last_upload, per_group))
     return out
 
 
