@@ -140,11 +140,20 @@ class ReleaseDefinition:
 
 def load_definition(data: bytes, filename: str = "") -> dict[str, Any]:
     """The definition file as a dict (TOML when the name ends .toml or JSON fails)."""
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SurveyError("definition-encoding", "Die Definitionsdatei ist nicht in UTF-8 "
+                          f"gespeichert (Byte {exc.start + 1} ist ungültig). Bitte als UTF-8 "
+                          "speichern.", "Definitionsdatei") from None
     try:
         if filename.endswith(".toml"):
             return tomllib.loads(text)
-        return dict(json.loads(text))
+        parsed = json.loads(text)
+        if not isinstance(parsed, dict):
+            raise SurveyError("definition-syntax", "Die Definitionsdatei muss ein JSON-Objekt "
+                              "({…}) sein, keine Liste oder einzelne Angabe.", "Definitionsdatei")
+        return parsed
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         if not filename.endswith(".toml"):
             try:
