@@ -1,5 +1,10 @@
 """Monitoring indicators -> CSV (one row per value and day) with its Table Schema, and -> RDF
-Data Cube JSON-LD. Pure: plain data in, text/dicts out; no Flask, no database."""
+Data Cube JSON-LD. Pure: plain data in, text/dicts out; no Flask, no database.
+
+A value derived from a published survey table whose cells were suppressed stays suppressed:
+the CSV lists it with empty `wert`, `zaehler`, `nenner` and status "." (as the survey's own
+CSV does); the cube leaves it out (an observation without its measure breaks IC-14) and says
+so in the dataset's comment."""
 from __future__ import annotations
 
 import csv
@@ -15,21 +20,30 @@ SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
 MUNICIPALITY_KEY = "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
 DISTRICT_KEY = "http://dcat-ap.de/def/politicalGeocoding/districtKey/"
 COLUMNS = ("indikator", "gemeinde_ags", "gemeinde_name", "lebensphase", "stichtag", "wert",
-           "zaehler", "nenner", "einheit")
+           "zaehler", "nenner", "einheit", "status", "quelle")
+SUPPRESSED = "."  # the survey's symbol: "Zahlenwert unbekannt oder geheim zu halten"
 
 
 @dataclass(frozen=True)
 class Observation:
-    """One stored indicator value of one day ("" life phase = all phases)."""
+    """One indicator value of one day ("" life phase = all phases). Values computed from the
+    offers have no `quelle` (the hub itself); values from a survey name its published table
+    and are None with status "." where that table suppressed a cell they need."""
 
     stichtag: date
     indikator: str
     gemeinde_ags: str
     lebensphase: str
-    wert: float
-    zaehler: int
+    wert: float | None
+    zaehler: int | None
     nenner: int | None
     einheit: str
+    status: str = ""
+    quelle: str = ""
+
+    @property
+    def suppressed(self) -> bool:
+        return self.status == SUPPRESSED
 
 
 @dataclass(frozen=True)
@@ -58,8 +72,10 @@ def to_csv(rows: Iterable[Observation], areas: dict[str, str]) -> Iterable[str]:
     writer.writerow(COLUMNS)
     for n, r in enumerate(rows, 1):
         writer.writerow((r.indikator, r.gemeinde_ags, areas.get(r.gemeinde_ags, ""),
-                         r.lebensphase, r.stichtag.isoformat(), format_number(r.wert),
-                         r.zaehler, "" if r.nenner is None else r.nenner, r.einheit))
+                         r.lebensphase, r.stichtag.isoformat(),
+                         "" if r.wert is None else format_number(r.wert),
+                         "" if r.zaehler is None else r.zaehler,
+                         "" if r.nenner is None else r.nenner, r.einheit, r.status, r.quelle))
         if n % 2000 == 0:
             yield out.getvalue()
             out.seek(0)
@@ -83,13 +99,21 @@ def table_schema(meta: CubeMeta) -> dict[str, Any]:
             {"name": "stichtag", "title": "Stichtag", "type": "date", "format": "%Y-%m-%d",
              "constraints": {"required": True}},
             {"name": "wert", "title": "Wert", "type": "number",
-             "constraints": {"required": True}},
+             "description": "Leer, wenn gesperrt (status „.“)"},
             {"name": "zaehler", "title": "Zähler", "type": "integer",
-             "constraints": {"required": True, "minimum": 0}},
+             "description": "Leer, wenn gesperrt (status „.“)", "constraints": {"minimum": 0}},
             {"name": "nenner", "title": "Nenner", "type": "integer",
              "description": "Leer bei Anzahlen ohne Nenner", "constraints": {"minimum": 1}},
             {"name": "einheit", "title": "Einheit", "type": "string",
              "constraints": {"required": True, "enum": list(meta.units)}},
+            {"name": "status", "title": "Status",
+             "description": "„.“ = gesperrt: die veröffentlichte Umfragetabelle hält eine "
+                            "nötige Zahl geheim (Geheimhaltung); leer = Wert angegeben",
+             "type": "string", "constraints": {"enum": [SUPPRESSED]}},
+            {"name": "quelle", "title": "Quelle",
+             "description": "Veröffentlichte Umfragetabelle, aus der der Wert stammt; leer = "
+                            "aus den Angeboten des Hubs berechnet",
+             "type": "string", "format": "uri"},
         ],
         "missingValues": [""],
         "description": "Je Stichtag, Indikator, Gebiet und Lebensphase genau eine Zeile.",
@@ -122,6 +146,9 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
         "@id": f"{base}#dataset", "@type": "qb:DataSet",
         "rdfs:label": {"@value": "Bildungsmonitoring: Indikatoren je Gemeinde und Lebensphase",
                        "@language": "de"},
+        "rdfs:comment": {"@value": "Werte aus Umfragetabellen, deren Zellen gesperrt sind, "
+                                   "fehlen hier; die CSV-Datei führt sie mit Status „.“.",
+                         "@language": "de"},
         "qb:structure": {"@id": f"{base}#dsd"}}
     if meta.licence:
         dataset["dct:license"] = {"@id": meta.licence}
@@ -174,6 +201,8 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
         graph.append(label(iri, ["skos:Concept"], phase_label, {
             "skos:notation": code or "alle", "skos:inScheme": {"@id": f"{base}#lebensphasen"}}))
     for n, r in enumerate(rows):
+        if r.wert is None or r.zaehler is None:
+            continue  # suppressed: left out (IC-14), listed in the CSV with its status
         obs: dict[str, Any] = {
             "@id": f"{base}#obs-{n}", "@type": "qb:Observation",
             "qb:dataSet": {"@id": f"{base}#dataset"},
@@ -186,6 +215,8 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
             zaehler: {"@value": r.zaehler, "@type": "xsd:integer"}}
         if r.nenner is not None:
             obs[nenner] = {"@value": r.nenner, "@type": "xsd:integer"}
+        if r.quelle:
+            obs["dct:source"] = {"@id": r.quelle}
         graph.append(obs)
     return {"@context": {"qb": QB, "skos": "http://www.w3.org/2004/02/skos/core#",
                          "rdfs": "http://www.w3.org/2000/01/rdf-schema#",

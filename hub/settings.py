@@ -80,6 +80,8 @@ class Settings:
         0, "Vorgeschaltete Reverse-Proxys, deren X-Forwarded-For/-Proto gelten (0 = keiner) / reverse proxies in front whose X-Forwarded-For/-Proto are trusted")
     monitoring_radius_km: float = setting(
         10.0, "Reichweite in km (Luftlinie) vom Gemeindemittelpunkt für die weißen Flecken des Bildungsmonitorings / radius in km (great circle) from a municipality's centre for the monitoring's blank spots")
+    monitoring_bedarf: str = setting(
+        "", "TOML-Datei, die Tabellen der veröffentlichten Befragung und ihre Antwortcodes Gemeinden, Lebensphasen und Themenbereichen zuordnet (Bedarf gegen Angebot); leer = kein Bedarfsvergleich / TOML file mapping published survey tables and their answer codes to municipalities, life phases and topics (need against supply); empty = none")
     admin_token: str = setting(
         "", "Zugang zu den Verwaltungsseiten (z. B. Umfrage-Import), mindestens 16 Zeichen; leer = abgeschaltet / admin pages credential, at least 16 characters; empty = disabled")
     admin_lockout_failures: int = setting(

@@ -80,6 +80,9 @@ def naive(offers: list[dict[str, Any]], radius: float) -> dict[tuple[str, str, s
             people = sum(pop.values()) if ags == "06431" else pop[ags]
             out[("angebote_je_1000_einwohner", ags, phase)] = (len(here), people)
             out[("termine_je_1000_einwohner", ags, phase)] = (dates, people)
+            for t in TOPICS:
+                out[(f"angebote_je_1000_einwohner_thema_{t}", ags, phase)] = (
+                    sum(1 for o in here if o["topic"] == t), people)
             units = sum((Decimal(i["teaching_units"]) for o in chosen for i in o["instances"]
                          if i["teaching_units"] is not None
                          and (ags == "06431" or (i["venue"] or {}).get("ags") == ags)),
@@ -127,7 +130,7 @@ def test_csv_equals_a_naive_recomputation_over_the_api(app, client):
     for key, (zaehler, nenner) in expected.items():
         row = got[key]
         assert (int(row["zaehler"]), row["nenner"]) == (zaehler, "" if nenner is None else str(nenner)), key
-        scale = 1000 if key[0].endswith("_einwohner") and "anteil" not in key[0] else 100
+        scale = 1000 if "_je_1000_" in key[0] else 100
         value = zaehler if nenner is None else scale * zaehler / nenner
         assert math.isclose(float(row["wert"]), round(value, 4), abs_tol=1e-9), key
         assert row["stichtag"] == TODAY.isoformat()

@@ -1,35 +1,35 @@
 """The indicators computed from offers: pure Python over OfferRecords, no database.
 
 `Tally` takes the live offers batch by batch (constant memory per offer) and hands out one
-`IndicatorValue` per indicator × area × life phase; the definitions are in .definitions.
+`Observation` (the row the CSV and the cube publish) per indicator × area × life phase; the
+definitions are in .definitions. Indicators read from survey tables are not computed here
+(see .need).
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from ...feeds.monitoring import Observation
 from ...vocab.records import PRICE_FREE, OfferRecord
-from .definitions import ALL_PHASES, PER_1000, PERCENT, PHASE_ALL_CODE, indicators, life_phases
+from .definitions import (
+    ALL_PHASES,
+    COUNT,
+    PER_1000,
+    PERCENT,
+    PHASE_ALL_CODE,
+    indicators,
+    life_phases,
+)
 from .gaps import Point, Reach, offer_points
 
 ONLINE_MODES = frozenset({"online_live", "online_selbstlern", "hybrid", "blended"})
 OFF_HOURS = frozenset({"abends", "wochenende"})
 DECIMALS = 4  # stored and published precision of `wert`
-
-
-@dataclass(frozen=True)
-class IndicatorValue:
-    """One row of the indicator table (without its stichtag)."""
-
-    indikator: str
-    gemeinde_ags: str
-    lebensphase: str
-    wert: float
-    zaehler: int
-    nenner: int | None
-    einheit: str
+TOPIC_PER_1000 = "angebote_je_1000_einwohner_thema_"
 
 
 @dataclass
@@ -110,46 +110,52 @@ class Tally:
             for ags in reached:
                 self.in_reach[(ags, phase)] += 1
 
-    def values(self) -> list[IndicatorValue]:
-        """Every indicator row, in a stable order; none divides by zero."""
+    def values(self, day: date) -> list[Observation]:
+        """Every indicator row of `day`, in a stable order; none divides by zero."""
         district_pop = sum(self.population.values())
         areas = [self.district_key, *sorted(self.population)]
         phases = (ALL_PHASES, *life_phases())
-        out: list[IndicatorValue] = []
+        out: list[Observation] = []
         for ind in indicators().values():
+            if ind.from_survey:
+                continue
             for ags in areas:
                 if ind.district_only and ags != self.district_key:
                     continue
                 pop = district_pop if ags == self.district_key else self.population[ags]
                 for phase in phases:
-                    row = self._row(ind.code, ags, phase, pop, district_pop)
+                    row = self._row(day, ind.code, ags, phase, pop, district_pop)
                     if row is not None:
                         out.append(row)
         return out
 
-    def _row(self, code: str, ags: str, phase: str, pop: int,
-             district_pop: int) -> IndicatorValue | None:
-        key = (ags, phase)
+    def _row(self, day: date, code: str, ags: str, phase: str, pop: int,
+             district_pop: int) -> Observation | None:
+        key = (day, ags, phase)
+        where = (ags, phase)
+        if code.startswith(TOPIC_PER_1000):  # offers of the topic: the topic share's zaehler
+            count = self.flags["anteil_thema_" + code[len(TOPIC_PER_1000):]][where]
+            return _ratio(code, key, count, pop, 1000, PER_1000)
         if code in ("angebote_je_1000_einwohner", "termine_je_1000_einwohner"):
-            count = (self.offers if code.startswith("angebote") else self.dates)[key]
+            count = (self.offers if code.startswith("angebote") else self.dates)[where]
             return _ratio(code, key, count, pop, 1000, PER_1000)
         if code == "unterrichtseinheiten_je_1000_einwohner":
-            units = int(self.hours[key].quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            units = int(self.hours[where].quantize(Decimal(1), rounding=ROUND_HALF_UP))
             return _ratio(code, key, units, pop, 1000, PER_1000)
         if code == "angebote_in_reichweite":
             if ags == self.district_key:
                 return None  # reach is measured from a municipality's centre
-            count = self.in_reach[key]
-            return IndicatorValue(code, ags, phase, float(count), count, None, "Anzahl")
+            count = self.in_reach[where]
+            return Observation(day, code, ags, phase, float(count), count, None, COUNT)
         if code == "anteil_einwohner_weisse_flecken":
             blank = sum(p for m, p in self.population.items() if self.in_reach[(m, phase)] == 0)
             return _ratio(code, key, blank, district_pop, 100, PERCENT)
-        return _ratio(code, key, self.flags[code][key], self.offers[key], 100, PERCENT)
+        return _ratio(code, key, self.flags[code][where], self.offers[where], 100, PERCENT)
 
 
-def _ratio(code: str, key: tuple[str, str], zaehler: int, nenner: int, scale: int,
-           unit: str) -> IndicatorValue | None:
+def _ratio(code: str, key: tuple[date, str, str], zaehler: int, nenner: int, scale: int,
+           unit: str) -> Observation | None:
     if nenner <= 0:  # no offers (or no inhabitants): no row rather than a division by zero
         return None
-    return IndicatorValue(code, key[0], key[1], round(scale * zaehler / nenner, DECIMALS),
-                          zaehler, nenner, unit)
+    return Observation(key[0], code, key[1], key[2], round(scale * zaehler / nenner, DECIMALS),
+                       zaehler, nenner, unit)

@@ -12,6 +12,8 @@ from ...vocab.codelists import codelist
 from ...vocab.geo import POPULATION_SOURCE
 
 OFFERS_SOURCE = "Bildungsdaten-Hub: alle lebenden Angebote (ohne Löschungen) zum Stichtag"
+SURVEY_SOURCE = ("Veröffentlichte, geheimhaltungsgeschützte Tabellen der Bürgerbefragung "
+                 "(/survey/…); nie die einzelnen Antworten")
 PER_1000 = "je 1.000 Einwohner"
 PERCENT = "%"
 COUNT = "Anzahl"
@@ -30,7 +32,14 @@ class Indicator:
     sources: tuple[str, ...]
     caveats: tuple[str, ...] = ()
     district_only: bool = False  # only a district row (gemeinde_ags = the district key)
-    topic: str | None = None  # for the per-topic shares: the themenbereich code
+    topic: str | None = None  # for the per-topic indicators: the themenbereich code
+    family: str = ""  # the per-topic indicators of one kind share it (the topic filter's key)
+    from_survey: bool = False  # read from published survey tables, not stored daily
+
+    @property
+    def kind(self) -> str:
+        """The family, or the code of an indicator that has no per-topic variants."""
+        return self.family or self.code
 
 
 _COUNTED = ("Gezählt werden lebende Angebote mit mindestens einem Termin, dessen Veranstaltungs"
@@ -43,9 +52,10 @@ _SELF_REPORTED = "Die Angaben stammen von den Anbietern und werden nicht nachgep
 
 
 def _share(code: str, title: str, condition: str, *caveats: str,
-           topic: str | None = None) -> Indicator:
+           topic: str | None = None, family: str = "") -> Indicator:
     return Indicator(code, title, f"wert = 100 × zaehler / nenner; zaehler = Angebote, {condition}",
-                     PERCENT, (OFFERS_SOURCE,), (_COUNTED, _SHARE_CAVEAT, *caveats), topic=topic)
+                     PERCENT, (OFFERS_SOURCE,), (_COUNTED, _SHARE_CAVEAT, *caveats), topic=topic,
+                     family=family)
 
 
 def _base() -> list[Indicator]:
@@ -103,11 +113,43 @@ def _base() -> list[Indicator]:
     ]
 
 
+NEED_CAVEATS = (
+    "Berechnet nur aus veröffentlichten Tabellen der Befragung: ist dort eine nötige Zelle "
+    "gesperrt (Geheimhaltung), bleibt auch der Wert gesperrt („–“, in der CSV Status „.“).",
+    "Die Zuordnung der Antwortcodes zu Gemeinden, Lebensphasen und Themenbereichen steht in "
+    "der Datei MONITORING_BEDARF; zusammengefasste Antworten, die mehrere Gemeinden, "
+    "Lebensphasen oder Themenbereiche umfassen, ergeben keinen Wert.",
+    "Stichtag ist der Tag der Veröffentlichung der Befragung; die Befragten haben sich selbst "
+    "gemeldet (keine Zufallsstichprobe).",
+)
+
+
 def _topics() -> list[Indicator]:
-    return [_share(f"anteil_thema_{c.code}", f"Anteil Angebote im Themenbereich {c.label_de}",
-                   f"im Themenbereich „{c.label_de}“", "Angebote ohne Themenbereich zählen "
-                   "im Nenner, in keinem Zähler.", topic=c.code)
-            for c in codelist("themenbereich").concepts]
+    out = []
+    for c in codelist("themenbereich").concepts:
+        out.append(Indicator(
+            f"angebote_je_1000_einwohner_thema_{c.code}",
+            f"Angebote im Themenbereich {c.label_de} je 1.000 Einwohner",
+            "wert = 1000 × zaehler / nenner; zaehler = Angebote im Themenbereich mit einem "
+            "Termin in der Gemeinde; nenner = Einwohner", PER_1000,
+            (OFFERS_SOURCE, POPULATION_SOURCE), (_COUNTED,), topic=c.code,
+            family="angebote_je_1000_einwohner"))
+        out.append(_share(f"anteil_thema_{c.code}", f"Anteil Angebote im Themenbereich {c.label_de}",
+                          f"im Themenbereich „{c.label_de}“", "Angebote ohne Themenbereich zählen "
+                          "im Nenner, in keinem Zähler.", topic=c.code, family="anteil_thema"))
+        out.append(Indicator(
+            f"bedarf_thema_{c.code}", f"Bedarf: Anteil der Befragten mit Wunsch {c.label_de}",
+            "wert = 100 × zaehler / nenner; zaehler = Befragte der Gemeinde (und Lebensphase), "
+            f"die „{c.label_de}“ als Lernwunsch nennen; nenner = alle Befragten dieser Gruppe, "
+            "die die Frage beantwortet haben", PERCENT, (SURVEY_SOURCE,), NEED_CAVEATS,
+            topic=c.code, family="bedarf_thema", from_survey=True))
+    return out
+
+
+def topic_variant(kind: str, topic: str) -> Indicator | None:
+    """The indicator of family `kind` for `topic` (None when that family has no such one)."""
+    return next((i for i in indicators().values() if i.family == kind and i.topic == topic),
+                None)
 
 
 @cache

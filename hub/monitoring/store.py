@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from ...vocab.geo import population_by_ags
 from ..db import begin_write, make_sessionmaker, transaction
 from ..models import utcnow
 from ..settings import Settings
-from .compute import IndicatorValue, Tally
+from .compute import Tally
 from .gaps import Reach
 from .models import MonitoringSnapshot, MonitoringValue
 from .read import iter_offer_batches
@@ -51,14 +51,16 @@ def population() -> dict[str, int]:
     return out
 
 
-def compute_values(engine: Engine, settings: Settings) -> tuple[int, list[IndicatorValue]]:
-    """(live offers, every indicator value) from one consistent snapshot, batch by batch."""
+def compute_values(engine: Engine, settings: Settings,
+                   day: date) -> tuple[int, list[Observation]]:
+    """(live offers, every indicator value of `day`) from one consistent snapshot, batch by
+    batch."""
     centres = {m.ags: (m.lat, m.lon) for m in municipalities()}
     tally = Tally(settings.district_key, population(),
                   Reach(centres, settings.monitoring_radius_km))
     for batch in iter_offer_batches(engine):
         tally.add(batch)
-    return tally.live, tally.values()
+    return tally.live, tally.values(day)
 
 
 def _stored(session: Session, day: date) -> int | None:
@@ -78,7 +80,7 @@ def store_snapshot(engine: Engine, settings: Settings, day: date) -> SnapshotRes
         if existing is not None:
             live = session.get(MonitoringSnapshot, day).live_offers  # type: ignore[union-attr]
             return SnapshotResult(day, False, existing, live)
-    live, values = compute_values(engine, settings)
+    live, values = compute_values(engine, settings, day)
     try:
         with transaction(sessions) as session:
             begin_write(session)
@@ -88,16 +90,20 @@ def store_snapshot(engine: Engine, settings: Settings, day: date) -> SnapshotRes
                 stichtag=day, live_offers=live, radius_km=settings.monitoring_radius_km,
                 created_at=utcnow()))
             if values:
-                session.execute(values_t.insert(), [
-                    {"stichtag": day, **_columns(v)} for v in values])
+                session.execute(values_t.insert(), [_columns(v) for v in values])
     except IntegrityError:
         with sessions() as session:
             return SnapshotResult(day, False, _stored(session, day) or 0, live)
     return SnapshotResult(day, True, len(values), live)
 
 
-def _columns(v: IndicatorValue) -> dict[str, Any]:
-    return asdict(v)  # the fields are named as the table's columns
+STORED = frozenset(c.name for c in values_t.columns)
+
+
+def _columns(v: Observation) -> dict[str, Any]:
+    # the fields are named as the table's columns; status and quelle belong to survey values,
+    # which are read from their published tables and never stored
+    return {k: x for k, x in asdict(v).items() if k in STORED}
 
 
 def series_state(session: Session) -> tuple[date | None, int]:
@@ -105,6 +111,14 @@ def series_state(session: Session) -> tuple[date | None, int]:
     row = session.execute(sa.select(sa.func.max(snapshots_t.c.stichtag),
                                     sa.func.count())).one()
     return row[0], int(row[1] or 0)
+
+
+def snapshot_created(session: Session, day: date | None) -> datetime | None:
+    """When the snapshot of `day` was stored (the CSV's Last-Modified)."""
+    if day is None:
+        return None
+    return session.execute(sa.select(snapshots_t.c.created_at)
+                           .where(snapshots_t.c.stichtag == day)).scalar()
 
 
 def iter_stored_values(session: Session, upto: date) -> Iterator[Observation]:
