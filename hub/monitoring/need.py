@@ -161,32 +161,43 @@ def table_need(spec: TableSpec, cells: dict[tuple[str, ...], int | None], need: 
         return []
     answer_dim = spec.answer_dim()
 
-    def options(n: int | None, mapping: dict[str, str], margin: str) -> list[tuple[str, str]]:
-        """(published code, what it means) of a dimension; the margin only if unmapped."""
+    def options(n: int | None, mapping: dict[str, str], margin: str
+                ) -> list[tuple[str, list[str]]]:
+        """(what it means, the published codes meaning it) of a dimension, with the margin;
+        a dimension the file does not map counts at its margin only."""
         if n is None:
             return []
         d = spec.dims[n]
-        mapped = [(c, _single(d.groups[c], mapping)) for c in d.codes]
-        return [(c, t) for c, t in mapped if t is not None] + (
-            [(TOTAL, margin)] if d.has_total else [])
+        by_target: dict[str, list[str]] = {}
+        for c in d.codes:
+            target = _single(d.groups[c], mapping)
+            if target is not None:
+                by_target.setdefault(target, []).append(c)
+        return [*by_target.items(), *([(margin, [TOTAL])] if d.has_total else [])]
 
-    areas = options(area_dim, need.areas, district_key) or [("", district_key)]
-    phases = options(phase_dim, need.phases, ALL_PHASES) or [("", ALL_PHASES)]
-    topic_d = spec.dims[topic_dim]
-    topics = [(c, t) for c in topic_d.codes if (t := _single(topic_d.groups[c], need.topics))]
+    areas = options(area_dim, need.areas, district_key) or [(district_key, [])]
+    phases = options(phase_dim, need.phases, ALL_PHASES) or [(ALL_PHASES, [])]
+    topics = [(t, codes) for t, codes in options(topic_dim, need.topics, "")
+              if t and not (spec.kind == "multiple" and len(codes) > 1)]  # one tick per person
+    margins = tuple(TOTAL if d.has_total else "" for d in spec.dims)
+
+    def total(fixed: dict[int | None, list[str]]) -> int | None:
+        """The sum of the published cells over the codes fixed per dimension (margins
+        elsewhere); None when one of them is suppressed."""
+        axes = [fixed.get(n, [margins[n]]) for n in range(len(spec.dims))]
+        counts = [cells.get(coords, 0) for coords in itertools.product(*axes)]
+        return None if None in counts else sum(c or 0 for c in counts)
+
     out = []
-    for (a_code, ags), (p_code, phase), (t_code, topic) in itertools.product(areas, phases,
-                                                                             topics):
-        wish = [TOTAL if d.has_total else "" for d in spec.dims]  # unmapped: their margin
-        for n, code in ((area_dim, a_code), (phase_dim, p_code), (topic_dim, t_code)):
-            if n is not None:
-                wish[n] = code
-        base = list(wish)
+    for (ags, a_codes), (phase, p_codes), (topic, t_codes) in itertools.product(
+            areas, phases, topics):
+        group: dict[int | None, list[str]] = {area_dim: a_codes, phase_dim: p_codes}
         if spec.kind == "multiple":
-            wish[answer_dim] = WISHED
+            wish = {**group, topic_dim: t_codes, answer_dim: [WISHED]}
+            base = {**group, topic_dim: t_codes}
         else:
-            base[answer_dim] = TOTAL
-        zaehler, nenner = cells.get(tuple(wish), 0), cells.get(tuple(base), 0)
+            wish, base = {**group, topic_dim: t_codes}, group
+        zaehler, nenner = total(wish), total(base)
         code = f"bedarf_thema_{topic}"
         if zaehler is None or nenner is None:
             out.append(Observation(day, code, ags, phase, None, None, None, PERCENT,
