@@ -252,3 +252,23 @@ def need_state(session: Session, settings: Settings) -> tuple[Any, ...]:
     ).all() if slugs else []
     newest = max((r[3] for r in releases), default=None)
     return need_map.digest, need_map.error, tuple(tuple(r[:3]) for r in releases), newest
+
+
+def describe_sources(session: Session, settings: Settings, urls: list[str]
+                     ) -> list[tuple[str, str]]:
+    """(URL, German description) of the published tables behind need values: the survey,
+    the release with its day and the table's title."""
+    out = []
+    for url in urls:
+        survey, version, slug = url.rstrip("/").rsplit("/", 3)[-3:]
+        row = session.execute(
+            sa.select(Survey.title, SurveyRelease.created_at, SurveyReleaseTable.title)
+            .join(SurveyRelease, SurveyRelease.survey_id == Survey.id)
+            .join(SurveyReleaseTable, SurveyReleaseTable.release_id == SurveyRelease.id)
+            .where(Survey.slug == survey, SurveyRelease.version == int(version),
+                   SurveyReleaseTable.slug == slug)).first()
+        if row is None:
+            continue
+        out.append((url, f"{row[0]}, Veröffentlichung {version} vom "
+                         f"{row[1]:%d.%m.%Y}, Tabelle „{row[2]}“"))
+    return out

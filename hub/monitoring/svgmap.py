@@ -46,8 +46,10 @@ def class_of(value: float, bins: list[MapClass]) -> MapClass:
     return bins[-1]
 
 
-def choropleth(values: dict[str, float], title: str, fmt: Any, href: Any) -> Markup:
-    """The map: `values` by AGS, `fmt(value)` for tooltips, `href(ags)` the link of an area.
+def choropleth(values: dict[str, float], title: str, fmt: Any, href: Any,
+               missing: dict[str, str] | None = None) -> Markup:
+    """The map: `values` by AGS, `fmt(value)` for tooltips, `href(ags)` the link of an area,
+    `missing` what a hatched area says instead of "keine Angabe" (e.g. "gesperrt").
     The outlines are the portal map's (one projection of the boundaries for every map)."""
     outlines, height = shapes()
     bins = classes(list(values.values()))
@@ -62,7 +64,7 @@ def choropleth(values: dict[str, float], title: str, fmt: Any, href: Any) -> Mar
         if ags in values:
             fill, text = class_of(values[ags], bins).colour, fmt(values[ags])
         else:
-            fill, text = "url(#keine-angabe)", "keine Angabe"
+            fill, text = "url(#keine-angabe)", (missing or {}).get(ags, "keine Angabe")
         # a group of links (not role="img", which must not hold links), each named in words
         parts.append(f'<a href="{escape(href(ags))}" aria-label="{escape(name)}: {escape(text)}"><path d="{d}" fill="{fill}" '
                      f'stroke="#222" stroke-width="0.8"><title>{escape(name)}: {escape(text)}'

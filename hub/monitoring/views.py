@@ -25,7 +25,7 @@ from .definitions import (
     phase_label,
     topic_variant,
 )
-from .need import load_need_map, need_observations, need_state
+from .need import describe_sources, load_need_map, need_observations, need_state
 from .present import BASE_PATH, area_names, cube_meta, german_number
 from .store import iter_stored_values, series_state, snapshot_created, stored_values
 from .svgchart import legend as chart_legend
@@ -113,6 +113,7 @@ def dashboard() -> Any:
         latest, days = series_state(session)
         day, rows, history = _values(session, ind, phase, latest, district_key)
         compare = _need_against_supply(session, ind.topic, phase, latest) if ind.topic else None
+        sources = describe_sources(session, hub.settings, _sources(rows))
     district = next((r for r in rows if r.gemeinde_ags == district_key), None)
     local = {r.gemeinde_ags: r for r in rows if r.gemeinde_ags in municipality_by_ags()}
     table = [{"ags": m, "name": names[m], "row": local.get(m)}
@@ -123,7 +124,9 @@ def dashboard() -> Any:
         karte = choropleth(values,
                            f"Karte: {ind.title}, {phase_label(phase)}, Stichtag "
                            f"{day.strftime('%d.%m.%Y')}",
-                           lambda v: german_number(v, ind.unit), lambda a: f"/monitoring/gemeinden/{a}")
+                           lambda v: german_number(v, ind.unit), lambda a: f"/monitoring/gemeinden/{a}",
+                           {a: "gesperrt (Geheimhaltung der Befragung)"
+                            for a, r in local.items() if r.suppressed})
     legend = [(c.index, german_number(c.low, ind.unit), german_number(c.high, ind.unit))
               for c in classes(list(values.values()))]
     timeline = _timeline({hub.settings.district_name: history}, ind.title, ind.unit)
@@ -135,7 +138,7 @@ def dashboard() -> Any:
         district=district, table=table, karte=karte, legend=legend, fmt=german_number,
         attribution=BOUNDARIES_ATTRIBUTION, population_source=POPULATION_SOURCE,
         radius=hub.settings.monitoring_radius_km, phase_label=phase_label, compare=compare,
-        need_error=load_need_map(hub.settings).error, sources=_sources(rows))
+        need_error=load_need_map(hub.settings).error, sources=sources)
 
 
 def _sources(rows: list[Observation]) -> list[str]:
@@ -162,7 +165,8 @@ def _need_against_supply(session: Any, topic: str, phase: str,
               "per_1000": supply.get((f"angebote_je_1000_einwohner_thema_{topic}", a)),
               "share": supply.get((f"anteil_thema_{topic}", a))} for a in areas]
     any_need = next(iter(need.values()))
-    return {"lines": lines, "day": any_need.stichtag, "sources": _sources(list(need.values())),
+    return {"lines": lines, "day": any_need.stichtag,
+            "sources": describe_sources(session, hub.settings, _sources(list(need.values()))),
             "suppressed": any(r.suppressed for r in need.values()),
             "label": dict(_topics())[topic]}
 
@@ -181,6 +185,7 @@ def profile(ags: str) -> Any:
         rows = stored_values(session, latest, lebensphase=phase) if latest else []
         reach = stored_values(session, latest, "angebote_in_reichweite", ags) if latest else []
         need = [r for r in need_observations(session, hub.settings) if r.lebensphase == phase]
+        need_sources = describe_sources(session, hub.settings, _sources(need))
         history = {name: stored_values(session, None, DEFAULT_INDICATOR, area, phase)
                    for name, area in ((municipality.short_name, ags),
                                       (hub.settings.district_name, hub.settings.district_key))}
@@ -197,7 +202,7 @@ def profile(ags: str) -> Any:
                            phases=_phases(), latest=latest, lines=lines, blank=blank,
                            fmt=german_number, radius=hub.settings.monitoring_radius_km,
                            district_name=hub.settings.district_name, needs=needs,
-                           need_sources=_sources(need))
+                           need_sources=need_sources)
 
 
 def _profile_need(need: list[Observation], own: dict[str, Observation],
