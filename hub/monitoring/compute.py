@@ -8,13 +8,15 @@ definitions are in .definitions. Indicators read from survey tables are not comp
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import Any, NamedTuple
 
 from ...feeds.monitoring import Observation
-from ...vocab.records import PRICE_FREE, OfferRecord
+from ...vocab.records import PRICE_FREE
 from .definitions import (
     ALL_PHASES,
     COUNT,
@@ -24,12 +26,36 @@ from .definitions import (
     indicators,
     life_phases,
 )
-from .gaps import Point, Reach, offer_points
+from .gaps import Point, Reach, date_points
 
 ONLINE_MODES = frozenset({"online_live", "online_selbstlern", "hybrid", "blended"})
 OFF_HOURS = frozenset({"abends", "wochenende"})
 DECIMALS = 4  # stored and published precision of `wert`
 TOPIC_PER_1000 = "angebote_je_1000_einwohner_thema_"
+
+
+class DateRow(NamedTuple):
+    """One date (CourseInstance) of an offer, as far as the indicators read it."""
+
+    price_kind: str | None
+    mode: str | None
+    time_forms: Sequence[str]
+    teaching_units: Decimal | None
+    has_venue: bool
+    ags: str | None
+    lat: Decimal | float | None
+    lon: Decimal | float | None
+    accessible: str | None
+
+
+class OfferRow(NamedTuple):
+    """One live offer, as far as the indicators read it (hub.monitoring.read builds them
+    from only these columns: full OfferRecords would cost twice the time)."""
+
+    life_phases: Sequence[str]
+    topic: str | None
+    languages: Sequence[str]
+    dates: list[DateRow]
 
 
 @dataclass
@@ -41,77 +67,112 @@ class OfferFacts:
     dates: int
     hours: dict[str, Decimal]  # venue AGS -> teaching units there; "" = all dates
     flags: frozenset[str]  # share indicator codes whose condition the offer meets
-    points: list[Point] = field(default_factory=list)
+    points: tuple[Point, ...] = ()
 
 
-def offer_facts(offer: OfferRecord, centres: dict[str, Point]) -> OfferFacts:
+@cache
+def _phases_of(own: frozenset[str]) -> tuple[str, ...]:
+    """The rows an offer coded `own` counts in (a handful of combinations: cached)."""
+    phases = life_phases() if PHASE_ALL_CODE in own else tuple(p for p in life_phases()
+                                                               if p in own)
+    return (*phases, ALL_PHASES)
+
+
+def offer_facts(offer: OfferRow, centres: dict[str, Point]) -> OfferFacts:
     """The facts of one offer (see the definitions for each condition)."""
-    own = set(offer.life_phases)
-    phases = life_phases() if PHASE_ALL_CODE in own else tuple(p for p in life_phases() if p in own)
     where: Counter[str] = Counter()
     hours: dict[str, Decimal] = defaultdict(Decimal)
     flags: set[str] = set()
-    for i in offer.instances:
+    for i in offer.dates:
         if i.teaching_units is not None:
             hours[""] += i.teaching_units
-        if i.venue is not None and i.venue.ags:
-            where[i.venue.ags] += 1
+        if i.has_venue and i.ags:
+            where[i.ags] += 1
             if i.teaching_units is not None:
-                hours[i.venue.ags] += i.teaching_units
+                hours[i.ags] += i.teaching_units
         if i.price_kind == PRICE_FREE:
             flags.add("anteil_kostenlos")
         if i.mode in ONLINE_MODES:
             flags.add("anteil_online_hybrid")
-        if i.venue is not None and i.venue.venue_accessible == "ja":
+        if i.has_venue and i.accessible == "ja":
             flags.add("anteil_barrierefrei")
-        if OFF_HOURS.intersection(i.time_forms):
+        if i.time_forms and not OFF_HOURS.isdisjoint(i.time_forms):
             flags.add("anteil_abends_wochenende")
     if any(lang != "de" for lang in offer.languages):
         flags.add("anteil_andere_sprache")
     if offer.topic:
         flags.add(f"anteil_thema_{offer.topic}")
-    return OfferFacts((*phases, ALL_PHASES), where, len(offer.instances), hours, frozenset(flags),
-                      offer_points(offer, centres))
+    return OfferFacts(_phases_of(frozenset(offer.life_phases)), where, len(offer.dates), hours,
+                      frozenset(flags), date_points(offer.dates, centres))
 
 
 class Tally:
-    """Counts of offers, dates and conditions per area × life phase, fed batch by batch."""
+    """Counts of offers, dates and conditions per area × life phase, fed batch by batch.
+
+    An offer is added once per area it has dates in, under its combination of life phases
+    and conditions (a few thousand combinations in all); the counts per area × phase and per
+    condition are spread out of these groups once, at the end. Counting every phase ×
+    condition of every offer directly took three times as long."""
 
     def __init__(self, district_key: str, population: dict[str, int], reach: Reach) -> None:
         self.district_key = district_key
         self.population = population  # AGS of each municipality -> inhabitants
         self.reach = reach
+        # (area, phases, conditions) -> [offers, dates, teaching units]
+        self.groups: dict[tuple[str, tuple[str, ...], frozenset[str]], list[Any]] = {}
+        self.reached: Counter[tuple[frozenset[str], tuple[str, ...]]] = Counter()
+        self.live = 0
         self.offers: Counter[tuple[str, str]] = Counter()
         self.dates: Counter[tuple[str, str]] = Counter()
         self.hours: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         self.flags: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
         self.in_reach: Counter[tuple[str, str]] = Counter()
-        self.live = 0
 
-    def add(self, offers: Iterable[OfferRecord]) -> None:
+    def add(self, offers: Iterable[OfferRow]) -> None:
+        centres = self.reach.centres
         for offer in offers:
-            self.add_facts(offer_facts(offer, self.reach.centres))
+            self.add_facts(offer_facts(offer, centres))
 
     def add_facts(self, facts: OfferFacts) -> None:
         self.live += 1
-        areas = [(self.district_key, facts.dates)] + [
-            (ags, n) for ags, n in facts.municipalities.items() if ags in self.population]
-        reached = self.reach.municipalities_near(facts.points)
-        for phase in facts.phases:
-            for ags, dates in areas:
+        self._count(self.district_key, facts, facts.dates, facts.hours.get(""))
+        for ags, dates in facts.municipalities.items():
+            if ags in self.population:
+                self._count(ags, facts, dates, facts.hours.get(ags))
+        if facts.points:
+            self.reached[(self.reach.municipalities_near(facts.points), facts.phases)] += 1
+
+    def _count(self, ags: str, facts: OfferFacts, dates: int, hours: Decimal | None) -> None:
+        key = (ags, facts.phases, facts.flags)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = [0, 0, Decimal(0)]
+        group[0] += 1
+        group[1] += dates
+        if hours:
+            group[2] += hours
+
+    def _spread(self) -> None:
+        """The counts per area × phase (and per condition) out of the groups."""
+        for (ags, phases, flags), (offers, dates, hours) in self.groups.items():
+            for phase in phases:
                 key = (ags, phase)
-                self.offers[key] += 1
+                self.offers[key] += offers
                 self.dates[key] += dates
-                hours = facts.hours.get("" if ags == self.district_key else ags)
                 if hours:
                     self.hours[key] += hours
-                for flag in facts.flags:
-                    self.flags[flag][key] += 1
-            for ags in reached:
-                self.in_reach[(ags, phase)] += 1
+                for flag in flags:
+                    self.flags[flag][key] += offers
+        for (near, phases), count in self.reached.items():
+            for ags in near:
+                for phase in phases:
+                    self.in_reach[(ags, phase)] += count
+        self.groups.clear()
+        self.reached.clear()
 
     def values(self, day: date) -> list[Observation]:
         """Every indicator row of `day`, in a stable order; none divides by zero."""
+        self._spread()
         district_pop = sum(self.population.values())
         areas = [self.district_key, *sorted(self.population)]
         phases = (ALL_PHASES, *life_phases())

@@ -158,6 +158,7 @@ def indicators() -> dict[str, Indicator]:
     return {i.code: i for i in [*_base(), *_topics()]}
 
 
+@cache
 def life_phases() -> tuple[str, ...]:
     """The life phases that get their own rows ("alle" is no phase of its own)."""
     return tuple(c for c in codelist("lebensphase").codes if c != PHASE_ALL_CODE)

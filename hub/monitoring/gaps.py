@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-
-from ...vocab.records import OfferRecord
+from typing import Any
 
 Point = tuple[float, float]  # (lat, lon) in degrees, WGS84
 EARTH_RADIUS_KM = 6371.0088
@@ -22,18 +21,18 @@ def distance_km(a: Point, b: Point) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def offer_points(offer: OfferRecord, centres: dict[str, Point]) -> list[Point]:
-    """The distinct places of an offer's dates (`centres`: municipality AGS -> centre)."""
+def date_points(dates: Iterable[Any], centres: dict[str, Point]) -> tuple[Point, ...]:
+    """The distinct places of an offer's dates (each with `has_venue`, `lat`, `lon`, `ags`;
+    `centres`: municipality AGS -> centre)."""
     points: set[Point] = set()
-    for i in offer.instances:
-        v = i.venue
-        if v is None:
+    for i in dates:
+        if not i.has_venue:
             continue
-        if v.lat is not None and v.lon is not None:
-            points.add((float(v.lat), float(v.lon)))
-        elif v.ags and v.ags in centres:
-            points.add(centres[v.ags])
-    return sorted(points)
+        if i.lat is not None and i.lon is not None:
+            points.add((float(i.lat), float(i.lon)))
+        elif i.ags and i.ags in centres:
+            points.add(centres[i.ags])
+    return tuple(sorted(points))
 
 
 class Reach:
@@ -44,7 +43,7 @@ class Reach:
         self.radius_km = radius_km
         self._cache: dict[Point, frozenset[str]] = {}  # venues repeat across offers
 
-    def municipalities_near(self, points: Iterable[Point]) -> set[str]:
+    def municipalities_near(self, points: Iterable[Point]) -> frozenset[str]:
         found: set[str] = set()
         for p in points:
             near = self._cache.get(p)
@@ -53,4 +52,4 @@ class Reach:
                                  if distance_km(p, c) <= self.radius_km)
                 self._cache[p] = near
             found |= near
-        return found
+        return frozenset(found)

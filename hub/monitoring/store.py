@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -102,8 +102,9 @@ STORED = frozenset(c.name for c in values_t.columns)
 
 def _columns(v: Observation) -> dict[str, Any]:
     # the fields are named as the table's columns; status and quelle belong to survey values,
-    # which are read from their published tables and never stored
-    return {k: x for k, x in asdict(v).items() if k in STORED}
+    # which are read from their published tables and never stored (getattr, not asdict:
+    # asdict deep-copies every value)
+    return {k: getattr(v, k) for k in STORED if k != "id"}
 
 
 def series_state(session: Session) -> tuple[date | None, int]:
