@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-QB = "http://purl.org/linked-data/cube#"
-SDMX_DIMENSION = "http://purl.org/linked-data/sdmx/2009/dimension#"
-SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
+from .cube import SUPPRESSED, document, labelled, structure
+
 MUNICIPALITY_KEY = "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
 DISTRICT_KEY = "http://dcat-ap.de/def/politicalGeocoding/districtKey/"
 COLUMNS = ("indikator", "gemeinde_ags", "gemeinde_name", "lebensphase", "stichtag", "wert",
            "zaehler", "nenner", "einheit", "status", "quelle")
-SUPPRESSED = "."  # the survey's symbol: "Zahlenwert unbekannt oder geheim zu halten"
 
 
 @dataclass(frozen=True)
@@ -134,14 +132,6 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
     measure, unit = f"{base}#wert", "sdmx-attribute:unitMeasure"
     zaehler, nenner = f"{base}#zaehler", f"{base}#nenner"
     unit_iri = {u: f"{base}#einheit-{i}" for i, u in enumerate(meta.units)}
-    components: list[dict[str, Any]] = [
-        {"@type": "qb:ComponentSpecification", "qb:dimension": {"@id": iri}, "qb:order": n}
-        for n, iri in enumerate(dims.values(), 1)]
-    components.append({"@type": "qb:ComponentSpecification", "qb:measure": {"@id": measure}})
-    for iri, required in ((unit, True), (zaehler, False), (nenner, False)):
-        components.append({"@type": "qb:ComponentSpecification", "qb:attribute": {"@id": iri},
-                           "qb:componentRequired": required,
-                           "qb:componentAttachment": {"@id": "qb:Observation"}})
     dataset: dict[str, Any] = {
         "@id": f"{base}#dataset", "@type": "qb:DataSet",
         "rdfs:label": {"@value": "Bildungsmonitoring: Indikatoren je Gemeinde und Lebensphase",
@@ -155,9 +145,9 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
     if meta.publisher:
         dataset["dct:publisher"] = {"@value": meta.publisher}
     graph: list[dict[str, Any]] = [
-        dataset, {"@id": f"{base}#dsd", "@type": "qb:DataStructureDefinition",
-                  "qb:component": components}]
-    label = _labelled
+        dataset, structure(f"{base}#dsd", dims.values(), measure,
+                           [(unit, True), (zaehler, False), (nenner, False)])]
+    label = labelled
     graph.append(label(dims["indikator"], ["qb:DimensionProperty", "qb:CodedProperty"],
                        "Indikator", {"qb:codeList": {"@id": f"{base}#indikatoren"},
                                      "rdfs:range": {"@id": "skos:Concept"}}))
@@ -218,14 +208,4 @@ def to_jsonld(rows: Sequence[Observation], meta: CubeMeta) -> dict[str, Any]:
         if r.quelle:
             obs["dct:source"] = {"@id": r.quelle}
         graph.append(obs)
-    return {"@context": {"qb": QB, "skos": "http://www.w3.org/2004/02/skos/core#",
-                         "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-                         "xsd": "http://www.w3.org/2001/XMLSchema#",
-                         "dct": "http://purl.org/dc/terms/",
-                         "sdmx-dimension": SDMX_DIMENSION, "sdmx-attribute": SDMX_ATTRIBUTE},
-            "@graph": graph}
-
-
-def _labelled(iri: str, types: list[str], text: str, extra: dict[str, Any]) -> dict[str, Any]:
-    return {"@id": iri, "@type": types, "rdfs:label": {"@value": text, "@language": "de"},
-            **extra}
+    return document(graph)

@@ -16,11 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cube import SUPPRESSED, document, structure
+
 TOTAL = "_gesamt"
-SUPPRESSED = "."
-QB = "http://purl.org/linked-data/cube#"
-SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
-SDMX_CODE = "http://purl.org/linked-data/sdmx/2009/code#"
 CONFIDENTIAL = "sdmx-code:confStatus-C"  # "Confidential statistical information"
 FREE = "sdmx-code:confStatus-F"  # "Free"
 
@@ -117,16 +115,8 @@ def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
     def concept(d: SurveyDimension, code: str) -> str:
         return f"{base}#code-{d.key}-{_slug(code)}"
 
-    def structure(iri: str, measure_iri: str) -> dict[str, Any]:
-        components: list[dict[str, Any]] = [
-            {"@type": "qb:ComponentSpecification", "qb:dimension": {"@id": dim_iri[d.key]},
-             "qb:order": i + 1} for i, d in enumerate(table.dims)]
-        components.append({"@type": "qb:ComponentSpecification",
-                           "qb:measure": {"@id": measure_iri}})
-        components.append({"@type": "qb:ComponentSpecification", "qb:attribute": {"@id": conf},
-                           "qb:componentRequired": True,
-                           "qb:componentAttachment": {"@id": "qb:Observation"}})
-        return {"@id": iri, "@type": "qb:DataStructureDefinition", "qb:component": components}
+    def dsd(iri: str, measure_iri: str) -> dict[str, Any]:
+        return structure(iri, dim_iri.values(), measure_iri, [(conf, True)])
 
     suppressed = sum(1 for _, count in table.cells if count is None)
     graph: list[dict[str, Any]] = []
@@ -145,7 +135,7 @@ def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
     if table.publisher:
         dataset["dct:publisher"] = {"@value": table.publisher}
     graph.append(dataset)
-    graph.append(structure(f"{base}#dsd", measure))
+    graph.append(dsd(f"{base}#dsd", measure))
     if suppressed:
         hidden = {k: v for k, v in dataset.items() if k not in ("dct:description",)}
         hidden.update({
@@ -156,7 +146,7 @@ def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
                                 "unbekannt oder geheim zu halten, „.“) mit ihrem "
                                 "Vertraulichkeitsstatus statt einer Anzahl.", "@language": "de"}})
         graph.append(hidden)
-        graph.append(structure(f"{base}#dsd-gesperrt", status_measure))
+        graph.append(dsd(f"{base}#dsd-gesperrt", status_measure))
         graph.append({"@id": status_measure, "@type": ["qb:MeasureProperty", "qb:CodedProperty"],
                       "rdfs:label": {"@value": "Vertraulichkeitsstatus", "@language": "de"},
                       "qb:codeList": {"@id": "sdmx-code:confStatus"},
@@ -194,9 +184,4 @@ def table_to_jsonld(table: SurveyTableData) -> dict[str, Any]:
         for d, code in zip(table.dims, coords, strict=True):
             obs[dim_iri[d.key]] = {"@id": concept(d, code)}
         graph.append(obs)
-    return {"@context": {"qb": QB, "skos": "http://www.w3.org/2004/02/skos/core#",
-                         "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-                         "xsd": "http://www.w3.org/2001/XMLSchema#",
-                         "dct": "http://purl.org/dc/terms/",
-                         "sdmx-attribute": SDMX_ATTRIBUTE, "sdmx-code": SDMX_CODE},
-            "@graph": graph}
+    return document(graph)

@@ -32,7 +32,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from ...feeds.monitoring import SUPPRESSED, Observation
+from ...feeds.cube import SUPPRESSED
+from ...feeds.monitoring import Observation
 from ...vocab.codelists import codelist, municipality_by_ags
 from ..settings import Settings
 from ..survey.models import Survey, SurveyRelease, SurveyReleaseTable
