@@ -37,8 +37,11 @@ def monitoring_datasets(session: Session, settings: Settings) -> list[Dataset]:
             "de": "Tägliche Kennzahlen aus den offenen Bildungsangeboten des Hubs und den "
                   "Einwohnerzahlen des Zensus 2022: Angebote und Termine je 1.000 Einwohner, "
                   "Anteile kostenloser, online/hybrider, barrierefreier, fremdsprachiger und "
-                  "abendlicher Angebote, Anteile je Themenbereich, weiße Flecken. Jeder "
-                  "Stichtag wird einmal gespeichert und nicht mehr verändert.",
+                  "abendlicher Angebote, Angebote und Anteile je Themenbereich, weiße Flecken; "
+                  "dazu der Bedarf (Anteil der Befragten mit einem Lernwunsch) aus den "
+                  "veröffentlichten, geheimhaltungsgeschützten Tabellen der Bürgerbefragung, "
+                  "gesperrte Werte mit Status „.“. Jeder Stichtag wird einmal gespeichert und "
+                  "nicht mehr verändert.",
             "en": "Daily indicators of the district's open education offers per municipality "
                   "and life phase, with census 2022 population; an immutable time series."},
         keywords={"de": ["Bildung", "Bildungsmonitoring", "Indikatoren", "Lebenslanges Lernen",
