@@ -157,6 +157,8 @@ def test_csv_is_gzipped_when_accepted_and_revalidates_by_tag_and_date(released, 
     assert packed.headers["Content-Encoding"] == "gzip"
     assert "Content-Encoding" not in plain.headers
     assert gzip.decompress(packed.data) == plain.data
+    # the second plain request is served from the kept copy: the same bytes
+    assert client.get("/monitoring/indikatoren.csv").data == plain.data
     assert len(packed.data) * 3 < len(plain.data)
     assert packed.headers["ETag"] != plain.headers["ETag"]
     assert plain.headers["Vary"] == packed.headers["Vary"] == "Accept-Encoding"

@@ -2,14 +2,23 @@
 (CSV with Table Schema, RDF Data Cube JSON-LD)."""
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
 
-from ...feeds.http import accepts_gzip, etag, etag_matches, gzip_etag, gzip_stream
+from ...feeds.http import accepts_gzip, etag, etag_matches, gzip_etag
 from ...feeds.monitoring import Observation, table_schema, to_csv, to_jsonld
 from ...vocab.codelists import codelist, municipality_by_ags
 from ...vocab.geo import BOUNDARIES_ATTRIBUTION, POPULATION_SOURCE
@@ -275,8 +284,12 @@ def csv_file() -> Response:
         def encoded() -> Iterator[bytes]:
             return (chunk.encode("utf-8") for chunk in body())
 
-        stream = gzip_stream(encoded()) if packed else encoded()
-        resp = Response(stream_with_context(stream), mimetype="text/csv")
+        kept = _csv_kept().get(plain_tag)
+        if kept is not None:  # the same tag, the same bytes: no query, no serialising
+            resp = Response(kept if packed else gzip.decompress(kept), mimetype="text/csv")
+        else:
+            stream = _keeping(_csv_kept(), plain_tag, packed, encoded())
+            resp = Response(stream_with_context(stream), mimetype="text/csv")
         resp.headers["Content-Disposition"] = 'inline; filename="indikatoren.csv"'
         if packed:
             resp.headers["Content-Encoding"] = "gzip"
@@ -288,6 +301,41 @@ def csv_file() -> Response:
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Link"] = f'<{BASE_PATH}.schema.json>; rel="describedby"; type="application/json"'
     return resp
+
+
+# The whole CSV of the latest tag, gzip-compressed, kept per process and app: a tag names
+# fixed bytes (stored days and releases never change); a year of daily rows is ~15 MB packed.
+CSV_KEEP_BYTES = 32 * 1024 * 1024
+
+
+def _csv_kept() -> dict[str, bytes]:
+    return current_app.extensions.setdefault("monitoring.csv", {})  # type: ignore[no-any-return]
+
+
+def _keeping(store: dict[str, bytes], tag: str, packed: bool,
+             chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The body as it streams (gzip when `packed`), its gzip copy kept under `tag` once it
+    has streamed to the end within CSV_KEEP_BYTES."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31 = gzip container
+    kept: list[bytes] | None = []
+    size = 0
+    for chunk in chunks:
+        out = compressor.compress(chunk)
+        if kept is not None:
+            kept.append(out)
+            size += len(out)
+            kept = kept if size <= CSV_KEEP_BYTES else None
+        if packed:
+            if out:
+                yield out
+        else:
+            yield chunk
+    tail = compressor.flush()
+    if packed:
+        yield tail
+    if kept is not None:
+        store.clear()
+        store[tag] = b"".join(kept) + tail
 
 
 def _chain(first: Iterator[Observation], then: Any) -> Iterator[Observation]:
