@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 import rdflib
+from click.testing import CliRunner
 
+from bildungsdaten.hub.cli import main
 from bildungsdaten.hub.models import utcnow
 from bildungsdaten.hub.monitoring.need import NeedMapError, parse_need_map
 from bildungsdaten.hub.monitoring.store import store_snapshot
@@ -182,3 +184,25 @@ def test_csv_is_gzipped_when_accepted_and_revalidates_by_tag_and_date(released, 
     changed = client.get("/monitoring/indikatoren.csv")
     assert changed.headers["ETag"] != plain.headers["ETag"]
     assert "bedarf_thema_kultur_gestalten" not in changed.get_data(as_text=True)
+
+
+def test_cli_checks_the_mapping_against_the_published_tables(released, db_url, tmp_path):
+    hub = released.extensions["hub"]
+    env = {"DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+           "HUB_BASE_URI": "http://hub.test", "SECRET_KEY": "test",
+           "MONITORING_BEDARF": hub.settings.monitoring_bedarf}
+    expected = expected_need(hub.engine)
+    by_table = {"wunsch-gemeinde": [v for k, v in expected.items() if k[2] == ""],
+                "wunsch-alter": [v for k, v in expected.items() if k[2] != ""]}
+    result = CliRunner().invoke(main, ["monitoring", "bedarf"], env=env)
+    assert result.exit_code == 0, result.output
+    for table, values in by_table.items():
+        suppressed = sum(v is None for v in values)
+        assert (f"bu2026/{table} (Veröffentlichung 1): {len(values)} Bedarfswerte, davon "
+                f"{suppressed} gesperrt.") in result.output
+    bad = tmp_path / "falsch.toml"
+    bad.write_text('[umfragen.bu2026]\ntabellen = ["x"]\nthemen = { T1 = "kochen" }\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(main, ["monitoring", "bedarf"],
+                                env={**env, "MONITORING_BEDARF": str(bad)})
+    assert result.exit_code == 1 and "„kochen“ ist kein bekannter Code" in result.output

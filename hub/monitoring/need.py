@@ -273,3 +273,36 @@ def describe_sources(session: Session, settings: Settings, urls: list[str]
         out.append((url, f"{row[0]}, Veröffentlichung {version} vom "
                          f"{row[1]:%d.%m.%Y}, Tabelle „{row[2]}“"))
     return out
+
+
+@dataclass(frozen=True)
+class NeedCoverage:
+    """What one mapped table of the newest release gives (for `monitoring bedarf`)."""
+
+    survey: str
+    table: str
+    version: int | None  # None: the survey has no release (or this table is not in it)
+    values: int
+    suppressed: int
+
+
+def need_coverage(session: Session, settings: Settings) -> list[NeedCoverage]:
+    """Per mapped table: the newest release holding it and how many values it gives, how
+    many of them suppressed. NeedMapError when the mapping file is bad."""
+    need_map = load_need_map(settings)
+    if need_map.error:
+        raise NeedMapError(need_map.error, "MONITORING_BEDARF")
+    rows = need_observations(session, settings)
+    out = []
+    for need in need_map.surveys:
+        version = session.execute(
+            sa.select(sa.func.max(SurveyRelease.version))
+            .join(Survey, Survey.id == SurveyRelease.survey_id)
+            .where(Survey.slug == need.survey)).scalar()
+        for slug in need.tables:
+            source = (settings.url(table_path(need.survey, version, slug))
+                      if version is not None else None)
+            mine = [r for r in rows if r.quelle == source]
+            out.append(NeedCoverage(need.survey, slug, version if mine else None, len(mine),
+                                    sum(r.suppressed for r in mine)))
+    return out
