@@ -16,7 +16,6 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Response, abort, g, render_template, request
 
 from ..context import current_hub
@@ -25,7 +24,7 @@ from . import web_sessions
 from .audit import SYSTEM, record
 from .csrf import csrf_token
 from .models import ADMINISTRATOR, ROLES, User
-from .ratelimit import client_key, is_blocked, record_failure, retry_after
+from .ratelimit import client_key, failures, is_blocked, record_failure, retry_after
 from .users import count_users
 
 KIND = "admin"
@@ -120,16 +119,9 @@ def count_failure(username: str | None = None) -> None:
         db.flush()
         for key in keys:
             # Audited once, when the failure that locks the key out comes in.
-            if _failures(db, key) == hub.settings.admin_lockout_failures:
-                record(db, "signin.locked_out", key, {"minuten": hub.settings.admin_lockout_minutes},
-                       actor=SYSTEM)
-
-
-def _failures(db: sa.orm.Session, key: str) -> int:
-    from ..models import AuthFailure, utcnow
-
-    return int(db.execute(sa.select(sa.func.count()).select_from(AuthFailure).where(
-        AuthFailure.client == key, AuthFailure.at >= utcnow() - _window())).scalar_one())
+            if failures(db, key, _window()) == hub.settings.admin_lockout_failures:
+                record(db, "signin.locked_out", key,
+                       {"minuten": hub.settings.admin_lockout_minutes}, actor=SYSTEM)
 
 
 # --- responses ----------------------------------------------------------------------------------

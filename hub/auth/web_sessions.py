@@ -70,8 +70,9 @@ def current(db: Session, kind: str) -> WebSession | None:
 
 def end_for_user(db: Session, user_id: int) -> int:
     """End every open session of an account (the caller commits); returns how many."""
-    result = db.execute(sa.delete(WebSession).where(WebSession.user_id == user_id))
-    return int(result.rowcount or 0)
+    ended = db.execute(sa.delete(WebSession).where(WebSession.user_id == user_id)
+                       .returning(WebSession.id)).all()
+    return len(ended)
 
 
 def sign_out() -> None:

@@ -37,18 +37,18 @@ def accounts() -> Any:
 def create_account() -> Any:
     require_admin()
     check_csrf()
-    values = {"benutzername": request.form.get("benutzername", "").strip()[:100],
-              "name": request.form.get("name", "").strip()[:300],
-              "rollen": request.form.getlist("rollen")}
+    username = request.form.get("benutzername", "").strip()[:100]
+    name = request.form.get("name", "").strip()[:300]
+    roles = request.form.getlist("rollen")
+    values: dict[str, Any] = {"benutzername": username, "name": name, "rollen": roles}
     try:
         with transaction(current_hub().sessions) as db:
-            user = users.create_user(db, values["benutzername"], values["name"],
-                                     values["rollen"], request.form.get("passwort", ""))
+            user = users.create_user(db, username, name, roles, request.form.get("passwort", ""))
             audit.record(db, "user.created", user.username, {"rollen": user.roles.split()})
-            name = user.username
+            created = user.username
     except users.AccountError as exc:
         return _accounts_page([(exc.field, exc.message)], values, 400)
-    flash(f"Konto {name} angelegt.")
+    flash(f"Konto {created} angelegt.")
     return redirect("/verwaltung/konten", 303)
 
 
