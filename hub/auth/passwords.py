@@ -1,6 +1,8 @@
 """Password hashes of the named accounts: Argon2id via argon2-cffi (salted, memory-hard)."""
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -8,8 +10,13 @@ MIN_LENGTH = 12
 MAX_LENGTH = 1000  # hashing a megabyte "password" would only burn CPU
 
 _hasher = PasswordHasher()
-# Verified when the account does not exist, so a wrong name takes as long as a wrong password.
-_DUMMY = _hasher.hash("kein-konto-vorhanden")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the account does not exist, so a wrong name takes as long as a wrong
+    password (made on first use: every CLI command imports this module)."""
+    return _hasher.hash("kein-konto-vorhanden")
 
 
 def password_problem(password: str) -> str | None:
@@ -30,7 +37,7 @@ def verify_password(stored: str | None, given: str) -> bool:
     if len(given) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored or _DUMMY, given) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), given) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
