@@ -10,7 +10,9 @@ from datetime import timedelta
 import pyotp
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from bildungsdaten.hub.auth.users import AccountError, create_first_administrator
 from bildungsdaten.hub.auth.web_sessions import WebSession
 from bildungsdaten.hub.models import utcnow
 from tests.account_support import (
@@ -296,3 +298,18 @@ def test_a_release_on_the_survey_page_is_audited_with_the_account(app, engine):
         "definition": (io.BytesIO(json.dumps(SMALL_DEFINITION).encode()), "kurz.json")})
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert audit_rows(engine) == [("m.muster", "survey.released", "bu2026")]
+
+
+def test_a_second_setup_session_cannot_make_a_second_administrator(app, engine):
+    app.extensions["hub"].settings.admin_token = ADMIN
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        csrf = form_csrf(client, "/verwaltung/anmelden")
+        client.post("/verwaltung/anmelden", data={"csrf": csrf, "passwort": ADMIN})
+    forms = [form_csrf(c, "/verwaltung/einrichten") for c in (first, second)]
+    for client, csrf, name in ((first, forms[0], "erste"), (second, forms[1], "zweite")):
+        client.post("/verwaltung/einrichten", data={
+            "csrf": csrf, "benutzername": name, "passwort": PASSWORD, "passwort2": PASSWORD})
+    assert user_row(engine, "erste") is not None and user_row(engine, "zweite") is None
+    with Session(engine) as db, pytest.raises(AccountError, match="Es gibt schon ein Konto"):
+        create_first_administrator(db, "dritte", "", PASSWORD)

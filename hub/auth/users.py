@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..db import begin_write
 from ..models import utcnow
 from . import web_sessions
 from .models import ADMINISTRATOR, ROLES, User
@@ -86,6 +87,20 @@ def create_user(db: Session, username: str, display_name: str, roles: Iterable[s
     db.add(user)
     db.flush()
     return user
+
+
+def create_first_administrator(db: Session, username: str, display_name: str,
+                               password: str) -> User:
+    """The first account (role administrator), only while there is none: the check runs under
+    a write lock, so two setup forms sent at once cannot make two administrators."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(sa.text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        begin_write(db)
+    if count_users(db):
+        raise AccountError("already-set-up", "Es gibt schon ein Konto. Bitte melden Sie sich "
+                           "damit an.", "benutzername")
+    return create_user(db, username, display_name, [ADMINISTRATOR], password)
 
 
 def authenticate(db: Session, username: str, password: str) -> User | None:

@@ -100,8 +100,8 @@ def setup() -> Any:
         else:
             try:
                 with transaction(current_hub().sessions) as db:
-                    user = users.create_user(db, values["benutzername"], values["name"],
-                                             [ADMINISTRATOR], password)
+                    user = users.create_first_administrator(
+                        db, values["benutzername"], values["name"], password)
                     audit.record(db, "user.created", user.username,
                                  {"rollen": [ADMINISTRATOR], "über": "ADMIN_TOKEN"})
                     user_id = user.id
