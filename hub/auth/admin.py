@@ -23,7 +23,7 @@ from ..db import transaction
 from . import web_sessions
 from .audit import SYSTEM, record
 from .csrf import csrf_token
-from .models import ADMINISTRATOR, ROLES, User
+from .models import ADMINISTRATOR, ROLES, User, roles_allow
 from .ratelimit import client_key, failures, is_blocked, record_failure, retry_after
 from .users import count_users
 
@@ -43,7 +43,7 @@ class Account:
     roles: frozenset[str]
 
     def has_role(self, *roles: str) -> bool:
-        return ADMINISTRATOR in self.roles or bool(self.roles & set(roles))
+        return roles_allow(self.roles, *roles)
 
 
 class MalformedCredential(ValueError):

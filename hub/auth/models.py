@@ -17,6 +17,11 @@ ROLES = {ADMINISTRATOR: "Administration", "umfrage": "Umfrage-Redaktion",
          "anbieter": "Anbieter-Verwaltung"}
 
 
+def roles_allow(held: frozenset[str], *needed: str) -> bool:
+    """Administrators pass every check; others need one of `needed`."""
+    return ADMINISTRATOR in held or bool(held & set(needed))
+
+
 class User(Base):
     """A named account of the office; `roles` holds role codes separated by spaces."""
 
@@ -37,11 +42,6 @@ class User(Base):
     @property
     def role_set(self) -> frozenset[str]:
         return frozenset(self.roles.split())
-
-    def has_role(self, *roles: str) -> bool:
-        """Administrators pass every check; others need one of `roles`."""
-        mine = self.role_set
-        return ADMINISTRATOR in mine or bool(mine & set(roles))
 
 
 class AuditEntry(Base):
