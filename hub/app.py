@@ -11,8 +11,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import monitoring, security, survey
 from .blueprints import (
     accessibility,
+    accounts,
     admin,
     api,
+    audit_log,
     catalog,
     directory,
     embeds,
@@ -66,7 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 # The areas of the hub, each a blueprint with the links it adds to the start page.
 AREAS = (pages, search_page, offer_pages, directory, watchlist, accessibility, feeds,
          subscriptions, embeds, api, catalog, vocab, upload_page, workspace, uploads, health,
-         admin, quality_overview, openqcat)
+         admin, accounts, audit_log, quality_overview, openqcat)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -102,11 +102,12 @@ def _register_area_commands() -> None:
         search,
         survey,
         tokens,
+        users,
     )
     from .commands import validate as validate_cmd
 
     for area in (providers, tokens, importing, validate_cmd, demo, feeds, search, dcat, survey,
-                 monitoring, scheduler, export):
+                 monitoring, scheduler, export, users):
         area.register(main)
 
 

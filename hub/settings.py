@@ -83,9 +83,9 @@ class Settings:
     monitoring_bedarf: str = setting(
         "", "TOML-Datei, die Tabellen der veröffentlichten Befragung und ihre Antwortcodes Gemeinden, Lebensphasen und Themenbereichen zuordnet (Bedarf gegen Angebot); leer = kein Bedarfsvergleich / TOML file mapping published survey tables and their answer codes to municipalities, life phases and topics (need against supply); empty = none")
     admin_token: str = setting(
-        "", "Zugang zu den Verwaltungsseiten (z. B. Umfrage-Import), mindestens 16 Zeichen; leer = abgeschaltet / admin pages credential, at least 16 characters; empty = disabled")
+        "", "Einmaliger Zugang zum Anlegen des ersten Verwaltungskontos, solange es keines gibt; mindestens 16 Zeichen / bootstrap credential that creates the first admin account while none exists; at least 16 characters")
     admin_lockout_failures: int = setting(
-        5, "Fehlversuche an der Verwaltung, nach denen eine Adresse gesperrt wird / failed admin sign-ins before an address is locked out")
+        5, "Fehlversuche an der Verwaltung, nach denen eine Adresse und ein Benutzername gesperrt werden / failed admin sign-ins before an address and an account name are locked out")
     admin_lockout_minutes: int = setting(
         15, "Dauer der Sperre und Zeitfenster der Fehlversuche in Minuten / lockout duration and failure window in minutes")
     session_hours: int = setting(

@@ -18,12 +18,16 @@ def client_key(address: str | None) -> str:
     return (address or "unbekannt")[:64]
 
 
+def failures(session: Session, client: str, window: timedelta = WINDOW) -> int:
+    """How often `client` failed within the last `window`."""
+    return int(session.execute(
+        sa.select(sa.func.count()).select_from(AuthFailure)
+        .where(AuthFailure.client == client, AuthFailure.at >= utcnow() - window)).scalar_one())
+
+
 def is_blocked(session: Session, client: str, limit: int, window: timedelta = WINDOW) -> bool:
     """True when `client` failed `limit` or more times within the last `window`."""
-    count = session.execute(
-        sa.select(sa.func.count()).select_from(AuthFailure)
-        .where(AuthFailure.client == client, AuthFailure.at >= utcnow() - window)).scalar_one()
-    return int(count) >= limit
+    return failures(session, client, window) >= limit
 
 
 def retry_after(session: Session, client: str, window: timedelta = WINDOW) -> int:

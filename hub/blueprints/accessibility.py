@@ -116,7 +116,7 @@ def report_thanks() -> str:
 
 @bp.route("/admin/barrieren", methods=["GET", "POST"])
 def admin_reports() -> Any:
-    require_admin()
+    account = require_admin()
     if request.method == "POST":
         check_csrf()
         report_id = request.form.get("beantwortet", "")
@@ -132,4 +132,4 @@ def admin_reports() -> Any:
         reports = session.execute(sa.select(BarrierReport).order_by(
             BarrierReport.answered_at.is_not(None), BarrierReport.created_at)).scalars().all()
     return render_template("barrier_admin.html", reports=reports, now=utcnow(),
-                           csrf=csrf_token())
+                           csrf=csrf_token(), account=account)

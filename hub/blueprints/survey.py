@@ -1,5 +1,6 @@
 """Survey pages: only RELEASED aggregates are public (HTML table + SVG chart, CSV, Table
-Schema, RDF Data Cube JSON-LD). The import page needs ADMIN_TOKEN; raw responses have no route."""
+Schema, RDF Data Cube JSON-LD). The import page needs the survey editor role (hub.auth.admin);
+raw responses have no route."""
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from bildungsdaten.feeds.survey import SurveyTableData, table_schema, table_to_csv, table_to_jsonld
 
-from ..auth.admin import require_admin, signed_in
-from ..auth.csrf import csrf_token
+from ..auth import audit
+from ..auth.admin import require_role
 from ..context import current_hub
 from ..db import transaction
 from ..pages_nav import PageLink
@@ -31,7 +32,7 @@ from ..survey.publish import (
     table_path,
 )
 from ..survey.release import load_definition
-from ..survey.service import make_release
+from ..survey.service import import_details, make_release, release_details
 from ..survey.svg import bar_chart
 
 bp = Blueprint("survey", __name__, template_folder="../templates")
@@ -164,7 +165,7 @@ def _csrf() -> str:
 
 @bp.route("/survey/admin", methods=["GET", "POST"])
 def admin() -> Any:
-    require_admin()
+    account = require_role("umfrage")
     result, released, error = None, None, None
     if request.method == "POST":
         # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
@@ -187,7 +188,7 @@ def admin() -> Any:
     status = 422 if error else 200
     return render_template("survey_admin.html", surveys=surveys, releases=releases,
                            result=result, released=released, error=error, csrf=_csrf(),
-                           signed_in=signed_in(), session_csrf=csrf_token()), status
+                           account=account), status
 
 
 def _release_from_form() -> Any:
@@ -198,9 +199,11 @@ def _release_from_form() -> Any:
         raise SurveyError("missing-file", "Umfrage und Definitionsdatei (JSON oder TOML) angeben.",
                           "Formular")
     raw = load_definition(definition.read(), (definition.filename or "").lower())
+    keep = request.form.get("keep_responses") == "1"
     with transaction(current_hub().sessions) as session:
-        return make_release(session, slug, raw,
-                            keep_responses=request.form.get("keep_responses") == "1")
+        summary = make_release(session, slug, raw, keep_responses=keep)
+        audit.record(session, "survey.released", slug, release_details(summary))
+        return summary
 
 
 def _import_from_form() -> Any:
@@ -216,4 +219,6 @@ def _import_from_form() -> Any:
     plain = request.form.get("format") == "plain"
     status = request.form.get("status", "collecting")
     with transaction(current_hub().sessions) as session:
-        return import_survey(session, slug, responses.read(), parsed, plain=plain, status=status)
+        result = import_survey(session, slug, responses.read(), parsed, plain=plain, status=status)
+        audit.record(session, "survey.imported", slug, import_details(result))
+        return result

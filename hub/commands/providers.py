@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...vocab.codelists import codelist
+from ..auth.audit import cli_actor, record
 from ..db import transaction
 from ..fetch_guard import FetchRefused, precheck_url
 from ..models import ApiToken, Offer, Provider
@@ -87,6 +88,8 @@ def create(slug: str, name: str, type_: str | None, url: str | None, email: str 
             raise HubCLIError(f"Anbieter „{slug}“ gibt es schon.")
         session.add(Provider(slug=slug, name=name, type=code, url=url, email=email,
                              telephone=telephone, licence=licence, source_url=source_url))
+        record(session, "provider.created", slug, {"name": name, "typ": code,
+                                                   "quelle": source_url}, actor=cli_actor())
     click.echo(f"Anbieter „{slug}“ angelegt. Token erzeugen: bildungsdaten tokens create {slug}")
 
 
@@ -99,6 +102,8 @@ def update(slug: str, source_url: str) -> None:
     checked = _source_url(source_url) or None
     with hub_database() as (_settings, sessions), transaction(sessions) as session:
         provider = provider_by_slug(session, slug)
+        record(session, "provider.source_changed", slug,
+               {"vorher": provider.source_url, "nachher": checked}, actor=cli_actor())
         provider.source_url = checked
         # A new source starts without the old one's validators, so the first pull fetches it.
         provider.source_etag = provider.source_last_modified = None

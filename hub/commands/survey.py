@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from ..auth.audit import cli_actor, record
 from ..db import transaction
 from ..survey.errors import SurveyError
 from ..survey.importer import delete_responses, import_survey
@@ -13,7 +14,7 @@ from ..survey.limesurvey import parse_catalogue, parse_lss
 from ..survey.models import Survey, SurveyRelease
 from ..survey.publish import release_path
 from ..survey.release import load_definition
-from ..survey.service import make_release
+from ..survey.service import import_details, make_release, release_details
 from . import HubCLIError, open_database
 
 
@@ -45,6 +46,8 @@ def register(cli: click.Group) -> None:
                 with transaction(db.sessions) as session:
                     result = import_survey(session, slug, responses.read_bytes(), parsed,
                                            plain=questions is not None, title=title, status=status)
+                    record(session, "survey.imported", slug, import_details(result),
+                           actor=cli_actor())
         except SurveyError as exc:
             raise HubCLIError(str(exc)) from None
         click.echo(f"Importiert: {result.responses} Fragebögen ({result.submitted} abgeschlossen) "
@@ -70,6 +73,8 @@ def register(cli: click.Group) -> None:
                 raw = load_definition(definition.read_bytes(), definition.name)
                 with transaction(db.sessions) as session:
                     summary = make_release(session, slug, raw, keep_responses=keep)
+                    record(session, "survey.released", slug, release_details(summary),
+                           actor=cli_actor())
         except SurveyError as exc:
             raise HubCLIError(f"Veröffentlichung abgelehnt – {exc}") from None
         click.echo(f"Veröffentlichung {summary.version} von „{slug}“: {len(summary.tables)} "
@@ -98,6 +103,8 @@ def register(cli: click.Group) -> None:
             with open_database() as db:
                 with transaction(db.sessions) as session:
                     n = delete_responses(session, slug)
+                    record(session, "survey.responses_deleted", slug, {"anzahl": n},
+                           actor=cli_actor())
         except SurveyError as exc:
             raise HubCLIError(str(exc)) from None
         click.echo(f"{n} Rohantworten von „{slug}“ gelöscht.")

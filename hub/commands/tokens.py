@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 
+from ..auth.audit import cli_actor, record
 from ..auth.tokens import create_token, find_tokens, revoke
 from ..db import transaction
 from ..models import ApiToken
@@ -26,6 +27,8 @@ def create(slug: str, label: str | None) -> None:
         token, row = create_token(session, provider.id, label)
         session.flush()
         token_id = row.id
+        record(session, "token.created", slug, {"token": token_id, "anfang": row.prefix,
+                                                "bezeichnung": label}, actor=cli_actor())
     click.echo(token)
     click.echo(f"Token {token_id} für „{slug}“ erzeugt. Es wird nur dieses eine Mal angezeigt; "
                "gespeichert ist nur sein Hash.", err=True)
@@ -62,6 +65,9 @@ def revoke_(token_prefix_or_id: str) -> None:
         already = token.revoked_at is not None
         revoke(session, token)
         label = f"{token.id} ({token.prefix}…)"
+        if not already:
+            record(session, "token.revoked", token.provider.slug,
+                   {"token": token.id, "anfang": token.prefix}, actor=cli_actor())
     click.echo(f"Token {label} war bereits gesperrt." if already else f"Token {label} gesperrt.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from bildungsdaten.hub import models  # noqa: F401 - registers every table on Base.metadata
+from bildungsdaten.hub.auth import models as account_models  # noqa: F401 - users, audit log
 from bildungsdaten.hub.auth import web_sessions  # noqa: F401 - server-side sign-ins
 from bildungsdaten.hub.db import Base, make_engine
 from bildungsdaten.hub.monitoring import models as monitoring_models  # noqa: F401 - time series

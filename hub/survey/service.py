@@ -157,3 +157,16 @@ def make_release(session: Session, slug: str, raw: dict[str, Any],
     summary.seconds = time.perf_counter() - started
     return summary
 
+
+
+def import_details(result: Any) -> dict[str, Any]:
+    """What the audit log keeps of an import (hub.survey.importer.ImportResult): counts only."""
+    return {"fragebögen": result.responses, "abgeschlossen": result.submitted,
+            "verworfene_spalten": len(result.dropped_columns)}
+
+
+def release_details(summary: ReleaseSummary) -> dict[str, Any]:
+    """What the audit log keeps of a release: version, base, tables, raw responses deleted."""
+    return {"version": summary.version, "fragebögen": summary.responses,
+            "tabellen": [t.slug for t in summary.tables],
+            "rohantworten_gelöscht": summary.deleted_responses}
