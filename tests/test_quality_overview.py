@@ -69,3 +69,25 @@ def test_details_page_explains_the_score(client, office):
     assert "Punkte = 40 · V + 20 · B + 20 · A + 20 · M" in html
     assert "1 − (Fehler + Warnungen ÷ 4) ÷ Zeilen" in html
     assert client.get("/verwaltung/qualitaet/gibt-es-nicht", headers=AS_ADMIN).status_code == 404
+
+
+def test_the_overview_needs_the_provider_manager_role(app, client, engine, office):
+    from tests.account_support import add_user, sign_in
+
+    add_user(engine, "redaktion", "umfrage")
+    add_user(engine, "anbieterpflege", "anbieter")
+    sign_in(client, "redaktion")
+    assert client.get("/verwaltung/qualitaet").status_code == 403
+    assert 'href="/verwaltung/qualitaet"' not in client.get("/verwaltung/").get_data(as_text=True)
+    client.post("/verwaltung/abmelden", data={"csrf": _csrf(client)})
+    sign_in(client, "anbieterpflege")
+    assert 'href="/verwaltung/qualitaet"' in client.get("/verwaltung/").get_data(as_text=True)
+    assert client.get("/verwaltung/qualitaet").status_code == 200
+    assert client.get("/verwaltung/qualitaet.csv").status_code == 200
+
+
+def _csrf(client):
+    import re
+
+    html = client.get("/verwaltung/").get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)

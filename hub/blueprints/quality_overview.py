@@ -2,7 +2,7 @@
 (hub.offers.quality), freshness, error and warning counts of the last checked upload and the
 share of offers with accessibility information; the same as CSV; a details page per provider.
 
-Admin only (hub.auth.admin.require_admin); the numbers come from set-based queries
+For the role "anbieter" (provider manager; administrators too); the numbers come from set-based queries
 (hub.offers.quality_queries), never from a loop over the offers.
 """
 from __future__ import annotations
@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template
 
 from ...feeds.csv_feed import neutralise
-from ..auth.admin import require_admin
+from ..auth.admin import require_role
+
+ROLE = "anbieter"  # provider managers look after the providers' data
 from ..auth.csrf import csrf_token
 from ..context import current_hub
 from ..models import Provider
@@ -61,7 +63,7 @@ def overview_rows(provider_id: int | None = None) -> list[OverviewRow]:
 
 @bp.get("/qualitaet")
 def overview() -> Any:
-    require_admin()
+    require_role(ROLE)
     return render_template("quality_overview.html", rows=overview_rows())
 
 
@@ -71,7 +73,7 @@ def _percent(share: float) -> str:
 
 @bp.get("/qualitaet.csv")
 def overview_csv() -> Response:
-    require_admin()
+    require_role(ROLE)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -96,7 +98,7 @@ def overview_csv() -> Response:
 
 @bp.get("/qualitaet/<slug>")
 def provider_details(slug: str) -> Any:
-    require_admin()
+    require_role(ROLE)
     with current_hub().sessions() as session:
         provider_id = session.execute(sa.select(Provider.id).where(Provider.slug == slug)
                                       ).scalar()
