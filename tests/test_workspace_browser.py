@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bildungsdaten.hub.offers.expiry import local_today
+from tests.account_support import PASSWORD, add_user
 from tests.browser_support import axe_violations, chromium
 from tests.import_support import add_token
 from tests.workspace_sample import store_probe
@@ -71,11 +72,13 @@ def test_workspace_pages_have_no_axe_violations(browser, site, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_quality_overview_pages_have_no_axe_violations(browser, site, width):
+def test_quality_overview_pages_have_no_axe_violations(browser, site, engine, width):
     base, _token = site
+    add_user(engine, "anbieterpflege", "anbieter")
     tab = _tab(browser, base, width)
     tab.goto("/verwaltung/anmelden?next=/verwaltung/qualitaet")
-    tab.fill("#passwort", ADMIN)
+    tab.fill("#benutzername", "anbieterpflege")
+    tab.fill("#passwort", PASSWORD)
     with tab.expect_navigation():
         tab.press("#passwort", "Enter")
     assert tab.inner_text("h1") == "Datenqualität der Anbieter"

@@ -17,15 +17,13 @@ from flask import Blueprint, Response, abort, render_template
 
 from ...feeds.csv_feed import neutralise
 from ..auth.admin import require_role
-
-ROLE = "anbieter"  # provider managers look after the providers' data
-from ..auth.csrf import csrf_token
 from ..context import current_hub
 from ..models import Provider
 from ..offers.expiry import local_today
 from ..offers.quality import EXPIRY_DAYS, FORMULA, GROUPS, QualityScore, quality_score
 from ..offers.quality_queries import ProviderCounts, provider_counts
 
+ROLE = "anbieter"  # provider managers look after the providers' data
 bp = Blueprint("quality_overview", __name__, url_prefix="/verwaltung",
                template_folder="../templates")
 
@@ -48,7 +46,7 @@ class OverviewRow:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "groups": GROUPS, "formula": FORMULA,
+    return {"groups": GROUPS, "formula": FORMULA,
             "expiry_days": EXPIRY_DAYS}
 
 
@@ -63,8 +61,8 @@ def overview_rows(provider_id: int | None = None) -> list[OverviewRow]:
 
 @bp.get("/qualitaet")
 def overview() -> Any:
-    require_role(ROLE)
-    return render_template("quality_overview.html", rows=overview_rows())
+    account = require_role(ROLE)
+    return render_template("quality_overview.html", rows=overview_rows(), account=account)
 
 
 def _percent(share: float) -> str:
@@ -98,11 +96,11 @@ def overview_csv() -> Response:
 
 @bp.get("/qualitaet/<slug>")
 def provider_details(slug: str) -> Any:
-    require_role(ROLE)
+    account = require_role(ROLE)
     with current_hub().sessions() as session:
         provider_id = session.execute(sa.select(Provider.id).where(Provider.slug == slug)
                                       ).scalar()
     if provider_id is None:
         abort(404)
     row = overview_rows(provider_id)[0]
-    return render_template("quality_provider.html", row=row)
+    return render_template("quality_provider.html", row=row, account=account)
