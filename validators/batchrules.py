@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from bildungsdaten.vocab.codelists import find_municipality, municipality_by_ags
+from bildungsdaten.vocab.codelists import codelist, find_municipality, municipality_by_ags
 from bildungsdaten.vocab.columns import FIELD_POSITIONS as IDX
 
 from .errors import ValidationError
@@ -24,6 +24,8 @@ ONLINE_MODES = frozenset({"online_live", "online_selbstlern"})
 # participants only, so there an empty online_url is a warning, not an error.
 ONLINE_MAYBE_PRIVATE_MODES = frozenset({"hybrid"})
 ONLINE_RULE_MODES = ONLINE_MODES | ONLINE_MAYBE_PRIVATE_MODES
+AZAV_FUNDING = frozenset(c.code for c in codelist("foerderung").concepts
+                         if c.mappings.get("needs_azav"))
 ADDRESS_FIELDS = ("venue_name", "street", "postal_code", "locality")
 MEMO_SIZE = 4096
 
@@ -58,7 +60,7 @@ def rule_rows(typed: list[list[Any]], empty: list[None]) -> list[int]:
             found.update(i for i in _nones(online) if modes[i] in ONLINE_RULE_MODES)
     funding = typed[_FUNDING]
     if funding is not empty and None in typed[_AZAV]:
-        found.update(i for i, f in enumerate(funding) if f)
+        found.update(i for i, f in enumerate(funding) if f and not AZAV_FUNDING.isdisjoint(f))
     for first_idx, second_idx in _ORDERED:
         first, second = typed[first_idx], typed[second_idx]
         if first is not empty and second is not empty:

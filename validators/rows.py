@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from bildungsdaten.vocab.codelists import codelist, find_municipality, municipality_by_ags
+from bildungsdaten.vocab.codelists import find_municipality, municipality_by_ags
 from bildungsdaten.vocab.columns import COLUMNS, FIELD_POSITIONS, Column
 
 from .batchrules import (
     ADDRESS_FIELDS,
     ADDRESS_MODES,
+    AZAV_FUNDING,
     MEMO_SIZE,
     ONLINE_MAYBE_PRIVATE_MODES,
     ONLINE_MODES,
@@ -44,8 +45,6 @@ COURSE_IDX: tuple[int, ...] = tuple(
 COURSE_IDX_SET = frozenset(COURSE_IDX)
 course_values: Callable[[list[Any]], tuple[Any, ...]] = itemgetter(*COURSE_IDX)  # type: ignore[assignment]
 
-AZAV_FUNDING = frozenset(c.code for c in codelist("foerderung").concepts
-                         if c.mappings.get("needs_azav"))
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _FORMULA_AFTER = re.compile("\x00[=+\\-@]")  # a formula at the start of a joined cell
 EMPTY_RESULT: tuple[None, None] = (None, None)
