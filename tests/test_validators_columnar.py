@@ -1,22 +1,21 @@
-"""The columnar path (CSV read block-wise by `tables.record_blocks`, cells checked column by
-column, rules column-wise in `batchrules`) reports exactly what the reference path reports:
-`validate(..., reference=True)` reads line by line and checks every row on its own.
+"""The column-wise path (cells checked column by column with memoised parsers, rules
+column-wise in `batchrules`) reports exactly what the reference path reports:
+`validate(..., reference=True)` checks every row on its own, cell by cell.
 
 Files are generated: a random subset of the template's columns in random order, good and
 bad cells (dates, codes incl. synonyms, German numbers, prices, times, formulas, empty
 required cells, quoted `;`, quotes and line breaks), repeated and differing offers, blank
-and short rows, UTF-8 or cp1252; block sizes from 1 line up, so records cross block ends."""
+and short rows, UTF-8 or cp1252."""
 from __future__ import annotations
 
 import csv
 import io
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bildungsdaten.validators import Limits, tables, validate
+from bildungsdaten.validators import Limits, validate
 from bildungsdaten.validators.template import EXAMPLE
 
 NAMES = list(EXAMPLE)
@@ -88,12 +87,9 @@ def provider_file(draw: st.DrawFn) -> tuple[bytes, str]:
 
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(upload=provider_file(), block=st.sampled_from([1, 2, 3, 7, 64, 2048]))
-def test_columnar_path_reports_what_the_reference_reports(monkeypatch: pytest.MonkeyPatch,
-                                                          upload: tuple[bytes, str],
-                                                          block: int) -> None:
+@given(upload=provider_file())
+def test_columnar_path_reports_what_the_reference_reports(upload: tuple[bytes, str]) -> None:
     data, _encoding = upload
-    monkeypatch.setattr(tables, "BLOCK_LINES", block)
     fast = validate(data, filename="angebote.csv", parallel=False, collect=True)
     ref = validate(data, filename="angebote.csv", reference=True, collect=True)
     assert fast.report.to_dict() == ref.report.to_dict()
@@ -115,10 +111,7 @@ def _many_errors(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("cp1252", errors="replace")
 
 
-@pytest.mark.parametrize("block", [3, 2048])
-def test_the_error_cap_keeps_the_same_errors_on_both_paths(monkeypatch: pytest.MonkeyPatch,
-                                                           block: int) -> None:
-    monkeypatch.setattr(tables, "BLOCK_LINES", block)
+def test_the_error_cap_keeps_the_same_errors_on_both_paths() -> None:
     data = _many_errors(600)
     fast = validate(data, filename="a.csv", parallel=False).report
     ref = validate(data, filename="a.csv", reference=True).report

@@ -119,8 +119,8 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     first 64 KiB are UTF-8 is read as strict UTF-8 without reading the whole file first: where
     it is not, UnicodeDecodeError is raised and the caller checks again without a sink.
     Otherwise raises OSError only when a path cannot be read. `reference=True` checks in
-    one process, reading a CSV line by line and every row on its own (validators.reference):
-    slow, the report the columnar path is tested against.
+    one process, every row on its own (validators.reference): slow, the report the
+    column-wise path is tested against.
     """
     if reference:
         parallel = False
@@ -200,7 +200,7 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
         lossy = encoding.lossy
 
         def table() -> Iterator[Row]:
-            return csv_rows(src, encoding, blocks=not reference)
+            return csv_rows(src, encoding)
         if splittable and parallel_.can_split(src, encoding, parallel):
             # Collected rows travel back from the helper (pickled): give it a bit less.
             split = parallel_.split_offset(src, 0.55 if collect else 0.5)

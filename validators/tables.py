@@ -5,8 +5,7 @@ import csv
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import chain, islice
-from operator import length_hint
+from itertools import chain
 from typing import Any
 
 from .sources import Encoding, Source, open_text
@@ -103,96 +102,6 @@ def records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
             yield body.split(delimiter) if body else []
 
 
-# Lines parsed together by record_blocks: one csv.reader call over a list runs in C.
-BLOCK_LINES = 2048
-# Ends a block handed to the csv module: arriving as a record of its own, it proves that the
-# block's last record was complete (an open quote would have swallowed it).
-_BLOCK_END = "\ue000block-end\ue000\n"
-_BLOCK_END_ROW = [_BLOCK_END[:-1]]
-
-
-def record_blocks(lines: Iterator[str], delimiter: str) -> Iterator[list[list[str]]]:
-    """The records of `records(lines, delimiter)`, exactly, in lists of up to about
-    BLOCK_LINES: a block is split or parsed by the csv module in one C-level pass.
-
-    Any block the fast pass cannot vouch for (a line near the cell cap, a NUL, a record
-    of many lines or many delimiters, a csv error, a file ending inside a quote) is read
-    again by `records` itself from its first line, so errors and their places stay the same.
-    """
-    carry: list[str] = []  # the lines of a record still open at the end of the last block
-    while True:
-        fresh = list(islice(lines, BLOCK_LINES))
-        block = carry + fresh if carry else fresh
-        if not block:
-            return
-        parsed = _parse_block(block, delimiter) if fresh else None
-        if parsed is not None and len(parsed[1]) <= BLOCK_LINES:
-            found, carry = parsed
-            if found:
-                yield found
-            continue
-        carry = []
-        yield from _slow_block(block, lines, delimiter)
-
-
-def _slow_block(block: list[str], lines: Iterator[str], delimiter: str
-                ) -> Iterator[list[list[str]]]:
-    """The records starting in `block` (the last may pull further lines), line by line."""
-    head = iter(block)
-    found: list[list[str]] = []
-    try:
-        for cells in records(chain(head, lines), delimiter):
-            found.append(cells)
-            if not length_hint(head):
-                break
-    except (csv.Error, _RowTooWide):
-        if found:
-            yield found  # the records before the damage still count
-        raise
-    if found:
-        yield found
-
-
-def _parse_block(block: list[str], delimiter: str) -> tuple[list[list[str]], list[str]] | None:
-    """(complete records, lines of a last record left open) or None when `records` must
-    read this block (see record_blocks)."""
-    if max(map(len, block)) >= MAX_ROW_CELLS:
-        return None  # near the per-line cap: records checks it line by line
-    text = "".join(block)
-    if "\x00" in text:
-        return None
-    if '"' not in text:
-        # No quote: every line is a record, split exactly as records splits it.
-        return [body.split(delimiter) if body else [] for body in
-                map(str.rstrip, block, ["\r\n"] * len(block))], []
-    block.append(_BLOCK_END)
-    reader = csv.reader(block, delimiter=delimiter, quotechar='"', doublequote=True,
-                        skipinitialspace=False, strict=False)
-    found: list[list[str]] = []
-    ends: list[int] = []
-    try:
-        for cells in reader:
-            found.append(cells)
-            ends.append(reader.line_num)
-    except csv.Error:
-        return None
-    finally:
-        block.pop()
-    last = found.pop()
-    ends.pop()
-    if last != _BLOCK_END_ROW:
-        # The last record is open (it swallowed the end mark): its lines go to the next block.
-        start = ends[-1] if ends else 0
-        return found, block[start:]
-    before = 0
-    for end in ends:
-        if end - before > 1 and sum(line.count(delimiter)
-                                    for line in block[before:end]) >= MAX_ROW_CELLS:
-            return None  # records reports a record this wide, by its own rules
-        before = end
-    return found, []
-
-
 def csv_delimiter(first: str) -> tuple[str, bool]:
     """The delimiter named by a file's first line, and whether that line is Excel's `sep=`
     directive (no row: Excel does not show it) rather than the header."""
@@ -211,11 +120,8 @@ SENTINEL = "\x00\x01part-end\x01\x00"
 
 
 def csv_rows(source: Source, encoding: Encoding, *, start: int = 0, stop: int | None = None,
-             delimiter: str | None = None, blocks: bool = True) -> Iterator[Row]:
+             delimiter: str | None = None) -> Iterator[Row]:
     """Rows of a CSV file as (Excel row number, cells); a leading `sep=;` line is no row.
-
-    `blocks=False` reads line by line with `records` (the reference the block reader is
-    tested against).
 
     With `start`/`stop` (byte offsets at line starts) only that part is read, numbered from 1;
     a part with a `stop` ends with a SENTINEL row. A part after the start needs `delimiter`.
@@ -231,24 +137,11 @@ def csv_rows(source: Source, encoding: Encoding, *, start: int = 0, stop: int | 
         if stop is not None:
             lines = chain(lines, (SENTINEL + "\n",))
         number = 0
-        nul = encoding.nul
         try:
-            if not blocks:
-                for number, cells in enumerate(records(lines, delimiter), start=1):
-                    if nul and any("\x00" in c for c in cells):
-                        raise TableBroken(number, "NUL-Byte")
-                    yield number, cells
-                return
-            for found in record_blocks(lines, delimiter):
-                if nul:
-                    for cells in found:
-                        if any("\x00" in c for c in cells):
-                            raise TableBroken(number + 1, "NUL-Byte")
-                        number += 1
-                        yield number, cells
-                else:
-                    yield from zip(range(number + 1, number + 1 + len(found)), found, strict=True)
-                    number += len(found)
+            for number, cells in enumerate(records(lines, delimiter), start=1):
+                if encoding.nul and any("\x00" in c for c in cells):
+                    raise TableBroken(number, "NUL-Byte")
+                yield number, cells
         except csv.Error as exc:
             raise TableBroken(number + 1, str(exc)) from None
         except _RowTooWide as exc:
