@@ -413,7 +413,6 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
                     pass
                 break
             count += 1
-            checker.rows_checked = count
             batch.append((number, cells))
             cells_in_batch += len(cells)
             if len(batch) == BATCH or cells_in_batch >= BATCH_CELLS:
@@ -421,6 +420,7 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
     finally:
+        checker.rows_checked = count  # what a damaged file's report counts
         if batch:
             flush()  # the rows read before a damaged part are still checked
     if progress is not None and count % PROGRESS_EVERY:
