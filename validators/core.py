@@ -23,6 +23,7 @@ from .errors import (
 from .header import Header, read_header
 from .offers import group_offers
 from .openqcat import LIFE_PHASE_RULE, OpenQcatBroken, TooManyElements, read_catalog
+from .reference import ReferenceRowChecker
 from .report import Report
 from .rows import RowChecker
 from .sources import Encoding, Source, detect_encoding, guess_utf8, inflated_size, sniff_format
@@ -100,7 +101,8 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
              lang: str = "de", limits: Limits | None = None, collect: bool = False,
              progress: Callable[[int], None] | None = None,
              mapper: Callable[[], RowMapper] | None = None,
-             parallel: bool | None = None, sink: Sink | None = None) -> ValidationResult:
+             parallel: bool | None = None, sink: Sink | None = None,
+             reference: bool = False) -> ValidationResult:
     """Check an upload (CSV or XLSX, as bytes or a path) and report every problem.
 
     Messages are German by default, English with lang="en". With collect=True the typed
@@ -116,15 +118,19 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     imported) and the sink gets the counts only. A sink checks in one process, and a CSV whose
     first 64 KiB are UTF-8 is read as strict UTF-8 without reading the whole file first: where
     it is not, UnicodeDecodeError is raised and the caller checks again without a sink.
-    Otherwise raises OSError only when a path cannot be read.
+    Otherwise raises OSError only when a path cannot be read. `reference=True` checks in
+    one process, every row on its own (validators.reference): slow, the report the
+    column-wise path is tested against.
     """
+    if reference:
+        parallel = False
     if sink is not None:
         if not (collect and mapper is not None):
             raise ValueError("sink braucht collect=True und mapper")
         parallel = False  # a second pass after a failed split would hand over rows twice
     with gc_paused():
         return _validate(source, filename, lang, limits or Limits(), collect, progress, mapper,
-                         parallel, sink)
+                         parallel, sink, reference)
 
 
 @contextmanager
@@ -143,7 +149,7 @@ def gc_paused() -> Iterator[None]:
 def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang: str,
               limits: Limits, collect: bool, progress: Callable[[int], None] | None,
               mapper: Callable[[], RowMapper] | None, parallel: bool | None,
-              sink: Sink | None = None) -> ValidationResult:
+              sink: Sink | None = None, reference: bool = False) -> ValidationResult:
     src = Source.of(source, filename)
     mapped = collect and mapper is not None
     report = Report(lang)
@@ -243,7 +249,7 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
             lossy = encoding.lossy
     try:
         _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy,
-                     map_rows=map_rows, sink=sink)
+                     map_rows=map_rows, sink=sink, reference=reference)
     except TableBroken as exc:  # broken before the header was read
         report.add(_broken(exc, kind == "xlsx"))
     report.sort()
@@ -254,7 +260,7 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
                  rows: list[Any] | None, progress: Callable[[int], None] | None, *,
                  pad: bool, lossy: bool, map_rows: RowMapper | None,
                  second: tuple[Source, Encoding, int, Callable[[], RowMapper] | None] | None
-                 = None, sink: Sink | None = None) -> None:
+                 = None, sink: Sink | None = None, reference: bool = False) -> None:
     """Header, rows and cross-row checks; with `second` = (source, encoding, offset, mapper)
     the rows from `offset` on are checked by a forked child (raises SplitFailed if that
     cannot give the one-pass report)."""
@@ -286,7 +292,8 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
         report.add(UnsupportedFormat(detail="no-header"))
         return
     report.set_column_order(header.labels)
-    checker = RowChecker(header, report, pad_short_rows=pad, lossy=lossy)
+    checker = (ReferenceRowChecker if reference else RowChecker)(header, report,
+                                                                 pad_short_rows=pad, lossy=lossy)
     if second is not None:
         assert first_part is not None
         _check_split(reader, first_part, checker, header, report, limits, rows, progress,
@@ -406,7 +413,6 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
                     pass
                 break
             count += 1
-            checker.rows_checked = count
             batch.append((number, cells))
             cells_in_batch += len(cells)
             if len(batch) == BATCH or cells_in_batch >= BATCH_CELLS:
@@ -414,6 +420,7 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
     finally:
+        checker.rows_checked = count  # what a damaged file's report counts
         if batch:
             flush()  # the rows read before a damaged part are still checked
     if progress is not None and count % PROGRESS_EVERY:

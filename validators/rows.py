@@ -12,9 +12,20 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from bildungsdaten.vocab.codelists import codelist, find_municipality, municipality_by_ags
+from bildungsdaten.vocab.codelists import find_municipality, municipality_by_ags
 from bildungsdaten.vocab.columns import COLUMNS, FIELD_POSITIONS, Column
 
+from .batchrules import (
+    ADDRESS_FIELDS,
+    ADDRESS_MODES,
+    AZAV_FUNDING,
+    MEMO_SIZE,
+    ONLINE_MAYBE_PRIVATE_MODES,
+    ONLINE_MODES,
+    DistrictMemo,
+    district_column,
+    rule_rows,
+)
 from .cells import Parser, parser_for
 from .errors import (
     EncodingError,
@@ -34,15 +45,6 @@ COURSE_IDX: tuple[int, ...] = tuple(
 COURSE_IDX_SET = frozenset(COURSE_IDX)
 course_values: Callable[[list[Any]], tuple[Any, ...]] = itemgetter(*COURSE_IDX)  # type: ignore[assignment]
 
-ADDRESS_MODES = frozenset({"praesenz", "hybrid", "blended"})
-ONLINE_MODES = frozenset({"online_live", "online_selbstlern"})
-# The link is required "falls öffentlich" (offer-columns.md): hybrid courses often send it to
-# participants only, so there an empty online_url is a warning, not an error.
-ONLINE_MAYBE_PRIVATE_MODES = frozenset({"hybrid"})
-AZAV_FUNDING = frozenset(c.code for c in codelist("foerderung").concepts
-                         if c.mappings.get("needs_azav"))
-ADDRESS_FIELDS = ("venue_name", "street", "postal_code", "locality")
-MEMO_SIZE = 4096
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _FORMULA_AFTER = re.compile("\x00[=+\\-@]")  # a formula at the start of a joined cell
 EMPTY_RESULT: tuple[None, None] = (None, None)
@@ -99,6 +101,7 @@ class RowChecker:
                               ParseMemo(parser, self.problem_memos[idx]) if memo else None,
                               column.required, plain))
         self._place_memo: dict[tuple[str | None, str | None], str | None] = {}
+        self.district_memo = DistrictMemo()
         # Cross-row fingerprints: 8 bytes per value, so a million rows stay small.
         # Row numbers take 4 bytes; offers are counted from the course keys plus the keys of
         # rows left out of the course check (`other_offer_keys`, usually empty).
@@ -185,19 +188,21 @@ class RowChecker:
                             bad.setdefault(i, set()).add(idx)
             if required and None in values:
                 self._required(errors, bad, numbers, idx, label, raw, values)
+        # The rules column-wise: the district (AGS derived before the rows are made), then
+        # the other rules only for the rows where one of them can apply.
+        district_errors = district_column(self, typed, numbers, rows, bad, empty_column)
         out: list[Any] = list(zip(*typed, strict=True))
         no_problem: set[int] = set()
-        rules, fingerprints = self._rules, self._fingerprints
-        clean = not bad and None not in typed[_ID]
-        for i, vals in enumerate(out):
-            row_bad = bad.get(i, no_problem)
-            ags = rules(numbers[i], vals, rows[i], row_bad, errors)
-            if ags is not None:  # derived from PLZ/Ort: rows are tuples, so rebuild this one
-                vals = out[i] = vals[:_AGS] + (ags,) + vals[_AGS + 1:]
-            if not clean:
-                fingerprints(numbers[i], vals, row_bad)
-        if clean:
+        row_rules = self._row_rules
+        for i in rule_rows(typed, empty_column):
+            row_rules(numbers[i], out[i], rows[i], bad.get(i, no_problem), errors)
+        errors.extend(district_errors)
+        if not bad and None not in typed[_ID]:
             self._batch_fingerprints(numbers, typed)
+        else:
+            fingerprints = self._fingerprints
+            for i, vals in enumerate(out):
+                fingerprints(numbers[i], vals, bad.get(i, no_problem))
         if errors:
             order = self.pos_order
             errors.sort(key=lambda e: (e.row, order.get(e.column, 10**6)))
@@ -244,6 +249,15 @@ class RowChecker:
                errors: list[ValidationError]) -> str | None:
         """The conditional rules of the reference (Bedingt columns, date order, ranges);
         returns the AGS derived from PLZ/Ort when the row leaves it empty."""
+        self._row_rules(row, vals, cells, bad, errors)
+        if vals[_AGS] is not None or vals[_PLZ] is not None or vals[_ORT] is not None:
+            return self._district(row, vals, cells, bad, errors)
+        return None
+
+    def _row_rules(self, row: int, vals: tuple[Any, ...], cells: list[str], bad: set[int],
+                   errors: list[ValidationError]) -> None:
+        """The rules of `_rules` but the district's (batchrules.district_column does those
+        column-wise)."""
         start, end = vals[_START], vals[_END]
         if start is None and _START not in bad and vals[_ROLLING] is not True:
             self._add(errors, "required-error", row, _START, None, "start-date")
@@ -278,9 +292,6 @@ class RowChecker:
             if low is not None and high is not None and high < low:
                 self._add(errors, "constraint-error", row, high_idx,
                           self._raw(cells, high_idx), "min-max", other=self.labels[low_idx])
-        if vals[_AGS] is not None or vals[_PLZ] is not None or vals[_ORT] is not None:
-            return self._district(row, vals, cells, bad, errors)
-        return None
 
     def _district(self, row: int, vals: tuple[Any, ...], cells: list[str], bad: set[int],
                   errors: list[ValidationError]) -> str | None:
