@@ -36,7 +36,7 @@ from .context import HubContext
 from .db import make_engine, make_sessionmaker
 from .offers.retention import recover_at_start
 from .pages_nav import add_links
-from .portal.errors import http_error_page, unexpected_error_page
+from .portal.errors import german_detail, http_error_page, unexpected_error_page
 from .problems import Problem, internal_error, wants_problem_json
 from .settings import Settings, load_settings
 
@@ -94,8 +94,12 @@ def _register_errors(app: Flask) -> None:
                   429: "Zu viele Anfragen"}
         code = {404: "not-found", 405: "method-not-allowed", 406: "not-acceptable",
                 413: "file-too-large", 429: "too-many-requests"}.get(exc.code or 500, "http-error")
-        return Problem(exc.code or 500, code, titles.get(exc.code or 500, exc.name),
-                       exc.description).response()
+        resp = Problem(exc.code or 500, code, titles.get(exc.code or 500, exc.name),
+                       german_detail(exc)).response()
+        for name, value in exc.get_headers():  # Allow on 405 (RFC 9110), Retry-After, …
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

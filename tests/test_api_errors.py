@@ -91,6 +91,21 @@ def test_wrong_method_is_problem_json(client: Any) -> None:
     assert problem(client.post("/api/v1/offers"), 405)["code"] == "method-not-allowed"
 
 
+def test_wrong_method_names_the_allowed_ones_in_german(client: Any) -> None:
+    # Found by tests/test_api_schemathesis.py: the problem+json 405 dropped werkzeug's Allow
+    # header (RFC 9110 requires it) and carried werkzeug's English description.
+    resp = client.delete("/api/v1/providers")
+    body = problem(resp, 405)
+    assert set(resp.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
+    assert body["detail"] == "Diese Seite kann so nicht aufgerufen werden."
+    assert "not allowed" not in resp.get_data(as_text=True)
+
+
+def test_unknown_route_detail_is_german(client: Any) -> None:
+    body = problem(client.get("/api/v1/angebote"), 404)
+    assert body["detail"].startswith("Diese Seite gibt es nicht.")
+
+
 def test_unknown_api_route_is_problem_json(client: Any) -> None:
     assert problem(client.get("/api/v1/angebote"), 404)["code"] == "not-found"
 

@@ -42,6 +42,13 @@ def _detail(exc: HTTPException) -> str | None:
     return str(description)
 
 
+def german_detail(exc: HTTPException) -> str:
+    """The route's own German description, else the German words of its status (werkzeug's
+    descriptions are English)."""
+    status = exc.code or 500
+    return _detail(exc) or PAGES.get(status, PAGES[500 if status >= 500 else 400])[1]
+
+
 def error_page(status: int, detail: str | None = None) -> tuple[str, int]:
     title, what, todo = PAGES.get(status, PAGES[500 if status >= 500 else 400])
     return render_template("error.html", status=status, title=title, what=what, todo=todo,
