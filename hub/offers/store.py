@@ -25,10 +25,12 @@ from ...vocab.records import (
     InstanceRecord,
     OfferRecord,
     ProviderRecord,
+    SourceRecord,
     VenueRecord,
 )
 from ..models import Offer, OfferInstance, Provider, Venue, utcnow
 from ..search.index import reindex_offers, remove_offers
+from ..sources.models import OfferSource, Source
 from .changelog import reserve_stamps
 from .rows import (
     I_VENUE,
@@ -192,11 +194,7 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
             stamp += 1
             result.created.append(fid)
         writer.insert_offers(rows)
-        created = {o.angebot_id for o in to_create}
-        for oid, aid in session.execute(sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
-                offers_t.c.provider_id == provider_id)):
-            if aid in created:
-                ids[aid] = oid
+        ids.update(_new_offer_ids(session, provider_id, [o.angebot_id for o in to_create]))
     done = len(result.unchanged)
     for part in _chunks(written, 5000):
         instance_rows: list[tuple[Any, ...]] = []
@@ -212,6 +210,22 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
     reindex_offers(session, ids.values())  # the search index follows every write
     remove_offers(session, [row.id for row in to_delete])
     return result
+
+
+def _new_offer_ids(session: Session, provider_id: int, angebot_ids: list[str]) -> dict[str, int]:
+    """The ids of offers just inserted: by their angebot_ids when they are few (a harvested
+    page among a provider's many offers), else in one scan of the provider's offers."""
+    where: list[sa.ColumnElement[bool]] = [offers_t.c.provider_id == provider_id]
+    if len(angebot_ids) > 2000:
+        created = set(angebot_ids)
+        return {aid: oid for oid, aid in session.execute(
+            sa.select(offers_t.c.id, offers_t.c.angebot_id).where(*where)) if aid in created}
+    out: dict[str, int] = {}
+    for chunk in _chunks(angebot_ids, 500):
+        out.update((aid, oid) for oid, aid in session.execute(
+            sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
+                *where, offers_t.c.angebot_id.in_(chunk))))
+    return out
 
 
 _FIXED = ("deleted", "deleted_at", "updated_at", "created_at")
@@ -432,6 +446,7 @@ def load_offer_records(session: Session, offer_ids: Sequence[int]) -> list[Offer
     venues = {v["id"]: VenueRecord(**{f: v[f] for f in VENUE_FIELDS}, key=v["venue_key"])
               for v in (_dict_rows(session.execute(
                   sa.select(venues_t).where(venues_t.c.id.in_(venue_ids)))) if venue_ids else [])}
+    sources = provenance(session, offer_ids)
     out = []
     for oid in offer_ids:
         row = offer_rows.get(oid)
@@ -445,6 +460,7 @@ def load_offer_records(session: Session, offer_ids: Sequence[int]) -> list[Offer
         record = OfferRecord(angebot_id=row["angebot_id"], title=row["title"] or "",
                              description=row["description"] or "", provider=provider,
                              modified=row["modified"], deleted=row["deleted"],
+                             source=sources.get(oid),
                              **{f: row[f] for f in COURSE_FIELDS
                                 if f not in ("title", "description")})
         for inst in inst_by_offer.get(oid, []):
@@ -453,6 +469,18 @@ def load_offer_records(session: Session, offer_ids: Sequence[int]) -> list[Offer
                 **{f: inst[f] for f in INSTANCE_FIELDS}))
         out.append(record)
     return out
+
+
+def provenance(session: Session, offer_ids: Sequence[int]) -> dict[int, SourceRecord]:
+    """The provenance of the harvested offers among `offer_ids` (one query)."""
+    links, sources = OfferSource.__table__, Source.__table__
+    return {r.offer_id: SourceRecord(name=r.name, url=r.item_url or r.rpde_url,
+                                     item_id=r.item_id, modified=r.modified)
+            for r in session.execute(
+                sa.select(links.c.offer_id, links.c.item_id, links.c.item_url, links.c.modified,
+                          sources.c.name, sources.c.rpde_url)
+                .join(sources, sources.c.id == links.c.source_id)
+                .where(links.c.offer_id.in_(offer_ids)))}
 
 
 def load_offer(session: Session, provider_slug: str, angebot_id: str) -> OfferRecord | None:
