@@ -79,25 +79,35 @@ def ensure_provider(session: Session, provider: ProviderRecord) -> int:
 
 def write_offers(session: Session, provider_id: int, records: Sequence[OfferRecord],
                  replace: bool = False,
-                 progress: Callable[[int], None] | None = None) -> WriteResult:
+                 progress: Callable[[int], None] | None = None,
+                 some: bool = False) -> WriteResult:
     """Create, update or (with `replace`) tombstone a provider's offers in bulk.
 
     `records` must have distinct angebot_ids. The caller owns the transaction. `progress`, if
-    given, is called with the number of records handled so far as the write proceeds.
+    given, is called with the number of records handled so far as the write proceeds. `some`:
+    the records are a few of the provider's many offers (a harvested page), so only their
+    stored rows are read to compare with (not with `replace`).
     """
+    if some and replace:
+        raise ValueError("replace needs all of the provider's offers")
     preparer = Preparer(session.get_bind().dialect)
     offers, venues = preparer.prepare_records(records)
     feed_ids = {r.angebot_id: r.feed_id for r in records}
+    existing = stored_offers(session, provider_id, list(feed_ids)) if some else None
     return write_prepared(session, provider_id, offers, venues, feed_ids.__getitem__,
-                          replace=replace, progress=progress)
+                          replace=replace, progress=progress, existing=existing)
 
 
-def stored_offers(session: Session, provider_id: int) -> dict[str, Any]:
+def stored_offers(session: Session, provider_id: int,
+                  angebot_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """The provider's offers (live and tombstones) by angebot_id: rows of id, angebot_id,
-    content_hash and deleted."""
-    return {row.angebot_id: row for row in session.execute(
-        sa.select(offers_t.c.id, offers_t.c.angebot_id, offers_t.c.content_hash,
-                  offers_t.c.deleted).where(offers_t.c.provider_id == provider_id))}
+    content_hash and deleted; all of them, or those of `angebot_ids`."""
+    query = sa.select(offers_t.c.id, offers_t.c.angebot_id, offers_t.c.content_hash,
+                      offers_t.c.deleted).where(offers_t.c.provider_id == provider_id)
+    if angebot_ids is None:
+        return {row.angebot_id: row for row in session.execute(query)}
+    return {row.angebot_id: row for chunk in _chunks(angebot_ids, 500)
+            for row in session.execute(query.where(offers_t.c.angebot_id.in_(chunk)))}
 
 
 @dataclass
