@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
 from bildungsdaten.hub.demo.district import demo_records
+from bildungsdaten.hub.federation.ingest import harvest_source
 from bildungsdaten.hub.federation.items import HarvestLimits, HarvestPage
 from bildungsdaten.hub.migrate import downgrade, upgrade
 from bildungsdaten.hub.models import Offer, Provider
@@ -35,7 +36,6 @@ from bildungsdaten.hub.offers.queries import prerender_documents
 from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.hub.settings import load_settings
 from bildungsdaten.hub.sources.service import add_source
-from bildungsdaten.hub.federation.ingest import harvest_source
 
 NEIGHBOUR_BASE = "http://nachbar.bench"
 PAGE_SIZE = 2000

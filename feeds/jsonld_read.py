@@ -43,17 +43,27 @@ class ReadError(ValueError):
 
 
 def _bare(key: str) -> str:
+    if ":" not in key:  # the hub's own compact keys: most of them
+        return key
     for prefix in _PREFIXES:
         if key.startswith(prefix):
             return key[len(prefix):]
     return key
 
 
+def _unprefixed(value: Any) -> Any:
+    """The document with every key unprefixed (schema:name, https://schema.org/name -> name)."""
+    if isinstance(value, dict):
+        return {(_bare(k) if not k.startswith("@") else k): _unprefixed(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unprefixed(v) for v in value]
+    return value
+
+
 def _node(value: Any) -> dict[str, Any]:
-    """A node with its keys unprefixed (schema:name, https://schema.org/name -> name)."""
-    if not isinstance(value, dict):
-        return {}
-    return {_bare(k) if not k.startswith("@") else k: v for k, v in value.items()}
+    """A node (read as it is, never changed by the reader), or {} for anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 def _many(value: Any) -> list[Any]:
@@ -144,6 +154,11 @@ def _scheme_iri(scheme: str) -> str:
     return codelist(scheme).iri
 
 
+@cache
+def _known(scheme: str) -> frozenset[str]:
+    return frozenset(codelist(scheme).codes)
+
+
 def _code(term: Any, scheme: str) -> str | None:
     """The code of a DefinedTerm (or a bare code / concept IRI) if `scheme` knows it."""
     node = _node(term)
@@ -152,7 +167,7 @@ def _code(term: Any, scheme: str) -> str | None:
         if not text:
             continue
         code = text.rsplit("/", 1)[-1] if text.startswith("http") else text
-        if codelist(scheme).get(code) is not None:
+        if code in _known(scheme):
             return code
     return None
 
@@ -187,10 +202,12 @@ def read_offer(data: dict[str, Any]) -> OfferRecord:
 
     The provider's `slug` is its `identifier` (the hub's own documents), else None-safe text
     of its name; the caller namespaces both it and `angebot_id`. Raises ReadError."""
-    node = _node(data)
+    # Keys are unprefixed in one pass when the document uses prefixes at all (the hub's own
+    # documents never do: they are read as they are).
+    node = _unprefixed(data) if any(":" in k for k in data) else _node(data)
     types = {_bare(t) for t in map(str, _many(node.get("@type")))}
     if "Course" not in types and types & {"CourseInstance", "Event"}:
-        course = _node(node.get("instanceOf") or node.get("superEvent"))
+        course = dict(_node(node.get("instanceOf") or node.get("superEvent")))
         if not course:
             raise ReadError("Der Termin (CourseInstance) nennt keinen Kurs (instanceOf).")
         course.setdefault("hasCourseInstance", [{k: v for k, v in node.items()

@@ -185,7 +185,7 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
                                   or page.licence or source.licence)
         groups.setdefault(slug, {})[record.angebot_id] = (record, item)
     written: list[tuple[int, HarvestItem, str | None]] = []
-    for slug, by_id in groups.items():
+    for by_id in groups.values():
         records = [record for record, _item in by_id.values()]
         provider_id = _sync_provider(session, records[-1].provider)
         result = write_offers(session, provider_id, records, some=True)
