@@ -78,6 +78,10 @@ def _nodes(value: Any) -> list[dict[str, Any]]:
 
 def _text(value: Any) -> str | None:
     """A plain text of a string, a number, a language map ({"de": …}) or an @value object."""
+    if type(value) is str:  # the common case first
+        return value.strip() or None
+    if value is None:
+        return None
     if isinstance(value, list):
         texts = [_text(v) for v in value]
         german = [t for v, t in zip(value, texts, strict=True)
