@@ -44,6 +44,8 @@ providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
 SLUG_MAX = 64  # hub.models.Provider.slug
 SEPARATOR = "--"
 Walk = Callable[..., Iterable[HarvestPage]]
+# The RPDE client's codes for a run that read well but hit a limit of the run (not a failure).
+LIMITS = ("page-limit", "time-limit")
 
 
 @dataclass
@@ -74,8 +76,9 @@ class RunCounts:
 
 @dataclass
 class RunOutcome:
-    """How a run of one source ended: "done", "done-errors" (items skipped), "failed" (the
-    feed could not be read further; what came before is kept) or "waiting" (Retry-After)."""
+    """How a run of one source ended: "done", "done-errors" (items skipped), "partial" (a limit
+    of the run was reached; the next run goes on), "failed" (the feed could not be read
+    further; what came before is kept) or "waiting" (the source asked to wait)."""
 
     source: str
     status: str
@@ -131,15 +134,17 @@ def _record(sessions: sessionmaker[Session], name: str, counts: RunCounts, code:
     """Write the run into the source's health; a run with skipped items succeeds with errors."""
     now = utcnow()
     status = "failed" if code else "done-errors" if counts.skipped else "done"
+    if code in LIMITS:
+        status = "partial"  # read well up to a limit of the run: the next run goes on
+    elif code == "retry-later":
+        status = "waiting"
     if code is None and counts.skipped:
         code = "skipped-items"
         message = (f"{counts.skipped} Einträge übersprungen, z. B.: "
                    + "; ".join(counts.reasons[:3]))
-    if retry_after is not None:
-        status = "waiting" if code in ("http-429", "http-503") else status
     with sessions() as session:
         source = session.execute(sa.select(Source).where(Source.name == name)).scalar_one()
-        if status in ("done", "done-errors"):
+        if status in ("done", "done-errors", "partial"):
             source.last_success_at = now
         source.last_error_code = code
         source.last_error_message = message
