@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +38,6 @@ from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.hub.settings import load_settings
 from bildungsdaten.hub.sources.service import add_source
 
-NEIGHBOUR_BASE = "http://nachbar.bench"
 PAGE_SIZE = 2000
 
 
@@ -46,7 +46,13 @@ def rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def build_neighbour(url: str, items: int, instance: Path) -> None:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def build_neighbour(url: str, items: int, instance: Path, base: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     factory = make_sessionmaker(engine)
@@ -55,28 +61,32 @@ def build_neighbour(url: str, items: int, instance: Path) -> None:
             with transaction(factory) as session:
                 begin_write(session)
                 write_offers(session, ensure_provider(session, provider), records[at:at + 2000])
-    settings = load_settings({"database_url": url, "hub_base_uri": NEIGHBOUR_BASE,
+    settings = load_settings({"database_url": url, "hub_base_uri": base,
                               "secret_key": "bench", "instance_path": instance})
     prerender_documents(engine, render_target(settings))  # serve warm, as after the render job
     engine.dispose()
 
 
-def serve_neighbour(url: str, instance: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The neighbour app on a free loopback port in its own process (threaded werkzeug)."""
+def serve_neighbour(url: str, instance: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """The neighbour app on `port` of loopback in its own process (threaded werkzeug); its
+    HUB_BASE_URI is that address, so its RPDE `next` links lead back to it."""
+    base = f"http://127.0.0.1:{port}"
     code = (
-        "import sys\n"
+        "import logging\n"
+        "from pathlib import Path\n"
         "from werkzeug.serving import make_server\n"
         "from bildungsdaten.hub.app import create_app\n"
-        f"app = create_app({{'database_url': {url!r}, 'instance_path': {str(instance)!r},"
-        f" 'hub_base_uri': {NEIGHBOUR_BASE!r}, 'secret_key': 'bench',"
+        f"app = create_app({{'database_url': {url!r}, 'instance_path': Path({str(instance)!r}),"
+        f" 'hub_base_uri': {base!r}, 'secret_key': 'bench',"
         f" 'rpde_page_size': {PAGE_SIZE}, 'district_key': '06437'}})\n"
-        "server = make_server('127.0.0.1', 0, app, threaded=True)\n"
-        "print(server.server_port, flush=True)\n"
+        f"server = make_server('127.0.0.1', {port}, app, threaded=True)\n"
+        "logging.getLogger('werkzeug').setLevel(logging.WARNING)\n"
+        "print('ready', flush=True)\n"
         "server.serve_forever()\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     assert proc.stdout is not None
-    port = int(proc.stdout.readline())
-    return proc, f"http://127.0.0.1:{port}"
+    proc.stdout.readline()
+    return proc, base
 
 
 def fresh_target(url: str, instance: Path) -> tuple[Any, Any]:
@@ -187,11 +197,12 @@ def main() -> int:
         upload_run(args.target, Path(args.csv).read_bytes(), tmp)
         return 0
     neighbour = f"sqlite:///{tmp / 'nachbar.sqlite'}"
+    port = free_port()
     start = time.perf_counter()
-    build_neighbour(neighbour, args.items, tmp)
+    build_neighbour(neighbour, args.items, tmp / "nachbar", f"http://127.0.0.1:{port}")
     print(f"neighbour hub: {args.items:,} offers built in {time.perf_counter() - start:.0f} s; "
           f"load average {os.getloadavg()[0]:.2f}; RPDE pages of {PAGE_SIZE}")
-    proc, base = serve_neighbour(neighbour, tmp)
+    proc, base = serve_neighbour(neighbour, tmp / "nachbar", port)
     try:
         from urllib.request import urlopen
         feed_csv = tmp / "offers.csv"
