@@ -136,3 +136,28 @@ def test_region_page_shows_health_attribution_and_licence(app, client, engine):
                  "Daten: Odenwaldkreis, dl-de/by-2.0", LICENCE, "noch keiner"):
         assert text in html, text
     assert 'href="/region"' in client.get("/").get_data(as_text=True)
+
+
+def test_scheduler_job_harvests_enabled_sources_when_their_interval_is_due(app):
+    import json
+
+    from bildungsdaten.hub.jobs.scheduler import all_jobs, run_job
+    from bildungsdaten.hub.sources.service import add_source, set_enabled
+    from tests.fetch_support import answer, serve
+
+    assert "harvest-sources" in {job[0] for job in all_jobs()}
+    hub = app.extensions["hub"]
+    hub.settings.fetch_allow_hosts = "127.0.0.1"
+    routes: dict[str, Any] = {}
+    with serve(routes) as server:
+        last = json.dumps({"next": server.url("/rpde"), "items": []}).encode()
+        routes["/rpde"] = answer(last, content_type="application/json")
+        add_source(hub.sessions, hub.settings, "aktiv", server.url("/rpde"), interval_minutes=30)
+        add_source(hub.sessions, hub.settings, "ruhend", server.url("/rpde"))
+        set_enabled(hub.sessions, "ruhend", False)
+        first = run_job(app, "harvest-sources")
+        assert [(o.source, o.status) for o in first] == [("aktiv", "done")]
+        assert run_job(app, "harvest-sources") == []  # 30 minutes have not passed
+    with hub.sessions() as session:
+        rows = {s.name: s for s in session.execute(sa.select(Source)).scalars()}
+    assert rows["aktiv"].last_success_at is not None and rows["ruhend"].last_attempt_at is None
