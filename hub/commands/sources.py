@@ -90,6 +90,10 @@ def harvest_cmd(name: str | None) -> None:
                         else harvest_due(db.sessions, db.settings))
         except SourceError as exc:
             raise HubCLIError(exc.message) from None
+        except Exception as exc:  # recorded in the source's health; the log has the trace
+            raise HubCLIError(f"Die Ernte brach mit einem internen Fehler ab "
+                              f"({exc.__class__.__name__}); `bildungsdaten sources list` zeigt "
+                              "den Zustand.") from None
     failed = False
     for outcome in outcomes:
         c = outcome.counts
