@@ -111,9 +111,17 @@ def harvest_run(url: str, feed: str, items: int, instance: Path) -> None:
     marks: dict[int, float] = {}
     seen = 0
 
+    waited = 0.0
+
     def sampled(start: str, **kw: Any) -> Iterator[HarvestPage]:
-        nonlocal seen
-        for page in walk(start, **kw):
+        nonlocal seen, waited
+        pages = iter(walk(start, **kw))
+        while True:
+            asked = time.perf_counter()
+            page = next(pages, None)
+            waited += time.perf_counter() - asked  # fetching and checking the page
+            if page is None:
+                return
             seen += len(page.items)
             for share in (20, 50, 100):
                 if share not in marks and seen >= items * share // 100:
@@ -135,6 +143,8 @@ def harvest_run(url: str, feed: str, items: int, instance: Path) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  harvest   {took:7.2f} s {rate:>9,.0f} items/s  {outcome.status}, {c.pages} pages, "
           f"{c.created:,} created, {live:,} live offers")
+    print(f"            of which reading the feed (client, neighbour serving): {waited:.2f} s, "
+          f"writing (ingest): {took - waited:.2f} s")
     print(f"            RSS MiB: start {before:.0f}, at 20% {marks.get(20, 0):.0f}, "
           f"at 50% {marks.get(50, 0):.0f}, at 100% {marks.get(100, 0):.0f}; peak {peak:.0f}")
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -111,7 +113,8 @@ def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
         session.commit()
     counts = RunCounts()
     try:
-        for page in walk(start, limits=limits or HarvestLimits(), allow_hosts=allow_hosts):
+        for page in prefetched(walk(start, limits=limits or HarvestLimits(),
+                                    allow_hosts=allow_hosts)):
             with sessions() as session:
                 ingest_page(session, name, page, base_uri, counts)
                 session.commit()
@@ -127,6 +130,50 @@ def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
                 None, None)
         raise
     return _record(sessions, name, counts, None, None, None, None)
+
+
+_END = object()
+
+
+def prefetched(pages: Iterable[HarvestPage]) -> Iterator[HarvestPage]:
+    """The same pages in the same order, the next one fetched and checked in a helper thread
+    while the caller writes the current one (the source's answer time overlaps our write).
+    An error of the walk is raised here, in its turn; a page read ahead but not written is
+    simply read again by the next run, as the resume point was not moved past it."""
+    box: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[Any, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for page in pages:
+                if not put((page, None)):
+                    return
+        except BaseException as exc:  # handed over to the caller's thread
+            put((None, exc))
+            return
+        put((_END, None))
+
+    thread = threading.Thread(target=run, name="rpde-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            page, error = box.get()
+            if error is not None:
+                raise error
+            if page is _END:
+                return
+            yield page
+    finally:
+        stop.set()  # the helper ends after its current fetch
 
 
 def _record(sessions: sessionmaker[Session], name: str, counts: RunCounts, code: str | None,
@@ -173,9 +220,13 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
     groups: dict[str, dict[str, tuple[OfferRecord, HarvestItem]]] = {}
     gone: list[str] = []
     own_prefix = base_uri.rstrip("/") + "/"
+    known = _known_versions(session, source.id, list(latest))
     for item in latest.values():
         if item.state == "deleted" or item.data is None:
             gone.append(item.item_id)
+            continue
+        if known.get(item.item_id) == item.modified:
+            counts.unchanged += 1  # this very version is stored (a page read again)
             continue
         if _is_own(item.data, own_prefix):
             counts.own += 1  # our own offer harvested back by the neighbour: not a copy
@@ -250,6 +301,14 @@ def _offer_ids(session: Session, provider_id: int, angebot_ids: list[str]) -> di
             for oid, aid in session.execute(
                 sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
                     offers_t.c.provider_id == provider_id, offers_t.c.angebot_id.in_(chunk)))}
+
+
+def _known_versions(session: Session, source_id: int, item_ids: list[str]) -> dict[str, int]:
+    """The `modified` of the version each of these items made its offer from, if stored."""
+    return {item_id: modified for chunk in _chunks(item_ids, 500)
+            for item_id, modified in session.execute(
+                sa.select(links_t.c.item_id, links_t.c.modified).where(
+                    links_t.c.source_id == source_id, links_t.c.item_id.in_(chunk)))}
 
 
 def _linked(session: Session, offer_ids: list[int]) -> set[int]:
