@@ -113,10 +113,10 @@ def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
         session.commit()
     counts = RunCounts()
     try:
-        for page in prefetched(walk(start, limits=limits or HarvestLimits(),
-                                    allow_hosts=allow_hosts)):
+        for page, read in prefetched(walk(start, limits=limits or HarvestLimits(),
+                                          allow_hosts=allow_hosts)):
             with sessions() as session:
-                ingest_page(session, name, page, base_uri, counts)
+                ingest_page(session, name, page, base_uri, counts, read)
                 session.commit()
             if page.is_last:
                 break
@@ -135,9 +135,25 @@ def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
 _END = object()
 
 
-def prefetched(pages: Iterable[HarvestPage]) -> Iterator[HarvestPage]:
-    """The same pages in the same order, the next one fetched and checked in a helper thread
-    while the caller writes the current one (the source's answer time overlaps our write).
+Read = dict[str, "OfferRecord | ReadError"]
+
+
+def read_items(page: HarvestPage) -> Read:
+    """Each updated item of the page read into a record (or the reason it cannot be one)."""
+    out: Read = {}
+    for item in page.items:
+        if item.state == "updated" and item.data is not None:
+            try:
+                out[item.item_id] = read_offer(item.data)
+            except ReadError as exc:
+                out[item.item_id] = exc
+    return out
+
+
+def prefetched(pages: Iterable[HarvestPage]) -> Iterator[tuple[HarvestPage, Read]]:
+    """The same pages in the same order with their items read (read_items), the next page
+    fetched, checked and read in a helper thread while the caller writes the current one
+    (the source's answer time and our reading overlap the database's work).
     An error of the walk is raised here, in its turn; a page read ahead but not written is
     simply read again by the next run, as the resume point was not moved past it."""
     box: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=1)
@@ -155,7 +171,7 @@ def prefetched(pages: Iterable[HarvestPage]) -> Iterator[HarvestPage]:
     def run() -> None:
         try:
             for page in pages:
-                if not put((page, None)):
+                if not put(((page, read_items(page)), None)):
                     return
         except BaseException as exc:  # handed over to the caller's thread
             put((None, exc))
@@ -203,9 +219,9 @@ def _record(sessions: sessionmaker[Session], name: str, counts: RunCounts, code:
 
 
 def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri: str,
-                counts: RunCounts) -> None:
+                counts: RunCounts, read: Read | None = None) -> None:
     """Write one page's items and then its `next_url` as the resume point, in the caller's
-    transaction (commit afterwards: both or neither)."""
+    transaction (commit afterwards: both or neither). `read`: the items already read."""
     begin_write(session)  # SQLite: one writer at a time from the start, as uploads do
     source = session.execute(sa.select(Source).where(Source.name == source_name)
                              .with_for_update()).scalar_one()
@@ -231,11 +247,16 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
         if _is_own(item.data, own_prefix):
             counts.own += 1  # our own offer harvested back by the neighbour: not a copy
             continue
-        try:
-            record = read_offer(item.data)
-        except ReadError as exc:
-            counts.add_reason(f"Eintrag {item.item_id}: {exc.reason}")
+        found = read.get(item.item_id) if read is not None else None
+        if found is None:
+            try:
+                found = read_offer(item.data)
+            except ReadError as exc:
+                found = exc
+        if isinstance(found, ReadError):
+            counts.add_reason(f"Eintrag {item.item_id}: {found.reason}")
             continue
+        record = found
         slug = namespaced_slug(source.name, record.provider.slug)
         record.provider = replace(record.provider, slug=slug, licence=record.provider.licence
                                   or page.licence or source.licence)
