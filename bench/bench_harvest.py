@@ -194,6 +194,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_harvest"))
+    parser.add_argument("--neighbour", default="", help="a neighbour database file built by an "
+                        "earlier run (with its port), e.g. /tmp/bench-harvest-x/nachbar.sqlite:41234")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     parser.add_argument("--run", choices=["harvest", "upload"], help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
     parser.add_argument("--feed", help=argparse.SUPPRESS)
@@ -206,12 +209,19 @@ def main() -> int:
     if args.run == "upload":
         upload_run(args.target, Path(args.csv).read_bytes(), tmp)
         return 0
-    neighbour = f"sqlite:///{tmp / 'nachbar.sqlite'}"
-    port = free_port()
-    start = time.perf_counter()
-    build_neighbour(neighbour, args.items, tmp / "nachbar", f"http://127.0.0.1:{port}")
-    print(f"neighbour hub: {args.items:,} offers built in {time.perf_counter() - start:.0f} s; "
-          f"load average {os.getloadavg()[0]:.2f}; RPDE pages of {PAGE_SIZE}")
+    if args.neighbour:  # documents rendered for its port: serve it there again
+        path, _, port_text = args.neighbour.rpartition(":")
+        neighbour, port = f"sqlite:///{path}", int(port_text)
+        print(f"neighbour hub: {path} (built before); load average {os.getloadavg()[0]:.2f}; "
+              f"RPDE pages of {PAGE_SIZE}")
+    else:
+        neighbour = f"sqlite:///{tmp / 'nachbar.sqlite'}"
+        port = free_port()
+        start = time.perf_counter()
+        build_neighbour(neighbour, args.items, tmp / "nachbar", f"http://127.0.0.1:{port}")
+        print(f"neighbour hub: {args.items:,} offers built in {time.perf_counter() - start:.0f} "
+              f"s; load average {os.getloadavg()[0]:.2f}; RPDE pages of {PAGE_SIZE}; kept as "
+              f"{tmp / 'nachbar.sqlite'}:{port}")
     proc, base = serve_neighbour(neighbour, tmp / "nachbar", port)
     try:
         from urllib.request import urlopen
@@ -220,6 +230,8 @@ def main() -> int:
             feed_csv.write_bytes(resp.read())
         targets = [("SQLite", f"sqlite:///{tmp / 'hub.sqlite'}"), ("PostgreSQL", args.pg_url)]
         for label, url in targets:
+            if args.only and not url.startswith(args.only):
+                continue
             if url.startswith("postgresql") and not _pg_reachable(url):
                 print(f"{label}: not reachable ({url.split('@')[-1]}), skipped")
                 continue

@@ -223,6 +223,10 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
     """Write one page's items and then its `next_url` as the resume point, in the caller's
     transaction (commit afterwards: both or neither). `read`: the items already read."""
     begin_write(session)  # SQLite: one writer at a time from the start, as uploads do
+    if session.get_bind().dialect.name == "postgresql":
+        # psycopg prepares a repeated statement after five runs, and PostgreSQL may keep the
+        # generic plan it made while offer_sources was nearly empty (a scan per IN list).
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
     source = session.execute(sa.select(Source).where(Source.name == source_name)
                              .with_for_update()).scalar_one()
     counts.pages += 1
