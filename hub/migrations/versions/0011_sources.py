@@ -2,14 +2,14 @@
 provenance, and the index deduplication looks up direct offers by
 
 Revision ID: 0011_sources
-Revises: 0009_offer_search
+Revises: 0010_accounts
 Create Date: 2026-12-07 01:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_sources'
-down_revision = '0009_offer_search'
+down_revision = '0010_accounts'
 branch_labels = None
 depends_on = None
 
