@@ -119,10 +119,11 @@ def offer_to_template_rows(record: OfferRecord) -> list[list[str]]:
 def offer_to_csv_rows(record: OfferRecord, base_uri: str,
                       default_licence: str | None = None) -> list[list[str]]:
     """The CSV rows of one offer: its template rows, each ending in the feed columns
-    (provider slug, hub URL under `base_uri`, licence)."""
+    (provider slug, hub URL under `base_uri`, licence, provenance)."""
     feed_cells = [neutralise(record.provider.slug),
                   offer_iri(base_uri, record.provider.slug, record.angebot_id),
-                  licence_of(record, default_licence) or ""]
+                  licence_of(record, default_licence) or "",
+                  neutralise(record.source.url) if record.source is not None else ""]
     return [row + feed_cells for row in offer_to_template_rows(record)]
 
 

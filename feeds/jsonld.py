@@ -259,6 +259,9 @@ def offer_to_jsonld(record: OfferRecord, base_uri: str, context_url: str | None,
     node["image"] = record.image_url
     node["provider"] = _provider(record, base_uri)
     node["license"] = licence_of(record, default_licence)
+    if record.source is not None:  # harvested: the original it was derived from (PROV)
+        node["isBasedOn"] = record.source.url
+        node["prov:wasDerivedFrom"] = {"@id": record.source.url}
     if record.contact_email or record.contact_phone:  # the course's own contact
         node["contactPoint"] = _pruned({"@type": "ContactPoint", "email": record.contact_email,
                                         "telephone": record.contact_phone})

@@ -25,6 +25,7 @@ from .blueprints import (
     pages,
     quality_overview,
     search_page,
+    sources,
     subscriptions,
     upload_page,
     uploads,
@@ -68,7 +69,7 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
 # The areas of the hub, each a blueprint with the links it adds to the start page.
 AREAS = (pages, search_page, offer_pages, directory, watchlist, accessibility, feeds,
          subscriptions, embeds, api, catalog, vocab, upload_page, workspace, uploads, health,
-         admin, accounts, audit_log, quality_overview, openqcat)
+         admin, accounts, audit_log, quality_overview, openqcat, sources)
 
 
 def _register_blueprints(app: Flask) -> None:

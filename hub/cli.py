@@ -100,6 +100,7 @@ def _register_area_commands() -> None:
         providers,
         scheduler,
         search,
+        sources,
         survey,
         tokens,
         users,
@@ -107,7 +108,7 @@ def _register_area_commands() -> None:
     from .commands import validate as validate_cmd
 
     for area in (providers, tokens, importing, validate_cmd, demo, feeds, search, dcat, survey,
-                 monitoring, scheduler, export, users):
+                 monitoring, scheduler, export, users, sources):
         area.register(main)
 
 

@@ -33,7 +33,7 @@ def test_csv_has_template_columns_one_row_per_instance(client, offers):
     assert resp.status_code == 200
     assert resp.mimetype == "text/csv"
     assert resp.data.split(b"\r\n", 1)[0].decode().split(";") == \
-        [*COLUMN_NAMES, "anbieter_kennung", "hub_url", "lizenz"]
+        [*COLUMN_NAMES, "anbieter_kennung", "hub_url", "lizenz", "herkunft"]
     rows = _rows(resp.data)
     assert [(r["angebot_id"], r["termin_id"]) for r in rows] == [
         ("25H-10102", "25H-10102-A"), ("25H-10102", "25H-10102-B"), ("K-2", ""), ("K-3", ""),

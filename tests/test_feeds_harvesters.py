@@ -245,8 +245,10 @@ def test_frictionless_reads_the_csv_with_its_datapackage(client, offers, tmp_pat
 def test_csvw_declares_the_feed_columns(client):
     columns = client.get("/feeds/offers.csv-metadata.json").get_json()["tableSchema"]["columns"]
     declared = {c["name"]: c for c in columns}
-    assert [c["name"] for c in columns][-3:] == ["anbieter_kennung", "hub_url", "lizenz"]
+    assert [c["name"] for c in columns][-4:] == ["anbieter_kennung", "hub_url", "lizenz",
+                                                 "herkunft"]
     assert declared["hub_url"]["datatype"] == "anyURI" and declared["hub_url"]["required"]
+    assert declared["herkunft"]["datatype"] == "anyURI" and not declared["herkunft"]["required"]
 
 
 def test_a_reuploaded_export_passes_over_the_feed_columns_silently(client, offers):

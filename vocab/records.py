@@ -85,6 +85,17 @@ class InstanceRecord:
         return self.start_date.isoformat() if self.start_date else "laufend"
 
 
+@dataclass(frozen=True)
+class SourceRecord:
+    """Where a harvested offer came from (PROV): the source's name, the original's IRI (else
+    the source's feed URL), the RPDE item id and the item's `modified`."""
+
+    name: str
+    url: str
+    item_id: str
+    modified: int
+
+
 @dataclass
 class OfferRecord:
     """A course (schema:Course) of one provider with its dated instances."""
@@ -121,6 +132,8 @@ class OfferRecord:
     # Set by the hub for stored offers: the feed identity, change stamp and tombstone flag.
     modified: int | None = None
     deleted: bool = False
+    # Set by the hub for a harvested offer: its provenance (hub.sources).
+    source: SourceRecord | None = None
 
     @property
     def feed_id(self) -> str:
@@ -130,7 +143,7 @@ class OfferRecord:
 
 COURSE_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(OfferRecord)
-    if f.name not in ("angebot_id", "provider", "instances", "modified", "deleted")
+    if f.name not in ("angebot_id", "provider", "instances", "modified", "deleted", "source")
 )
 INSTANCE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(InstanceRecord) if f.name != "venue")
 VENUE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(VenueRecord) if f.name != "key")

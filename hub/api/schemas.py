@@ -106,6 +106,18 @@ class InstanceSchema(Schema):
     venue = fields.Nested(VenueSchema, allow_none=True, metadata={"description": "Veranstaltungsort"})
 
 
+class SourceSchema(Schema):
+    """Where a harvested offer came from (another hub's RPDE feed)."""
+
+    name = fields.String(required=True, metadata={"description": "Name der Quelle im Hub"})
+    url = fields.String(required=True, metadata={
+        "description": "IRI des Originals (sonst die Adresse des Feeds der Quelle)",
+        "format": "uri"})
+    item_id = fields.String(required=True, metadata={"description": "id des RPDE-Eintrags"})
+    modified = fields.Integer(required=True, metadata={
+        "description": "modified des RPDE-Eintrags, aus dem das Angebot zuletzt geschrieben wurde"})
+
+
 class OfferSchema(Schema):
     """A course of one provider (schema:Course) with its dated instances."""
 
@@ -144,6 +156,8 @@ class OfferSchema(Schema):
     provider = fields.Nested(ProviderSchema, required=True)
     instances = fields.List(fields.Nested(InstanceSchema), required=True,
                             metadata={"description": "Termine (Durchführungen)"})
+    source = fields.Nested(SourceSchema, allow_none=True, metadata={
+        "description": "Herkunft eines geernteten Angebots (null: direkt bei diesem Hub)"})
 
 
 class OfferPageSchema(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ from ..offers.queries import fill_documents, offer_head, read_snapshot
 from ..offers.store import load_offer_records
 from ..portal.present import BERLIN
 from ..problems import Problem
+from ..sources.models import Source
 
 bp = Blueprint("offer_pages", __name__, template_folder="../templates")
 
@@ -54,6 +56,7 @@ def offer(provider: str, angebot_id: str) -> Any:
             return Response(status=304, headers=headers)
         rendered: list[RenderedDocument] = []
         record = None
+        origin: Source | None = None
         if machine:  # the stored document alone answers: no record needed
             (stored,), rendered = fill_documents(
                 session, [(head.id, head.feed_id, head.jsonld)], target)
@@ -61,6 +64,8 @@ def offer(provider: str, angebot_id: str) -> Any:
         else:
             # The page shows the record; its JSON-LD is the stored text or rendered from it.
             record = load_offer_records(session, [head.id])[0]
+            origin = (session.execute(sa.select(Source).where(Source.name == record.source.name))
+                      .scalar_one_or_none() if record.source is not None else None)
             if head.jsonld is not None:
                 document = bytes(head.jsonld).decode()
             else:
@@ -73,5 +78,6 @@ def offer(provider: str, angebot_id: str) -> Any:
         return Response(text, mimetype=JSONLD_MEDIA_TYPE, headers=headers)
     # "<" escaped so no text inside the offer can close the <script> element.
     embedded = Markup(text.replace("<", "\\u003c"))
-    html = render_template("offer.html", offer=record, jsonld=embedded, jsonld_url=request.path)
+    html = render_template("offer.html", offer=record, jsonld=embedded, jsonld_url=request.path,
+                           origin=origin)
     return Response(html, mimetype="text/html", headers=headers)

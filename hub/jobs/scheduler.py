@@ -97,9 +97,9 @@ JOBS: list[Job] = [
 
 def all_jobs() -> list[Job]:
     """This module's jobs plus those of the areas, listed here."""
-    from . import monitoring, pull
+    from . import harvest, monitoring, pull
 
-    return [*JOBS, *pull.JOBS, *monitoring.JOBS]
+    return [*JOBS, *pull.JOBS, *monitoring.JOBS, *harvest.JOBS]
 
 
 def run_job(app: Flask, name: str) -> Any:

@@ -10,6 +10,7 @@ from bildungsdaten.hub.db import Base, make_engine
 from bildungsdaten.hub.monitoring import models as monitoring_models  # noqa: F401 - time series
 from bildungsdaten.hub.offers import documents  # noqa: F401 - stored JSON-LD documents
 from bildungsdaten.hub.portal import models as portal_models  # noqa: F401 - barrier reports
+from bildungsdaten.hub.sources import models as source_models  # noqa: F401 - harvested sources
 from bildungsdaten.hub.survey import models as survey_models  # noqa: F401 - survey tables
 
 config = context.config

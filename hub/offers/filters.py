@@ -45,6 +45,7 @@ from ..search.geo import (
 )
 from ..search.index import text_condition
 from ..search.text import QueryError, query_terms
+from ..sources.models import OfferSource
 
 offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
 instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
@@ -446,10 +447,43 @@ def _unindexed_sqlite(element: _Unindexed, compiler: Any, **kw: Any) -> str:
 
 
 def live_offers() -> sa.ColumnElement[bool]:
-    """Offers that are not tombstones."""
+    """Offers that are shown: not tombstones, and not a harvested copy of a direct offer
+    (see not_a_harvested_duplicate)."""
     # Readers walk the primary key (`id > :last ORDER BY id LIMIT n`); SQLite would otherwise
     # pick ix_offers_deleted_last_date for `deleted` and sort every live offer for each batch.
-    return _Unindexed(offers_t.c.deleted).is_(False)
+    return sa.and_(_Unindexed(offers_t.c.deleted).is_(False), not_a_harvested_duplicate())
+
+
+def not_a_harvested_duplicate() -> sa.ColumnElement[bool]:
+    """Deduplication across sources: a harvested offer is hidden while a live offer that came
+    to this hub directly (upload, pull; no provenance) is the same course: the same title, the
+    same first date, the same place of a run on that date (postal code and locality, or both
+    without a venue) and the same provider (the same provider URL, or the same name). The
+    direct offer is preferred; the harvested one reappears as soon as the direct one is gone.
+    Decided in SQL for the set being read (an EXISTS through ix_offers_title_first_date), so
+    every reader of live offers (API, search, pages, monitoring) shows the course once; our
+    RPDE feed and snapshots still carry both, each with its own identity."""
+    links = OfferSource.__table__
+    d, dp, po = offers_t.alias("direct"), providers_t.alias("direct_p"), providers_t.alias("own_p")
+    di, oi = instances_t.alias("direct_i"), instances_t.alias("own_i")
+    dv, ov = venues_t.alias("direct_v"), venues_t.alias("own_v")
+    harvested = sa.exists().where(links.c.offer_id == offers_t.c.id)
+    twin = sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(d.join(dp, dp.c.id == d.c.provider_id)
+                     .join(di, di.c.offer_id == d.c.id).outerjoin(dv, dv.c.id == di.c.venue_id),
+                     po, oi.outerjoin(ov, ov.c.id == oi.c.venue_id))
+        .where(d.c.title == offers_t.c.title, d.c.first_date == offers_t.c.first_date,
+               d.c.deleted.is_(False), d.c.id != offers_t.c.id,
+               ~sa.exists().where(links.c.offer_id == d.c.id),
+               po.c.id == offers_t.c.provider_id,
+               sa.or_(sa.and_(dp.c.url.is_not(None), dp.c.url == po.c.url), dp.c.name == po.c.name),
+               di.c.start_date == d.c.first_date, oi.c.offer_id == offers_t.c.id,
+               oi.c.start_date == offers_t.c.first_date,
+               sa.func.coalesce(dv.c.postal_code, "") == sa.func.coalesce(ov.c.postal_code, ""),
+               sa.func.coalesce(dv.c.locality, "") == sa.func.coalesce(ov.c.locality, ""))
+        .correlate(offers_t))
+    return sa.or_(~harvested, ~twin)
 
 
 def _life_phase_matches(session: Session, codes: Sequence[str]) -> sa.ColumnElement[bool]:

@@ -25,10 +25,12 @@ from ...vocab.records import (
     InstanceRecord,
     OfferRecord,
     ProviderRecord,
+    SourceRecord,
     VenueRecord,
 )
 from ..models import Offer, OfferInstance, Provider, Venue, utcnow
 from ..search.index import reindex_offers, remove_offers
+from ..sources.models import OfferSource, Source
 from .changelog import reserve_stamps
 from .rows import (
     I_VENUE,
@@ -77,25 +79,35 @@ def ensure_provider(session: Session, provider: ProviderRecord) -> int:
 
 def write_offers(session: Session, provider_id: int, records: Sequence[OfferRecord],
                  replace: bool = False,
-                 progress: Callable[[int], None] | None = None) -> WriteResult:
+                 progress: Callable[[int], None] | None = None,
+                 some: bool = False) -> WriteResult:
     """Create, update or (with `replace`) tombstone a provider's offers in bulk.
 
     `records` must have distinct angebot_ids. The caller owns the transaction. `progress`, if
-    given, is called with the number of records handled so far as the write proceeds.
+    given, is called with the number of records handled so far as the write proceeds. `some`:
+    the records are a few of the provider's many offers (a harvested page), so only their
+    stored rows are read to compare with (not with `replace`).
     """
+    if some and replace:
+        raise ValueError("replace needs all of the provider's offers")
     preparer = Preparer(session.get_bind().dialect)
     offers, venues = preparer.prepare_records(records)
     feed_ids = {r.angebot_id: r.feed_id for r in records}
+    existing = stored_offers(session, provider_id, list(feed_ids)) if some else None
     return write_prepared(session, provider_id, offers, venues, feed_ids.__getitem__,
-                          replace=replace, progress=progress)
+                          replace=replace, progress=progress, existing=existing)
 
 
-def stored_offers(session: Session, provider_id: int) -> dict[str, Any]:
+def stored_offers(session: Session, provider_id: int,
+                  angebot_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """The provider's offers (live and tombstones) by angebot_id: rows of id, angebot_id,
-    content_hash and deleted."""
-    return {row.angebot_id: row for row in session.execute(
-        sa.select(offers_t.c.id, offers_t.c.angebot_id, offers_t.c.content_hash,
-                  offers_t.c.deleted).where(offers_t.c.provider_id == provider_id))}
+    content_hash and deleted; all of them, or those of `angebot_ids`."""
+    query = sa.select(offers_t.c.id, offers_t.c.angebot_id, offers_t.c.content_hash,
+                      offers_t.c.deleted).where(offers_t.c.provider_id == provider_id)
+    if angebot_ids is None:
+        return {row.angebot_id: row for row in session.execute(query)}
+    return {row.angebot_id: row for chunk in _chunks(angebot_ids, 500)
+            for row in session.execute(query.where(offers_t.c.angebot_id.in_(chunk)))}
 
 
 @dataclass
@@ -192,11 +204,7 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
             stamp += 1
             result.created.append(fid)
         writer.insert_offers(rows)
-        created = {o.angebot_id for o in to_create}
-        for oid, aid in session.execute(sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
-                offers_t.c.provider_id == provider_id)):
-            if aid in created:
-                ids[aid] = oid
+        ids.update(_new_offer_ids(session, provider_id, [o.angebot_id for o in to_create]))
     done = len(result.unchanged)
     for part in _chunks(written, 5000):
         instance_rows: list[tuple[Any, ...]] = []
@@ -212,6 +220,22 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
     reindex_offers(session, ids.values())  # the search index follows every write
     remove_offers(session, [row.id for row in to_delete])
     return result
+
+
+def _new_offer_ids(session: Session, provider_id: int, angebot_ids: list[str]) -> dict[str, int]:
+    """The ids of offers just inserted: by their angebot_ids when they are few (a harvested
+    page among a provider's many offers), else in one scan of the provider's offers."""
+    where: list[sa.ColumnElement[bool]] = [offers_t.c.provider_id == provider_id]
+    if len(angebot_ids) > 2000:
+        created = set(angebot_ids)
+        return {aid: oid for oid, aid in session.execute(
+            sa.select(offers_t.c.id, offers_t.c.angebot_id).where(*where)) if aid in created}
+    out: dict[str, int] = {}
+    for chunk in _chunks(angebot_ids, 500):
+        out.update((aid, oid) for oid, aid in session.execute(
+            sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
+                *where, offers_t.c.angebot_id.in_(chunk))))
+    return out
 
 
 _FIXED = ("deleted", "deleted_at", "updated_at", "created_at")
@@ -432,6 +456,7 @@ def load_offer_records(session: Session, offer_ids: Sequence[int]) -> list[Offer
     venues = {v["id"]: VenueRecord(**{f: v[f] for f in VENUE_FIELDS}, key=v["venue_key"])
               for v in (_dict_rows(session.execute(
                   sa.select(venues_t).where(venues_t.c.id.in_(venue_ids)))) if venue_ids else [])}
+    sources = provenance(session, offer_ids)
     out = []
     for oid in offer_ids:
         row = offer_rows.get(oid)
@@ -445,6 +470,7 @@ def load_offer_records(session: Session, offer_ids: Sequence[int]) -> list[Offer
         record = OfferRecord(angebot_id=row["angebot_id"], title=row["title"] or "",
                              description=row["description"] or "", provider=provider,
                              modified=row["modified"], deleted=row["deleted"],
+                             source=sources.get(oid),
                              **{f: row[f] for f in COURSE_FIELDS
                                 if f not in ("title", "description")})
         for inst in inst_by_offer.get(oid, []):
@@ -453,6 +479,18 @@ def load_offer_records(session: Session, offer_ids: Sequence[int]) -> list[Offer
                 **{f: inst[f] for f in INSTANCE_FIELDS}))
         out.append(record)
     return out
+
+
+def provenance(session: Session, offer_ids: Sequence[int]) -> dict[int, SourceRecord]:
+    """The provenance of the harvested offers among `offer_ids` (one query)."""
+    links, sources = OfferSource.__table__, Source.__table__
+    return {r.offer_id: SourceRecord(name=r.name, url=r.item_url or r.rpde_url,
+                                     item_id=r.item_id, modified=r.modified)
+            for r in session.execute(
+                sa.select(links.c.offer_id, links.c.item_id, links.c.item_url, links.c.modified,
+                          sources.c.name, sources.c.rpde_url)
+                .join(sources, sources.c.id == links.c.source_id)
+                .where(links.c.offer_id.in_(offer_ids)))}
 
 
 def load_offer(session: Session, provider_slug: str, angebot_id: str) -> OfferRecord | None:

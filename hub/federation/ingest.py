@@ -1,0 +1,390 @@
+"""Harvested pages -> offers of this hub, through the one write path, with provenance.
+
+Each page is written in ONE transaction together with the source's resume point (its
+`next_url`): a crash between pages re-reads the page, it never skips one. `updated` items
+become offers (hub.offers.store.write_offers: same records, grouping, content hash, change
+stamps and search index as uploads, so our own RPDE feed stays race-free); `deleted` items
+tombstone the offer they made. Identifiers are namespaced by source: the neighbour's provider
+"vhs" of source "nachbar" is our provider "nachbar--vhs", so two sources never collide.
+A run that cannot read its feed records why (German) in the source's health and keeps every
+page written before; it is never reported as a success.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from ...feeds.jsonld_read import ReadError, read_offer
+from ...vocab.records import OfferRecord, ProviderRecord
+from ..db import begin_write
+from ..models import Offer, Provider, utcnow
+from ..offers.store import (
+    ensure_provider,
+    restamp_provider_offers,
+    tombstone_offers,
+    write_offers,
+)
+from ..sources.models import OfferSource, Source
+from .items import HarvestError, HarvestItem, HarvestLimits, HarvestPage
+
+log = logging.getLogger(__name__)
+
+offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
+links_t: sa.Table = OfferSource.__table__  # type: ignore[assignment]
+providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
+SLUG_MAX = 64  # hub.models.Provider.slug
+SEPARATOR = "--"
+Walk = Callable[..., Iterable[HarvestPage]]
+# The RPDE client's codes for a run that read well but hit a limit of the run (not a failure).
+LIMITS = ("page-limit", "time-limit")
+
+
+@dataclass
+class RunCounts:
+    """What one run did: pages and items read, offers created/updated/unchanged/deleted,
+    items skipped (with the first reasons) and items that were our own offers coming back."""
+
+    pages: int = 0
+    items: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    own: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def add_reason(self, reason: str) -> None:
+        self.skipped += 1
+        if len(self.reasons) < 5:
+            self.reasons.append(reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pages": self.pages, "items": self.items, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged, "deleted": self.deleted,
+                "skipped": self.skipped, "own": self.own, "reasons": self.reasons}
+
+
+@dataclass
+class RunOutcome:
+    """How a run of one source ended: "done", "done-errors" (items skipped), "partial" (a limit
+    of the run was reached; the next run goes on), "failed" (the feed could not be read
+    further; what came before is kept) or "waiting" (the source asked to wait)."""
+
+    source: str
+    status: str
+    counts: RunCounts
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+def namespaced_slug(source: str, slug: str) -> str:
+    """Our provider slug for a neighbour's provider: "<source>--<its slug>", slug-safe and at
+    most 64 characters (a long one is cut and keeps a hash of the whole, so it stays unique)."""
+    text = unicodedata.normalize("NFKD", slug.lower().replace("ß", "ss"))
+    text = re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode()).strip("-")
+    full = f"{source}{SEPARATOR}{text or 'anbieter'}"
+    if len(full) <= SLUG_MAX:
+        return full
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:10]
+    return f"{full[:SLUG_MAX - 11].rstrip('-')}-{digest}"
+
+
+def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
+                   base_uri: str, allow_hosts: str, limits: HarvestLimits | None = None
+                   ) -> RunOutcome:
+    """Read the source's feed from its resume point to the end (or a limit), writing page by
+    page; record the run in the source's health. `walk` is the RPDE client."""
+    with sessions() as session:
+        source = session.execute(sa.select(Source).where(Source.name == name)).scalar_one()
+        source.last_attempt_at = utcnow()
+        start = source.next_url or source.rpde_url
+        session.commit()
+    counts = RunCounts()
+    try:
+        for page, read in prefetched(walk(start, limits=limits or HarvestLimits(),
+                                          allow_hosts=allow_hosts)):
+            with sessions() as session:
+                ingest_page(session, name, page, base_uri, counts, read)
+                session.commit()
+            if page.is_last:
+                break
+    except HarvestError as exc:
+        log.warning("source %s: %s", name, exc)
+        return _record(sessions, name, counts, exc.code, exc.message, exc.url, exc.retry_after)
+    except Exception as exc:  # a fault of ours: recorded as such, never as the source's
+        log.exception("source %s: harvest broke", name)
+        _record(sessions, name, counts, "internal-error",
+                f"Interner Fehler beim Ernten ({exc.__class__.__name__}); Details im Protokoll.",
+                None, None)
+        raise
+    return _record(sessions, name, counts, None, None, None, None)
+
+
+_END = object()
+
+
+Read = dict[str, "OfferRecord | ReadError"]
+
+
+def read_items(page: HarvestPage) -> Read:
+    """Each updated item of the page read into a record (or the reason it cannot be one)."""
+    out: Read = {}
+    for item in page.items:
+        if item.state == "updated" and item.data is not None:
+            try:
+                out[item.item_id] = read_offer(item.data)
+            except ReadError as exc:
+                out[item.item_id] = exc
+    return out
+
+
+def prefetched(pages: Iterable[HarvestPage]) -> Iterator[tuple[HarvestPage, Read]]:
+    """The same pages in the same order with their items read (read_items), the next page
+    fetched, checked and read in a helper thread while the caller writes the current one
+    (the source's answer time and our reading overlap the database's work).
+    An error of the walk is raised here, in its turn; a page read ahead but not written is
+    simply read again by the next run, as the resume point was not moved past it."""
+    box: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[Any, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for page in pages:
+                if not put(((page, read_items(page)), None)):
+                    return
+        except BaseException as exc:  # handed over to the caller's thread
+            put((None, exc))
+            return
+        put((_END, None))
+
+    thread = threading.Thread(target=run, name="rpde-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            page, error = box.get()
+            if error is not None:
+                raise error
+            if page is _END:
+                return
+            yield page
+    finally:
+        stop.set()  # the helper ends after its current fetch
+
+
+def _record(sessions: sessionmaker[Session], name: str, counts: RunCounts, code: str | None,
+            message: str | None, url: str | None, retry_after: int | None) -> RunOutcome:
+    """Write the run into the source's health; a run with skipped items succeeds with errors."""
+    now = utcnow()
+    status = "failed" if code else "done-errors" if counts.skipped else "done"
+    if code in LIMITS:
+        status = "partial"  # read well up to a limit of the run: the next run goes on
+    elif code == "retry-later":
+        status = "waiting"
+    if code is None and counts.skipped:
+        code = "skipped-items"
+        message = (f"{counts.skipped} Einträge übersprungen, z. B.: "
+                   + "; ".join(counts.reasons[:3]))
+    with sessions() as session:
+        source = session.execute(sa.select(Source).where(Source.name == name)).scalar_one()
+        if status in ("done", "done-errors", "partial"):
+            source.last_success_at = now
+        source.last_error_code = code
+        source.last_error_message = message
+        source.last_error_url = url[:2000] if url else None
+        source.not_before = now + timedelta(seconds=retry_after) if retry_after else None
+        source.last_run = {"status": status, **counts.as_dict()}
+        session.commit()
+    return RunOutcome(name, status, counts, code, message)
+
+
+def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri: str,
+                counts: RunCounts, read: Read | None = None) -> None:
+    """Write one page's items and then its `next_url` as the resume point, in the caller's
+    transaction (commit afterwards: both or neither). `read`: the items already read."""
+    begin_write(session)  # SQLite: one writer at a time from the start, as uploads do
+    if session.get_bind().dialect.name == "postgresql":
+        # psycopg prepares a repeated statement after five runs, and PostgreSQL may keep the
+        # generic plan it made while offer_sources was nearly empty (a scan per IN list).
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    source = session.execute(sa.select(Source).where(Source.name == source_name)
+                             .with_for_update()).scalar_one()
+    counts.pages += 1
+    counts.items += len(page.items) + len(page.skipped)
+    for skipped in page.skipped:
+        counts.add_reason(f"Eintrag {skipped.item_id or skipped.position}: {skipped.reason}")
+    latest: dict[str, HarvestItem] = {}
+    for item in page.items:  # an id twice in a page: its last state counts
+        latest.pop(item.item_id, None)
+        latest[item.item_id] = item
+    groups: dict[str, dict[str, tuple[OfferRecord, HarvestItem]]] = {}
+    gone: list[str] = []
+    own_prefix = base_uri.rstrip("/") + "/"
+    known = _known_versions(session, source.id, list(latest))
+    for item in latest.values():
+        if item.state == "deleted" or item.data is None:
+            gone.append(item.item_id)
+            continue
+        if known.get(item.item_id) == item.modified:
+            counts.unchanged += 1  # this very version is stored (a page read again)
+            continue
+        if _is_own(item.data, own_prefix):
+            counts.own += 1  # our own offer harvested back by the neighbour: not a copy
+            continue
+        found = read.get(item.item_id) if read is not None else None
+        if found is None:
+            try:
+                found = read_offer(item.data)
+            except ReadError as exc:
+                found = exc
+        if isinstance(found, ReadError):
+            counts.add_reason(f"Eintrag {item.item_id}: {found.reason}")
+            continue
+        record = found
+        slug = namespaced_slug(source.name, record.provider.slug)
+        record.provider = replace(record.provider, slug=slug, licence=record.provider.licence
+                                  or page.licence or source.licence)
+        groups.setdefault(slug, {})[record.angebot_id] = (record, item)
+    written: list[tuple[int, HarvestItem, str | None]] = []
+    for by_id in groups.values():
+        records = [record for record, _item in by_id.values()]
+        provider_id = _sync_provider(session, records[-1].provider)
+        result = write_offers(session, provider_id, records, some=True)
+        counts.created += len(result.created)
+        counts.updated += len(result.updated)
+        counts.unchanged += len(result.unchanged)
+        changed = {fid.split("/", 1)[1] for fid in (*result.created, *result.updated)}
+        ids = _offer_ids(session, provider_id, list(by_id))
+        linked = _linked(session, [oid for aid, oid in ids.items() if aid not in changed])
+        for aid, (_record, item) in by_id.items():
+            if aid in changed or ids[aid] not in linked:
+                written.append((ids[aid], item, _original_iri(item.data)))
+    _write_links(session, source.id, written)
+    counts.deleted += _tombstone_items(session, source.id, gone)
+    source.next_url = page.next_url
+    source.pages_read += 1
+    source.items_seen += len(page.items) + len(page.skipped)
+
+
+def _is_own(data: dict[str, Any], own_prefix: str) -> bool:
+    """A document derived from one of this hub's offers (its @id or its origin is ours)."""
+    derived = data.get("prov:wasDerivedFrom")
+    for value in (data.get("@id"), data.get("isBasedOn"),
+                  derived.get("@id") if isinstance(derived, dict) else derived):
+        if isinstance(value, str) and value.startswith(own_prefix):
+            return True
+    return False
+
+
+def _original_iri(data: dict[str, Any] | None) -> str | None:
+    value = (data or {}).get("isBasedOn") or (data or {}).get("@id")
+    if isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= 1000:
+        return value
+    return None
+
+
+def _sync_provider(session: Session, provider: ProviderRecord) -> int:
+    """The harvested provider's id, its facts kept as the source now sends them; a new name
+    re-stamps its offers (the name is in every offer's data)."""
+    row = session.execute(sa.select(providers_t).where(providers_t.c.slug == provider.slug)
+                          ).first()
+    if row is None:
+        return ensure_provider(session, provider)
+    facts = {"name": provider.name, "type": provider.type, "url": provider.url,
+             "email": provider.email, "telephone": provider.telephone,
+             "licence": provider.licence}
+    if any(getattr(row, key) != value for key, value in facts.items()):
+        session.execute(providers_t.update().where(providers_t.c.id == row.id)
+                        .values(**facts, updated_at=utcnow()))
+        if row.name != provider.name:
+            restamp_provider_offers(session, row.id)
+    return int(row.id)
+
+
+def _offer_ids(session: Session, provider_id: int, angebot_ids: list[str]) -> dict[str, int]:
+    return {aid: oid for chunk in _chunks(angebot_ids, 500)
+            for oid, aid in session.execute(
+                sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
+                    offers_t.c.provider_id == provider_id, offers_t.c.angebot_id.in_(chunk)))}
+
+
+def _known_versions(session: Session, source_id: int, item_ids: list[str]) -> dict[str, int]:
+    """The `modified` of the version each of these items made its offer from, if stored."""
+    return {item_id: modified for chunk in _chunks(item_ids, 500)
+            for item_id, modified in session.execute(
+                sa.select(links_t.c.item_id, links_t.c.modified).where(
+                    links_t.c.source_id == source_id, links_t.c.item_id.in_(chunk)))}
+
+
+def _linked(session: Session, offer_ids: list[int]) -> set[int]:
+    """Those of `offer_ids` that have their provenance stored."""
+    return {oid for chunk in _chunks(offer_ids, 500) for oid in session.execute(
+        sa.select(links_t.c.offer_id).where(links_t.c.offer_id.in_(chunk))).scalars()}
+
+
+def _write_links(session: Session, source_id: int,
+                 written: list[tuple[int, HarvestItem, str | None]]) -> None:
+    """Provenance of the offers just written. An item that now makes another offer than before
+    (its provider or id changed at the source) tombstones the offer it made before."""
+    if not written:
+        return
+    item_ids = [item.item_id for _oid, item, _iri in written]
+    offer_ids = {oid for oid, _item, _iri in written}
+    moved: list[int] = []
+    for chunk in _chunks(item_ids, 500):
+        for oid, in session.execute(sa.select(links_t.c.offer_id).where(
+                links_t.c.source_id == source_id, links_t.c.item_id.in_(chunk))):
+            if oid not in offer_ids:
+                moved.append(oid)
+        session.execute(links_t.delete().where(links_t.c.source_id == source_id,
+                                               links_t.c.item_id.in_(chunk)))
+    for chunk in _chunks(list(offer_ids), 500):
+        session.execute(links_t.delete().where(links_t.c.offer_id.in_(chunk)))
+    live_moved = _live(session, moved)
+    tombstone_offers(session, live_moved)
+    session.execute(links_t.insert(), [
+        {"offer_id": oid, "source_id": source_id, "item_id": item.item_id[:200],
+         "item_url": iri, "modified": item.modified} for oid, item, iri in written])
+
+
+def _tombstone_items(session: Session, source_id: int, item_ids: list[str]) -> int:
+    """Tombstone the live offers made from these items; unknown items change nothing."""
+    found: list[int] = []
+    for chunk in _chunks(item_ids, 500):
+        found.extend(session.execute(sa.select(links_t.c.offer_id).where(
+            links_t.c.source_id == source_id, links_t.c.item_id.in_(chunk))).scalars())
+    return tombstone_offers(session, _live(session, found))
+
+
+def _live(session: Session, offer_ids: list[int]) -> list[int]:
+    out: list[int] = []
+    for chunk in _chunks(offer_ids, 500):
+        out.extend(session.execute(sa.select(offers_t.c.id).where(
+            offers_t.c.id.in_(chunk), offers_t.c.deleted.is_(False))
+            .order_by(offers_t.c.id)).scalars())
+    return out
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,1 @@
+"""Sources: neighbouring hubs' RPDE feeds this hub harvests (models, service, pages)."""

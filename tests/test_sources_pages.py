@@ -1,0 +1,163 @@
+"""Sources from the CLI and the admin page (/verwaltung/quellen), and the public /region page:
+a loopback or private feed address is refused unless FETCH_ALLOW_HOSTS lists it, in German,
+storing nothing; the region page shows each source's health, counts, attribution, licence."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from bildungsdaten.hub.cli import main
+from bildungsdaten.hub.sources.models import Source
+
+TOKEN = "verwaltung-geheim"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+LICENCE = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Any) -> Any:
+    runner = CliRunner()
+
+    def run(*args: str, allow: str = "") -> Any:
+        env = {"DATABASE_URL": db_url, "SECRET_KEY": "test", "HUB_INSTANCE_PATH": str(tmp_path),
+               "FETCH_ALLOW_HOSTS": allow}
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+    return run
+
+
+def names(engine: sa.engine.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(Source.name).order_by(Source.name)).scalars())
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("http://127.0.0.1:5000/feeds/offers/rpde", "Loopback"),
+    ("http://10.1.2.3/feeds/offers/rpde", "keine öffentliche Adresse"),
+    ("http://169.254.169.254/latest/meta-data/", "Metadaten-Dienst"),
+    ("ftp://hub.example/rpde", "nur http- und https-Adressen")])
+def test_sources_add_refuses_internal_addresses(cli, engine, url, says):
+    result = cli("sources", "add", "nachbar", "--rpde", url)
+    assert result.exit_code == 1
+    assert says in result.output and "--rpde" in result.output
+    assert names(engine) == []
+
+
+def test_sources_add_accepts_an_allowed_host_and_lists_it(cli, engine):
+    result = cli("sources", "add", "nachbar", "--rpde", "http://127.0.0.1:5000/feeds/offers/rpde",
+                 "--licence", "dl-de/by-2-0", "--attribution", "Daten: Nachbarkreis",
+                 "--interval", "30", allow="127.0.0.1")
+    assert result.exit_code == 0, result.output
+    assert "angelegt" in result.output
+    listed = cli("sources", "list").output
+    assert "nachbar  aktiv, alle 30 min" in listed and "noch nicht geerntet" in listed
+    assert cli("sources", "add", "nachbar", "--rpde", "https://hub.example/rpde").exit_code == 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(Source.licence)).scalar() == LICENCE
+    assert cli("sources", "disable", "nachbar").exit_code == 0
+    assert "abgeschaltet" in cli("sources", "list").output
+    assert cli("sources", "remove", "nachbar").exit_code == 0
+    assert names(engine) == []
+    assert "keine Quelle „nachbar“" in cli("sources", "remove", "nachbar").output
+
+
+def test_sources_add_checks_name_and_interval(cli, engine):
+    bad_name = cli("sources", "add", "Nach--bar", "--rpde", "https://hub.example/rpde")
+    assert bad_name.exit_code == 1 and "Kleinbuchstaben" in bad_name.output
+    bad_interval = cli("sources", "add", "nachbar", "--rpde", "https://hub.example/rpde",
+                       "--interval", "1")
+    assert bad_interval.exit_code == 1 and "Minuten" in bad_interval.output
+    assert names(engine) == []
+
+
+def test_failed_harvest_exits_non_zero_with_a_german_reason(cli, engine):
+    cli("sources", "add", "nachbar", "--rpde", "http://127.0.0.1:9/rpde", allow="127.0.0.1")
+    result = cli("sources", "harvest", "nachbar", allow="127.0.0.1")
+    assert result.exit_code == 1
+    assert "failed" in result.output
+    listed = cli("sources", "list").output
+    assert "FEHLER" in listed and "letzter Erfolg: nie" in listed
+
+
+@pytest.fixture
+def admin(app: Any) -> Any:
+    app.extensions["hub"].settings.admin_token = TOKEN
+    return app.test_client()
+
+
+def csrf(client: Any) -> str:
+    page = client.get("/verwaltung/quellen", headers=AUTH).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_admin_page_needs_the_admin(admin):
+    assert admin.get("/verwaltung/quellen").status_code == 401
+    assert admin.post("/verwaltung/quellen", data={"aktion": "anlegen"}).status_code == 401
+
+
+def test_admin_page_adds_refuses_disables_and_removes(app, admin, engine):
+    token = csrf(admin)
+    refused = admin.post("/verwaltung/quellen", headers=AUTH, data={
+        "csrf": token, "aktion": "anlegen", "name": "nachbar",
+        "rpde": "http://192.168.1.5/feeds/offers/rpde"})
+    assert refused.status_code == 400
+    assert "keine öffentliche Adresse" in refused.get_data(as_text=True)
+    assert names(engine) == []
+    added = admin.post("/verwaltung/quellen", headers=AUTH, data={
+        "csrf": token, "aktion": "anlegen", "name": "nachbar",
+        "rpde": "https://hub.example/feeds/offers/rpde", "lizenz": LICENCE,
+        "namensnennung": "Daten: Nachbarkreis", "intervall": "60"})
+    assert added.status_code == 303 and names(engine) == ["nachbar"]
+    admin.post("/verwaltung/quellen", headers=AUTH,
+               data={"csrf": token, "aktion": "abschalten", "name": "nachbar"})
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(Source.enabled)).scalar() is False
+    assert admin.post("/verwaltung/quellen", headers=AUTH, data={
+        "aktion": "entfernen", "name": "nachbar"}).status_code == 400  # no CSRF token
+    admin.post("/verwaltung/quellen", headers=AUTH,
+               data={"csrf": token, "aktion": "entfernen", "name": "nachbar"})
+    assert names(engine) == []
+
+
+def test_region_page_shows_health_attribution_and_licence(app, client, engine):
+    from bildungsdaten.hub.sources.service import add_source
+
+    hub = app.extensions["hub"]
+    add_source(hub.sessions, hub.settings, "odenwald", "https://odenwald.example/rpde",
+               licence=LICENCE, attribution="Daten: Odenwaldkreis, dl-de/by-2.0")
+    with engine.begin() as conn:
+        conn.execute(sa.update(Source).values(last_error_code="http-500",
+                                              last_error_message="Die Quelle antwortet mit 500."))
+    html = client.get("/region").get_data(as_text=True)
+    for text in ("odenwald", "Zustand: Fehler", "Die Quelle antwortet mit 500.",
+                 "Daten: Odenwaldkreis, dl-de/by-2.0", LICENCE, "noch keiner"):
+        assert text in html, text
+    assert 'href="/region"' in client.get("/").get_data(as_text=True)
+
+
+def test_scheduler_job_harvests_enabled_sources_when_their_interval_is_due(app):
+    import json
+
+    from bildungsdaten.hub.jobs.scheduler import all_jobs, run_job
+    from bildungsdaten.hub.sources.service import add_source, set_enabled
+    from tests.fetch_support import answer, serve
+
+    assert "harvest-sources" in {job[0] for job in all_jobs()}
+    hub = app.extensions["hub"]
+    hub.settings.fetch_allow_hosts = "127.0.0.1"
+    routes: dict[str, Any] = {}
+    with serve(routes) as server:
+        last = json.dumps({"next": server.url("/rpde"), "items": []}).encode()
+        routes["/rpde"] = answer(last, content_type="application/json")
+        add_source(hub.sessions, hub.settings, "aktiv", server.url("/rpde"), interval_minutes=30)
+        add_source(hub.sessions, hub.settings, "ruhend", server.url("/rpde"))
+        set_enabled(hub.sessions, "ruhend", False)
+        first = run_job(app, "harvest-sources")
+        assert [(o.source, o.status) for o in first] == [("aktiv", "done")]
+        assert run_job(app, "harvest-sources") == []  # 30 minutes have not passed
+    with hub.sessions() as session:
+        rows = {s.name: s for s in session.execute(sa.select(Source)).scalars()}
+    assert rows["aktiv"].last_success_at is not None and rows["ruhend"].last_attempt_at is None
