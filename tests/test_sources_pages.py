@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bildungsdaten.hub.cli import main
 from bildungsdaten.hub.sources.models import Source
+from tests.account_support import audit_rows
 
 TOKEN = "verwaltung-geheim"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -62,6 +63,11 @@ def test_sources_add_accepts_an_allowed_host_and_lists_it(cli, engine):
     assert cli("sources", "remove", "nachbar").exit_code == 0
     assert names(engine) == []
     assert "keine Quelle „nachbar“" in cli("sources", "remove", "nachbar").output
+    # Every change of the sources is in the audit log, by the server's operating-system user.
+    logged = [(actor.startswith("cli:"), action, subject)
+              for actor, action, subject in audit_rows(engine)]
+    assert logged == [(True, "source.added", "nachbar"), (True, "source.disabled", "nachbar"),
+                      (True, "source.removed", "nachbar")]
 
 
 def test_sources_add_checks_name_and_interval(cli, engine):
@@ -120,6 +126,8 @@ def test_admin_page_adds_refuses_disables_and_removes(app, admin, engine):
     admin.post("/verwaltung/quellen", headers=AUTH,
                data={"csrf": token, "aktion": "entfernen", "name": "nachbar"})
     assert names(engine) == []
+    assert [action for _actor, action, _subject in audit_rows(engine)] == [
+        "source.added", "source.disabled", "source.removed"]
 
 
 def test_region_page_shows_health_attribution_and_licence(app, client, engine):

@@ -33,6 +33,10 @@ ACTIONS: dict[str, str] = {
     "survey.imported": "Umfrage importiert",
     "survey.released": "Umfrage veröffentlicht",
     "survey.responses_deleted": "Rohantworten gelöscht",
+    "source.added": "Quelle hinzugefügt",
+    "source.enabled": "Quelle eingeschaltet",
+    "source.disabled": "Quelle abgeschaltet",
+    "source.removed": "Quelle entfernt",
 }
 
 

@@ -56,7 +56,7 @@ def region() -> Any:
 
 @bp.route(ADMIN_PATH, methods=["GET", "POST"])
 def admin_sources() -> Any:
-    require_admin()
+    account = require_admin()
     hub = current_hub()
     error: SourceError | None = None
     message: str | None = None
@@ -97,4 +97,4 @@ def admin_sources() -> Any:
             return redirect(f"{ADMIN_PATH}?meldung={message or ''}", 303)
     message = message or request.args.get("meldung") or None
     return render_template("sources_admin.html", rows=_rows(), csrf=csrf_token(), error=error,
-                           message=message, form=request.form), status
+                           message=message, form=request.form, account=account), status

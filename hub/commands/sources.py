@@ -5,6 +5,7 @@ from datetime import datetime
 
 import click
 
+from ..auth.audit import cli_actor
 from ..sources.models import Source
 from ..sources.service import (
     SourceError,
@@ -60,7 +61,8 @@ def add(name: str, rpde_url: str, licence: str | None, attribution: str | None,
     with open_database() as db:
         try:
             new = add_source(db.sessions, db.settings, name, rpde_url, licence=licence,
-                             attribution=attribution, interval_minutes=interval)
+                             attribution=attribution, interval_minutes=interval,
+                             actor=cli_actor())
         except SourceError as exc:
             raise HubCLIError(f"{exc.message} ({exc.code}, --{exc.field})") from None
     if new.note:
@@ -113,7 +115,7 @@ def remove(name: str) -> None:
     """Entfernt die Quelle NAME; ihre Angebote werden als gelöscht gemeldet."""
     with open_database() as db:
         try:
-            withdrawn = remove_source(db.sessions, name)
+            withdrawn = remove_source(db.sessions, name, actor=cli_actor())
         except SourceError as exc:
             raise HubCLIError(exc.message) from None
     click.echo(f"Quelle „{name}“ entfernt; {withdrawn} Angebote zurückgezogen.")
@@ -136,7 +138,7 @@ def enable(name: str) -> None:
 def _enable(name: str, on: bool) -> None:
     with open_database() as db:
         try:
-            set_enabled(db.sessions, name, on)
+            set_enabled(db.sessions, name, on, actor=cli_actor())
         except SourceError as exc:
             raise HubCLIError(exc.message) from None
     click.echo(f"Quelle „{name}“ {'eingeschaltet' if on else 'abgeschaltet'}.")

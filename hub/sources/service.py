@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...feeds.dcat.model import normalise_licence
+from ..auth.audit import record
 from ..federation.ingest import RunOutcome, Walk, harvest_source
 from ..federation.items import HarvestLimits
 from ..fetch_guard import precheck_url
@@ -45,7 +46,7 @@ class NewSource:
 
 def add_source(sessions: sessionmaker[Session], settings: Settings, name: str, rpde_url: str, *,
                licence: str | None = None, attribution: str | None = None,
-               interval_minutes: int = 60) -> NewSource:
+               interval_minutes: int = 60, actor: str | None = None) -> NewSource:
     """Check and store a new source; raises SourceError and stores nothing on bad input."""
     name = name.strip()
     if not NAME.match(name) or len(name) > NAME_MAX:
@@ -81,6 +82,8 @@ def add_source(sessions: sessionmaker[Session], settings: Settings, name: str, r
                         interval_minutes=interval_minutes, enabled=True, items_seen=0,
                         pages_read=0)
         session.add(source)
+        record(session, "source.added", name, {"rpde": rpde_url, "lizenz": licence,
+                                               "abstand_minuten": interval_minutes}, actor)
         session.commit()
     return NewSource(source, note)
 
@@ -104,13 +107,18 @@ def live_counts(session: Session) -> dict[int, int]:
         .where(offers.c.deleted.is_(False)).group_by(links.c.source_id)).all())
 
 
-def set_enabled(sessions: sessionmaker[Session], name: str, enabled: bool) -> None:
+def set_enabled(sessions: sessionmaker[Session], name: str, enabled: bool,
+                actor: str | None = None) -> None:
     with sessions() as session:
-        get_source(session, name).enabled = enabled
+        source = get_source(session, name)
+        if source.enabled != enabled:
+            source.enabled = enabled
+            record(session, "source.enabled" if enabled else "source.disabled", name,
+                   actor=actor)
         session.commit()
 
 
-def remove_source(sessions: sessionmaker[Session], name: str) -> int:
+def remove_source(sessions: sessionmaker[Session], name: str, actor: str | None = None) -> int:
     """Delete the source; its live offers become tombstones (so harvesters of our feed see
     them go). Returns how many were withdrawn."""
     links, offers = OfferSource.__table__, Offer.__table__
@@ -122,6 +130,7 @@ def remove_source(sessions: sessionmaker[Session], name: str) -> int:
             .order_by(links.c.offer_id)).scalars())
         withdrawn = tombstone_offers(session, live)
         session.delete(source)
+        record(session, "source.removed", name, {"zurückgezogene_angebote": withdrawn}, actor)
         session.commit()
     return withdrawn
 
