@@ -36,12 +36,15 @@ from typing import Any
 from bildungsdaten.vocab.codelists import municipality_by_postal_code
 from bildungsdaten.vocab.columns import COLUMNS
 
+from .cells import parser_for
 from .errors import (
+    ERROR,
     CellTypeError,
     IgnoredElement,
     RecommendedMissing,
     RequiredError,
     ValidationError,
+    make_error,
 )
 from .ics import Events, Occurrence, read_events
 
@@ -54,6 +57,7 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "lebensphase", "themenbereich", "angebotsform", "lernform", "preis", "preis_hinweis",
     "sprache", "zielgruppe", "abschlussart", "url", "kontakt_email", "kontakt_telefon",
     "ort_name", "strasse", "plz", "ort", "barrierefrei_ort")
+_COLUMN = {c.name: c for c in COLUMNS}
 _REQUIREMENT = {c.name: c.requirement for c in COLUMNS}
 UID_SHOWN = 60  # Outlook's UIDs are 100+ hex digits: the place shows their start
 
@@ -115,6 +119,23 @@ def read_calendar(data: bytes, *, max_events: int, defaults: Mapping[str, str] |
                                                     "until": cut.until.strftime("%d.%m.%Y")}))
     result.errors.extend(_still_missing(result.rows[1:]))
     return result
+
+
+def check_default(name: str, text: str, lang: str = "de") -> str | None:
+    """Why `text` cannot be the provider's default of column `name` (the same cell check as
+    an upload's), or None when it can."""
+    if name not in DEFAULT_COLUMNS:
+        raise KeyError(name)
+    text = text.strip()
+    if not text:
+        return None
+    parse, _memo = parser_for(_COLUMN[name])
+    _value, problems = parse(text)
+    for code, detail, params in problems or ():
+        error = make_error(code, column=name, value=text, detail=detail, params=params)
+        if error.severity == ERROR:
+            return error.message(lang)
+    return None
 
 
 def _offer_keys(events: Events) -> dict[str, str]:
