@@ -240,3 +240,11 @@ def test_source_url_pull_takes_a_calendar(app, engine, family, calendar_server,
         session.execute(sa.update(Provider).values(source_url=calendar_server))
     assert [r.outcome for r in pull_provider_sources(app)] == ["done"]
     assert len(live_offers(engine, pid)) == 3
+
+
+def test_cli_validate_names_the_event(db_url, tmp_path) -> None:
+    env = {"DATABASE_URL": db_url, "SECRET_KEY": "test", "HUB_INSTANCE_PATH": str(tmp_path),
+           "ICS_MAX_EVENTS": "1"}
+    run = CliRunner().invoke(main, ["validate", str(FIXTURES / "no_start.ics")], env=env)
+    assert run.exit_code == 1, run.output
+    assert "2 Termine; angenommen werden höchstens 1" in run.output  # the setting applies
