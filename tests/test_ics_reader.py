@@ -192,3 +192,27 @@ def test_presets_are_checked_like_upload_cells() -> None:
     assert "kein Preis" in (check_ics_default("preis", "billig") or "")
     assert check_ics_default("lebensphase", "erwachsenenbildung|senioren") is None
     assert check_ics_default("lernform", "irgendwie") is not None
+
+
+def one_event(*lines: str) -> bytes:
+    body = "\r\n".join(("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:x", "BEGIN:VEVENT", "UID:a@x",
+                        "SUMMARY:Nähkurs", "DESCRIPTION:Nähen lernen.", *lines, "END:VEVENT",
+                        "END:VCALENDAR"))
+    return (body + "\r\n").encode()
+
+
+def test_unreadable_values_and_rules_are_errors_at_their_place() -> None:
+    cases = {"DTSTART:2026-13-45": "ungültigen Zeitpunkt oder eine ungültige Dauer",
+             "DTSTART:20260301T100000\r\nRRULE:FREQ=SOMETIMES": "Wiederholungsregel"}
+    for line, words in cases.items():
+        report = validate(one_event(line), filename="k.ics", defaults=PRESETS).report.to_dict()
+        errors = [e for e in report["errors"] if e["severity"] == "error"]
+        assert [e["place"] for e in errors] == ["VEVENT 1 (UID a@x)"], line
+        assert words in errors[0]["message"], line
+
+
+def test_windows_1252_and_utf16_calendars_are_read() -> None:
+    text = one_event("DTSTART:20260301T100000").decode()
+    for data in (text.encode("cp1252"), text.encode("utf-16")):
+        rows = read_calendar(data, max_events=5).rows
+        assert rows[1][1][HEADER.index("titel")] == "Nähkurs"

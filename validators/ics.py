@@ -73,7 +73,9 @@ class Problem:
 
     position: int
     uid: str
-    kind: str  # "start" (no DTSTART), "timezone" (unknown TZID), "rrule" (unreadable rule)
+    # "start" (no DTSTART), "value" (unreadable date or duration), "timezone" (unknown
+    # TZID), "rrule" (a rule the library cannot expand)
+    kind: str
     value: str = ""
 
 
@@ -100,8 +102,23 @@ class Events:
 
 
 def looks_like_ics(head: bytes) -> bool:
-    """True when the start of a file is an iCalendar object (BEGIN:VCALENDAR)."""
+    """True when the start of a file is an iCalendar object (BEGIN:VCALENDAR), in UTF-8 or
+    in UTF-16 with a byte order mark (as some Windows tools save it)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head[:64].decode("utf-16", "ignore").encode()
     return head.removeprefix(_BOM).lstrip(b" \t\r\n")[:15].upper() == b"BEGIN:VCALENDAR"
+
+
+def as_utf8(data: bytes) -> bytes:
+    """The file as UTF-8 (RFC 5545's encoding): UTF-16 with a byte order mark and, where the
+    bytes are not UTF-8, Windows-1252 (older Outlook exports) are converted first."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace").encode()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace").encode()
+    return data.removeprefix(_BOM)
 
 
 def count_events(data: bytes) -> int:
@@ -115,11 +132,12 @@ def read_events(data: bytes, max_events: int, today: date | None = None) -> Even
 
     if not looks_like_ics(data[:1024]):
         raise CalendarBroken("not-ics")
+    data = as_utf8(data)
     found = count_events(data)
     if found > max_events:
         raise TooManyEvents(found, max_events)
     try:
-        calendar = icalendar.Calendar.from_ical(data.removeprefix(_BOM))
+        calendar = icalendar.Calendar.from_ical(data)
     except Exception as exc:  # noqa: BLE001 - untrusted input: the parser raises many kinds
         raise CalendarBroken("ics-broken", _reason(exc)) from None
     floating = _zone_named(str(calendar.get("X-WR-TIMEZONE", "")).strip()) or BERLIN
@@ -196,22 +214,35 @@ def _expand(uid: str, parts: list[tuple[int, Any]], calendar: Any, timezones: li
 
 def _problem(component: Any) -> tuple[str, str] | None:
     """Why an event cannot be placed in time, or None."""
-    start = component.get("DTSTART")
-    if start is None:
+    if component.get("DTSTART") is None:
         return "start", ""
-    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+    for name in ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"):
         prop = component.get(name)
         if prop is None or isinstance(prop, list):
             continue
-        value = getattr(prop, "dt", None)
+        try:
+            value = prop.dt
+        except Exception:  # noqa: BLE001 - icalendar keeps an unreadable value as "broken"
+            return "value", f"{name}:{_raw(prop)}"
+        if name == "DURATION":
+            continue
         tzid = str(prop.params.get("TZID", "")) if hasattr(prop, "params") else ""
         if not isinstance(value, (datetime, date)):
-            return "start", str(value or "")
+            return "value", f"{name}:{value}"
         # icalendar leaves a time naive when it knows no zone of that TZID.
         if isinstance(value, datetime) and tzid and value.tzinfo is None \
                 and _zone_named(tzid) is None:
             return "timezone", tzid
     return None
+
+
+def _raw(prop: Any) -> str:
+    """The text of a property as the file has it (for the report)."""
+    try:
+        raw = prop.to_ical()
+    except Exception:  # noqa: BLE001 - a broken property may not serialise either
+        return ""
+    return (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))[:80]
 
 
 def _zone_named(tzid: str) -> tzinfo | None:

@@ -170,9 +170,12 @@ def _fields(occurrence: Occurrence) -> dict[str, str]:
     for name in _ONLINE_PROPS:
         if not values.get("online_url") and _text(component, name).startswith("https://"):
             values["online_url"] = _text(component, name)
-    geo = component.get("GEO")
-    if geo is not None and hasattr(geo, "latitude"):
-        values["lat"], values["lon"] = f"{geo.latitude:.6f}", f"{geo.longitude:.6f}"
+    try:
+        geo = component.get("GEO")
+        if geo is not None:
+            values["lat"], values["lon"] = f"{geo.latitude:.6f}", f"{geo.longitude:.6f}"
+    except Exception:  # noqa: BLE001, S110 - an unreadable GEO: the address still places it
+        pass
     return values
 
 
@@ -262,7 +265,10 @@ def _text(component: Any, name: str) -> str:
         return ""
     if isinstance(value, list):  # a repeated property: the first
         value = value[0] if value else ""
-    return str(value).strip()
+    try:
+        return str(value).strip()
+    except Exception:  # noqa: BLE001 - a broken property: as if it were not there
+        return ""
 
 
 def _categories(component: Any) -> list[str]:
@@ -271,7 +277,10 @@ def _categories(component: Any) -> list[str]:
         return []
     words: list[str] = []
     for prop in found if isinstance(found, list) else [found]:
-        words.extend(str(c).strip() for c in getattr(prop, "cats", [prop]))
+        try:
+            words.extend(str(c).strip() for c in getattr(prop, "cats", [prop]))
+        except Exception:  # noqa: BLE001, S110 - unreadable categories: no keywords
+            pass
     return [w for w in dict.fromkeys(words) if w]
 
 

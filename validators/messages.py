@@ -235,6 +235,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The time zone “{value}” is unknown: neither an IANA name such as Europe/Berlin nor a "
         "Windows name such as “W. Europe Standard Time”, and the file does not describe it "
         "(VTIMEZONE). The event cannot be placed in time."),
+    "type-error.ics-value": (
+        "Der Termin hat einen ungültigen Zeitpunkt oder eine ungültige Dauer ({value}).",
+        "The event has an invalid time or duration ({value})."),
     "type-error.ics-rrule": (
         "Die Wiederholungsregel der Serie kann nicht gelesen werden ({value}).",
         "The series' recurrence rule cannot be read ({value})."),
