@@ -216,3 +216,13 @@ def test_windows_1252_and_utf16_calendars_are_read() -> None:
     for data in (text.encode("cp1252"), text.encode("utf-16")):
         rows = read_calendar(data, max_events=5).rows
         assert rows[1][1][HEADER.index("titel")] == "Nähkurs"
+
+
+def test_zones_by_iana_name_and_windows_name_without_vtimezone() -> None:
+    cases = {"DTSTART;TZID=America/New_York:20260301T120000": ("2026-03-01", "18:00"),
+             'DTSTART;TZID="W. Europe Standard Time":20260701T120000': ("2026-07-01", "12:00"),
+             "DTSTART:20260701T120000Z": ("2026-07-01", "14:00")}
+    for line, expected in cases.items():
+        row = dict(zip(HEADER, read_calendar(one_event(line), max_events=5).rows[1][1],
+                       strict=True))
+        assert pick(row, "beginn_datum", "uhrzeit_von") == expected, line

@@ -265,10 +265,10 @@ def _local(value: datetime | date, prop: Any, floating: tzinfo) -> datetime | da
         return value
     tzid = str(prop.params.get("TZID", "")) if prop is not None and hasattr(prop, "params") else ""
     named = _zone_named(tzid) if tzid else None
-    if named is not None:
+    if value.tzinfo is None:  # a zone icalendar did not resolve, or floating time
+        value = value.replace(tzinfo=named or floating)
+    elif named is not None and not isinstance(value.tzinfo, ZoneInfo):
         value = value.replace(tzinfo=named)  # an IANA zone's rules beat a VTIMEZONE copy
-    elif value.tzinfo is None:
-        value = value.replace(tzinfo=floating)
     return value.astimezone(BERLIN)
 
 
