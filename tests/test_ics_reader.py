@@ -47,6 +47,10 @@ def test_outlook_export_windows_zone_series_override_and_grouping() -> None:
         "Familienzentrum Bensheim, Gruppenraum 2", "Rodensteinstraße 25", "64625", "Bensheim")
     assert first["lernform"] == "praesenz"
     assert rows[-1]["status"] == "abgesagt" and rows[-1]["titel"] == "Erste Hilfe am Kind"
+    # The moved date's own words stay with that date.
+    assert "(Mittwoch!)" in rows[2]["termin_hinweis"]
+    assert "Ausnahmsweise am Mittwoch." in rows[2]["termin_hinweis"]
+    assert rows[0]["termin_hinweis"] == rows[6]["termin_hinweis"] == ""  # same words
 
 
 def test_google_export_rrule_exdate_utc_all_day_and_online() -> None:

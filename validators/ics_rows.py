@@ -10,7 +10,8 @@ calendar updates the same offers; each date's `termin_id` is a hash of its UID a
 RECURRENCE-ID (or start), so a date keeps its id when it moves.
 
 Course-level fields (title, description, keywords, URL …) come from the offer's first date in
-the file, as for a CSV's first row of an offer. What a calendar cannot say (life phase, topic,
+the file, as for a CSV's first row of an offer; a later date's own differing title or
+description becomes that date's note (termin_hinweis). What a calendar cannot say (life phase, topic,
 price, learning mode, language …) comes from the provider's `defaults` (column -> text), which
 fill only empty cells. The address defaults are one block: they fill the venue only when the
 event's LOCATION has no address (a room name in LOCATION is kept with the default address).
@@ -59,6 +60,7 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "ort_name", "strasse", "plz", "ort", "barrierefrei_ort")
 _COLUMN = {c.name: c for c in COLUMNS}
 _REQUIREMENT = {c.name: c.requirement for c in COLUMNS}
+NOTE_MAX = 1000  # termin_hinweis's length in the template
 UID_SHOWN = 60  # Outlook's UIDs are 100+ hex digits: the place shows their start
 
 _PLZ_TOWN = re.compile(r"^(?:D-)?(\d{5})(?:\s+(.+))?$")
@@ -98,6 +100,7 @@ def read_calendar(data: bytes, *, max_events: int, defaults: Mapping[str, str] |
         values["angebot_id"] = angebot_id
         _apply_defaults(values, defaults)
         course = firsts.setdefault(angebot_id, {c: values.get(c, "") for c in COURSE_COLUMNS})
+        values["termin_hinweis"] = _own_note(values, course)
         values.update(course)
         result.rows.append((number, [values.get(name, "") for name in HEADER]))
         result.places[number] = _place(occurrence.position, occurrence.uid,
@@ -211,6 +214,15 @@ def venue(location: str) -> dict[str, str]:
         if municipality is not None:
             values["ort"] = municipality.short_name
     return values
+
+
+def _own_note(values: dict[str, str], course: dict[str, str]) -> str:
+    """What a date says beyond its offer (a renamed or re-described override, a differently
+    described appointment of the same title): kept as the date's note, not lost."""
+    parts = [values[name] for name in ("titel", "beschreibung") if values.get(name)
+             and _normal(values[name]) != _normal(course.get(name, ""))]
+    note = " – ".join(parts)
+    return note if len(note) <= NOTE_MAX else note[:NOTE_MAX - 1] + "…"
 
 
 def _apply_defaults(values: dict[str, str], defaults: Mapping[str, str]) -> None:
