@@ -248,3 +248,11 @@ def test_cli_validate_names_the_event(db_url, tmp_path) -> None:
     run = CliRunner().invoke(main, ["validate", str(FIXTURES / "no_start.ics")], env=env)
     assert run.exit_code == 1, run.output
     assert "2 Termine; angenommen werden höchstens 1" in run.output  # the setting applies
+
+
+def test_text_calendar_without_a_file_name_is_checked_as_ics() -> None:
+    from bildungsdaten.hub.offers.importer import _named_by_type
+
+    assert _named_by_type(None, "text/calendar") == "upload.ics"
+    assert _named_by_type("basic", "text/calendar; charset=utf-8") == "basic.ics"
+    assert _named_by_type("kurse.csv", "text/calendar") == "kurse.csv"  # its name says CSV

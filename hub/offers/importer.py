@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import sqlalchemy as sa
@@ -409,8 +409,8 @@ def _finish(sessions: sessionmaker[Session], upload_id: int, status: str,
 def _named_by_type(filename: str | None, content_type: str | None) -> str | None:
     """A calendar sent as text/calendar under another name is checked as .ics (the name
     decides what a file that is no calendar is reported as)."""
-    if (content_type or "").split(";")[0].strip().lower() == "text/calendar" and not (
-            filename or "").lower().endswith(".ics"):
+    calendar = (content_type or "").split(";")[0].strip().lower() == "text/calendar"
+    if calendar and not PurePosixPath(filename or "").suffix:  # a named .csv stays a CSV
         return (filename or "upload") + ".ics"
     return filename
 
