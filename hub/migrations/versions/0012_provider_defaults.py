@@ -1,14 +1,14 @@
 """provider_defaults: a provider's presets for calendar uploads (column -> text)
 
 Revision ID: 0012_provider_defaults
-Revises: 0009_offer_search
+Revises: 0011_sources
 Create Date: 2026-12-07 01:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_provider_defaults'
-down_revision = '0009_offer_search'
+down_revision = '0011_sources'
 branch_labels = None
 depends_on = None
 
