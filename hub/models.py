@@ -39,6 +39,19 @@ class Provider(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ProviderDefault(Base):
+    """One preset value of a provider (column of the upload template -> text): fills what a
+    calendar upload (.ics) cannot say, such as life phase, price or learning mode."""
+
+    __tablename__ = "provider_defaults"
+
+    provider_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    column: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(1000))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Venue(Base):
     """A place of one provider, deduplicated by the content of its address fields."""
 

@@ -60,6 +60,8 @@ class Settings:
         100_000, "Höchstzahl Datenzeilen je Upload / maximum data rows per upload")
     upload_max_inflated_bytes: int = setting(
         200 * 1024 * 1024, "Größte entpackte XLSX-Größe / largest inflated XLSX size")
+    ics_max_events: int = setting(
+        20_000, "Höchstzahl Termine einer Kalenderdatei (.ics, nach Auflösen der Serien) / maximum events of a calendar file (.ics, series expanded)")
     tombstone_days: int = setting(
         7, "Tage, die Löschungen im RPDE-Feed bleiben / days tombstones stay in the feed")
     originals_keep_days: int = setting(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import chromium
+from tests.browser_support import axe_violations, chromium
 from tests.import_support import FIXTURES, add_provider, add_token, live_offers
 
 pytestmark = pytest.mark.browser
@@ -81,3 +81,29 @@ def test_sending_says_so_and_a_second_click_sends_nothing(page, engine):
     page.click("button[value=pruefen]")
     assert page.evaluate("window.durchgelassen") == 1
     assert live_offers(engine, pid) == {}  # held in the page: nothing was sent
+
+
+def test_presets_form_is_accessible_at_320_px_and_reports_by_keyboard(live_server, engine):
+    pid = add_provider(engine, "fb-bensheim", "Familienbildung Bensheim")
+    token = add_token(engine, pid)
+    with chromium(axe=True) as browser:
+        for width in (320, 1280):
+            context = browser.new_context(base_url=live_server, bypass_csp=True,
+                                          viewport={"width": width, "height": 900})
+            tab = context.new_page()
+            tab.set_default_timeout(15_000)
+            sign_in_by_keyboard(tab, token)
+            assert tab.is_visible("#voreinstellungen")
+            assert axe_violations(tab) == [], f"hochladen (angemeldet) bei {width} px"
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width
+            context.close()
+        tab = browser.new_context(base_url=live_server, bypass_csp=True).new_page()
+        tab.set_default_timeout(15_000)
+        sign_in_by_keyboard(tab, token)
+        tab.focus("#vorgabe-preis")
+        tab.keyboard.type("billig")
+        with tab.expect_navigation():
+            tab.keyboard.press("Enter")
+        assert tab.evaluate("document.activeElement.id") == "fehlerliste"
+        assert "kein Preis" in tab.inner_text("#fehlerliste")
+        assert axe_violations(tab) == []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,6 +21,8 @@ from .errors import (
     ValidationError,
 )
 from .header import Header, read_header
+from .ics import CalendarBroken, TooManyEvents
+from .ics_rows import read_calendar
 from .offers import group_offers
 from .openqcat import LIFE_PHASE_RULE, OpenQcatBroken, TooManyElements, read_catalog
 from .reference import ReferenceRowChecker
@@ -50,6 +52,8 @@ class Limits:
     max_shared_strings_bytes: int = 64 * 1024 * 1024
     max_part_bytes: int = 16 * 1024 * 1024
     max_sheet_cells: int | None = None
+    # Events of an .ics file (VEVENTs, and dates after expanding series): ICS_MAX_EVENTS.
+    max_events: int = 20_000
 
     @property
     def sheet_cells(self) -> int:
@@ -102,8 +106,10 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
              progress: Callable[[int], None] | None = None,
              mapper: Callable[[], RowMapper] | None = None,
              parallel: bool | None = None, sink: Sink | None = None,
-             reference: bool = False) -> ValidationResult:
-    """Check an upload (CSV or XLSX, as bytes or a path) and report every problem.
+             reference: bool = False, defaults: Mapping[str, str] | None = None
+             ) -> ValidationResult:
+    """Check an upload (CSV, XLSX, open-Qcat or iCalendar, as bytes or a path) and report
+    every problem.
 
     Messages are German by default, English with lang="en". With collect=True the typed
     rows are kept for `ValidationResult.offers()`; otherwise memory stays small (a few
@@ -118,6 +124,8 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     imported) and the sink gets the counts only. A sink checks in one process, and a CSV whose
     first 64 KiB are UTF-8 is read as strict UTF-8 without reading the whole file first: where
     it is not, UnicodeDecodeError is raised and the caller checks again without a sink.
+    `defaults` (column name -> text, the provider's presets) fill what an iCalendar file
+    cannot say (validators/ics_rows.py); other formats carry their own columns.
     Otherwise raises OSError only when a path cannot be read. `reference=True` checks in
     one process, every row on its own (validators.reference): slow, the report the
     column-wise path is tested against.
@@ -130,7 +138,7 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
         parallel = False  # a second pass after a failed split would hand over rows twice
     with gc_paused():
         return _validate(source, filename, lang, limits or Limits(), collect, progress, mapper,
-                         parallel, sink, reference)
+                         parallel, sink, reference, defaults)
 
 
 @contextmanager
@@ -149,7 +157,8 @@ def gc_paused() -> Iterator[None]:
 def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang: str,
               limits: Limits, collect: bool, progress: Callable[[int], None] | None,
               mapper: Callable[[], RowMapper] | None, parallel: bool | None,
-              sink: Sink | None = None, reference: bool = False) -> ValidationResult:
+              sink: Sink | None = None, reference: bool = False,
+              defaults: Mapping[str, str] | None = None) -> ValidationResult:
     src = Source.of(source, filename)
     mapped = collect and mapper is not None
     report = Report(lang)
@@ -231,6 +240,25 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
 
         def table() -> Iterator[Row]:
             return iter(catalog.rows)
+    elif kind == "ics":
+        try:
+            calendar = read_calendar(src.data if src.data is not None else src.head(size),
+                                     max_events=min(limits.max_events, limits.max_rows),
+                                     defaults=defaults)
+        except CalendarBroken as exc:
+            report.add(UnsupportedFormat(detail=exc.detail, params={"detail": exc.reason}))
+            return ValidationResult(report, rows, mapped)
+        except TooManyEvents as exc:
+            report.add(TooManyRows(detail="ics", params={"limit": _dotted(exc.limit),
+                                                         "count": _dotted(exc.count)}))
+            return ValidationResult(report, rows, mapped)
+        report.places = calendar.places
+        report.letters = False
+        for error in calendar.errors:
+            report.add(error)
+
+        def table() -> Iterator[Row]:
+            return iter(calendar.rows)
     else:
         report.add(UnsupportedFormat(detail=kind))
         return ValidationResult(report, rows, mapped)
@@ -426,6 +454,11 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
     if progress is not None and count % PROGRESS_EVERY:
         progress(count)
     return count, range(blank_from, blank_to + 1) if blank_from else range(0)
+
+
+def _dotted(number: int) -> str:
+    """20000 -> "20.000" (German thousands)."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _broken(exc: TableBroken, xlsx: bool) -> ValidationError:

@@ -110,6 +110,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "<OPENQCAT>). Bitte open-Qcat (KURSNET), CSV oder .xlsx hochladen.",
         "This XML file is no open-Qcat catalogue (root element <{detail}>, expected "
         "<OPENQCAT>). Please upload open-Qcat (KURSNET), CSV or .xlsx."),
+    "unsupported-format.ics-broken": (
+        "Die Kalenderdatei (iCalendar, .ics) ist beschädigt und kann nicht gelesen werden "
+        "({detail}). Bitte den Kalender erneut exportieren.",
+        "The calendar file (iCalendar, .ics) is damaged and cannot be read ({detail}). Please "
+        "export the calendar again."),
+    "unsupported-format.not-ics": (
+        "Die Datei heißt .ics, ist aber kein Kalender (sie beginnt nicht mit BEGIN:VCALENDAR). "
+        "Bitte den Kalender als iCalendar-Datei exportieren oder CSV/.xlsx hochladen.",
+        "The file is named .ics but is no calendar (it does not start with BEGIN:VCALENDAR). "
+        "Please export the calendar as an iCalendar file or upload CSV/.xlsx."),
+    "unsupported-format.ics-empty": (
+        "Die Kalenderdatei enthält keinen Termin (VEVENT). Eine leere Lieferung würde alle "
+        "Angebote löschen; sie wird nicht übernommen.",
+        "The calendar file holds no event (VEVENT). An empty delivery would delete every "
+        "offer; it is not taken."),
     "file-too-large": (
         "Die Datei ist zu groß ({size} Byte; erlaubt sind {limit} Byte).",
         "The file is too large ({size} bytes; the limit is {limit} bytes)."),
@@ -126,6 +141,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{limit} Byte).",
         "The part “{part}” of the Excel file is too large when unpacked ({size} bytes; "
         "the limit is {limit} bytes)."),
+    "too-many-rows.ics": (
+        "Die Kalenderdatei enthält {count} Termine; angenommen werden höchstens {limit}. Die "
+        "Datei wird nicht gelesen; bitte einen kürzeren Zeitraum exportieren oder aufteilen.",
+        "The calendar file holds {count} events; at most {limit} are accepted. The file is not "
+        "read; please export a shorter period or split it."),
     "too-many-cells": (
         "Die Datei hat mehr Zellen, als eine Angebotstabelle haben kann (höchstens {limit}).",
         "The file has more cells than an offers table can have (at most {limit})."),
@@ -192,6 +212,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "required-error.online-url": (
         "Für die Lernform „{mode}“ ist ein Online-Zugang (online_url) Pflicht.",
         "For the learning mode “{mode}” an online URL (online_url) is required."),
+    "required-error.ics-start": (
+        "Der Termin hat keinen Beginn (DTSTART fehlt) und kann nicht übernommen werden.",
+        "The event has no start (DTSTART is missing) and cannot be taken."),
+    "required-error.ics-default": (
+        "„{column}“ steht in keinem Kalendereintrag und ist nicht als Voreinstellung des "
+        "Anbieters gesetzt ({count} Termine ohne Wert). Bitte auf der Upload-Seite unter "
+        "„Voreinstellungen für Kalender-Dateien“ festlegen.",
+        "“{column}” is in no calendar entry and not set as the provider's default ({count} "
+        "dates without a value). Please set it on the upload page under the calendar "
+        "defaults."),
+    "recommended-missing.ics-default": (
+        "„{column}“ steht in keinem Kalendereintrag und ist nicht als Voreinstellung des "
+        "Anbieters gesetzt ({count} Termine ohne Wert); bitte möglichst unter "
+        "„Voreinstellungen für Kalender-Dateien“ ergänzen.",
+        "“{column}” is in no calendar entry and not set as the provider's default ({count} "
+        "dates without a value); please add it under the calendar defaults if possible."),
+    "type-error.ics-timezone": (
+        "Die Zeitzone „{value}“ ist unbekannt: weder ein IANA-Name wie Europe/Berlin noch ein "
+        "Windows-Name wie „W. Europe Standard Time“, und die Datei beschreibt sie nicht "
+        "(VTIMEZONE). Der Termin kann zeitlich nicht eingeordnet werden.",
+        "The time zone “{value}” is unknown: neither an IANA name such as Europe/Berlin nor a "
+        "Windows name such as “W. Europe Standard Time”, and the file does not describe it "
+        "(VTIMEZONE). The event cannot be placed in time."),
+    "type-error.ics-value": (
+        "Der Termin hat einen ungültigen Zeitpunkt oder eine ungültige Dauer ({value}).",
+        "The event has an invalid time or duration ({value})."),
+    "type-error.ics-rrule": (
+        "Die Wiederholungsregel der Serie kann nicht gelesen werden ({value}).",
+        "The series' recurrence rule cannot be read ({value})."),
     "recommended-missing": (
         "„{column}“ ist leer; bitte ausfüllen, wenn möglich.",
         "“{column}” is empty; please fill it in if possible."),
@@ -290,6 +339,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "verschwinden, wenn der vollständige Katalog im Modus „ersetzen“ hochgeladen wird.",
         "Deletion entry (UPDATE_CATALOG/DELETE) for “{value}” not taken: offers disappear "
         "when the full catalogue is uploaded in “replace” mode."),
+    "ignored-element.ics-series": (
+        "Die Serie „{value}“ wiederholt sich weiter (ohne Ende oder mit sehr vielen Terminen); "
+        "übernommen wurden {count} Termine bis {until}. Bitte das Ende der Serie im Kalender "
+        "setzen.",
+        "The series “{value}” goes on (without end or with very many dates); {count} dates "
+        "up to {until} were taken. Please set the series' end in the calendar."),
     "formula-injection": (
         "Die Zelle beginnt mit „{char}“ und könnte in Excel als Formel ausgeführt werden; "
         "sie wird mit vorangestelltem Apostroph gespeichert.",

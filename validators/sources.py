@@ -80,7 +80,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 
 def sniff_format(source: Source) -> str:
-    """"csv", "xlsx", "openqcat" or the kind of unsupported file ("pdf", "docx", "zip", …)."""
+    """"csv", "xlsx", "openqcat", "ics" or the kind of unsupported file ("pdf", "zip", …)."""
+    from .ics import looks_like_ics
     from .openqcat import looks_like_openqcat
 
     head = source.head(8192)
@@ -91,6 +92,8 @@ def sniff_format(source: Source) -> str:
             return kind
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image"
+    if looks_like_ics(head) or (source.filename or "").lower().endswith((".ics", ".ical")):
+        return "ics"  # by content; an .ics name that is no calendar is reported as such
     if looks_like_openqcat(head):
         return "openqcat"  # any encoding: UTF-8, ISO-8859-1/-15, UTF-16 with or without BOM
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -22,7 +22,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -53,14 +53,14 @@ class Batch:
 
 def _run_helper(args: tuple[Any, ...], out: IO[bytes]) -> None:
     """The helper's work: validate with a sink that writes each batch as a frame to `out`."""
-    source, filename, lang, limits, mapper = args
+    source, filename, lang, limits, mapper, defaults = args
 
     def send(kind: bytes, payload: Any) -> None:
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         out.write(kind + _LENGTH.pack(len(data)) + data)
 
     result = validate(source, filename=filename, lang=lang, limits=limits, collect=True,
-                      mapper=mapper,
+                      mapper=mapper, defaults=defaults,
                       sink=lambda items, rows, errors: send(_BATCH, (items, rows, errors)))
     send(_DONE, result.report)
     out.flush()
@@ -71,8 +71,8 @@ class CheckStream:
 
     def __init__(self, source: bytes, *, filename: str | None, lang: str, limits: Limits,
                  mapper: Callable[[], RowMapper], fork: bool | None,
-                 spawn: bool = False) -> None:
-        self._args = (source, filename, lang, limits, mapper)
+                 spawn: bool = False, defaults: Mapping[str, str] | None = None) -> None:
+        self._args = (source, filename, lang, limits, mapper, dict(defaults or {}))
         self._result: ValidationResult | None = None
         self._pid: int | None = None  # a forked helper
         self._proc: subprocess.Popen[bytes] | None = None  # a spawned helper
@@ -176,9 +176,9 @@ class CheckStream:
         """The batches in file order; afterwards `result` holds the report. Raises
         StreamBroken when the helper failed (check again with fork=False)."""
         if not self.forked:
-            source, filename, lang, limits, mapper = self._args
+            source, filename, lang, limits, mapper, defaults = self._args
             self._result = validate(source, filename=filename, lang=lang, limits=limits,
-                                    collect=True, mapper=mapper)
+                                    collect=True, mapper=mapper, defaults=defaults)
             whole = self._result.report
             items = [] if whole.error_count else self._result.mapped
             yield Batch(items, whole.rows, whole.error_count)
@@ -255,16 +255,18 @@ def should_spawn(source: bytes, filename: str | None, fork: bool | None) -> bool
 
 def check_stream(source: bytes, *, mapper: Callable[[], RowMapper], filename: str | None = None,
                  lang: str = "de", limits: Limits | None = None,
-                 fork: bool | None = None, spawn: bool = False) -> CheckStream:
+                 fork: bool | None = None, spawn: bool = False,
+                 defaults: Mapping[str, str] | None = None) -> CheckStream:
     """Start checking `source`; iterate `.batches()`, then read `.result`. Use as a context
     manager so a helper is stopped when the caller gives up early.
 
     `fork`: None decides by size and circumstances, True uses a helper whenever possible,
     False checks in this process (where `validate` may still split a large file into two
     processes by itself; the batch is the same). `spawn`: where forking is not safe, a fresh
-    interpreter may be the helper (the mapper factory must be importable there)."""
+    interpreter may be the helper (the mapper factory must be importable there). `defaults`:
+    the provider's presets for an iCalendar file (see `validate`)."""
     return CheckStream(source, filename=filename, lang=lang, limits=limits or Limits(),
-                       mapper=mapper, fork=fork, spawn=spawn)
+                       mapper=mapper, fork=fork, spawn=spawn, defaults=defaults)
 
 
 def _helper_main() -> int:  # pragma: no cover - runs in the spawned interpreter

@@ -28,16 +28,19 @@ from ..auth.ratelimit import client_key, is_blocked, record_failure, retry_after
 from ..auth.tokens import TokenOwner, authenticate, owner_of_token_id, touch
 from ..context import current_hub
 from ..db import transaction
+from ..offers.defaults import check_defaults, save_defaults, stored_defaults
 from ..offers.importer import ImportFailed, import_file
 from ..pages_nav import PageLink
 from ..problems import Problem
+from .upload_presets import PresetField, field_id, preset_fields, presets_from_form
 from .uploads import own_upload, read_limited
 
 bp = Blueprint("upload_page", __name__, template_folder="../templates")
 
 LINKS = (
     PageLink("Angebote hochladen", "/hochladen",
-              "Anbieter prüfen und übermitteln ihre Angebote als CSV- oder Excel-Datei",
+              "Anbieter prüfen und übermitteln ihre Angebote als CSV- oder Excel-Datei, "
+              "open-Qcat oder Kalender (.ics)",
               order=20, in_nav=True),
 )
 
@@ -60,10 +63,18 @@ def signed_in() -> TokenOwner | None:
 
 
 def _page(owner: TokenOwner | None, errors: list[tuple[str, str]] | None = None,
-          status: int = 200, mode: str = "replace") -> tuple[str, int]:
+          status: int = 200, mode: str = "replace",
+          presets: dict[str, str] | None = None) -> tuple[str, int]:
     template = "upload.html" if owner else "upload_signin.html"
+    fields: list[PresetField] = []
+    if owner is not None:
+        if presets is None:
+            with current_hub().sessions() as db:
+                presets = stored_defaults(db, owner.provider_id)
+        fields = preset_fields(presets)
     return render_template(template, owner=owner, errors=errors or [], modes=MODES,
-                           mode=mode), status
+                           mode=mode, presets=fields,
+                           saved=request.args.get("gespeichert") == "1"), status
 
 
 @bp.get("/hochladen")
@@ -134,6 +145,24 @@ def upload() -> Any:
                                        f"{exc.upload_id}); es wurde nichts geändert. Bitte "
                                        "später erneut versuchen."))], 500, mode)
     return redirect(url_for(".report", upload_id=outcome.upload_id), 303)
+
+
+@bp.post("/hochladen/voreinstellungen")
+def save_presets() -> Any:
+    """The provider's presets for calendar uploads: checked as upload cells, then stored."""
+    owner = signed_in()
+    if owner is None:
+        return redirect(url_for(".index"), 303)
+    check_csrf()
+    values = presets_from_form(request.form)
+    problems = check_defaults(values)
+    if problems:
+        return _page(owner, [(field_id(name), message) for name, message in problems], 400,
+                     presets=values)
+    hub = current_hub()
+    with transaction(hub.sessions) as db:
+        save_defaults(db, owner.provider_id, values)
+    return redirect(url_for(".index", gespeichert="1", _anchor="voreinstellungen"), 303)
 
 
 def _too_large_text(limit: int) -> str:

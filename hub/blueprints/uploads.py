@@ -30,7 +30,7 @@ bp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GUESSED_NAMES = {"text/csv": "upload.csv", "text/plain": "upload.csv",
                  "application/csv": "upload.csv", "text/tab-separated-values": "upload.tsv",
-                 XLSX_TYPE: "upload.xlsx"}
+                 XLSX_TYPE: "upload.xlsx", "text/calendar": "upload.ics"}
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 CHUNK = 64 * 1024
 

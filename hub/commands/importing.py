@@ -56,7 +56,9 @@ def _print_report(outcome: ImportOutcome, fmt: str) -> None:
     report = outcome.report
     stats = report.get("stats", {})
     for err in report.get("errors", []):
-        where = f"Zeile {err['row']}" if err.get("row") is not None else "Datei"
+        # open-Qcat and iCalendar: the element and its id (PRODUCT_ID, UID) name the place.
+        where = err.get("place") or (f"Zeile {err['row']}" if err.get("row") is not None
+                                     else "Datei")
         column = column_place(err.get("column"), err.get("column_letter"))
         if column:
             where += f", Spalte {column}"
@@ -88,7 +90,9 @@ def _print_report(outcome: ImportOutcome, fmt: str) -> None:
               show_default=True)
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
 def import_(slug: str, file: Path, mode: str, dry_run: bool, fmt: str, lang: str) -> None:
-    """Prüft FILE (CSV oder XLSX) und übernimmt die Angebote für den Anbieter SLUG.
+    """Prüft FILE (CSV, XLSX, open-Qcat-XML oder Kalender .ics) und übernimmt die Angebote
+    für den Anbieter SLUG. Einer Kalenderdatei fehlende Angaben kommen aus den
+    Voreinstellungen des Anbieters (`bildungsdaten providers defaults SLUG`).
 
     Alles oder nichts: enthält die Datei einen Fehler, ändert sich nichts.
     Exit-Code 0 = übernommen (bzw. Probelauf ohne Fehler), 1 = Fehler in der Datei,

@@ -9,11 +9,13 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from ...validators import ICS_DEFAULT_COLUMNS
 from ...vocab.codelists import codelist
 from ..auth.audit import cli_actor, record
 from ..db import transaction
 from ..fetch_guard import FetchRefused, precheck_url
 from ..models import ApiToken, Offer, Provider
+from ..offers.defaults import check_defaults, save_defaults, stored_defaults
 from ..settings import Settings, load_settings
 from . import HubCLIError, open_database
 
@@ -74,7 +76,7 @@ def providers() -> None:
 @click.option("--email", help="Kontaktadresse (Funktionsadresse)")
 @click.option("--telephone", help="Telefon")
 @click.option("--licence", help="Lizenz-IRI (leer = Standardlizenz des Hubs)")
-@click.option("--source-url", help="Veröffentlichte Datei (CSV/XLSX), die der Hub stündlich abholt")
+@click.option("--source-url", help="Veröffentlichte Datei (CSV/XLSX, open-Qcat, Kalender .ics), die der Hub stündlich abholt")
 def create(slug: str, name: str, type_: str | None, url: str | None, email: str | None,
            telephone: str | None, licence: str | None, source_url: str | None) -> None:
     """Legt einen Anbieter mit der Kennung SLUG an (z. B. kvhs-bergstrasse)."""
@@ -96,7 +98,7 @@ def create(slug: str, name: str, type_: str | None, url: str | None, email: str 
 @providers.command("update")
 @click.argument("slug")
 @click.option("--source-url", required=True,
-              help="Veröffentlichte Datei (CSV/XLSX), die der Hub stündlich abholt; leer = keine")
+              help="Veröffentlichte Datei (CSV/XLSX, open-Qcat, Kalender .ics), die der Hub stündlich abholt; leer = keine")
 def update(slug: str, source_url: str) -> None:
     """Ändert die Quelle (--source-url) des Anbieters SLUG."""
     checked = _source_url(source_url) or None
@@ -108,6 +110,40 @@ def update(slug: str, source_url: str) -> None:
         # A new source starts without the old one's validators, so the first pull fetches it.
         provider.source_etag = provider.source_last_modified = None
     click.echo(f"Anbieter „{slug}“: Quelle {'entfernt' if checked is None else checked}.")
+
+
+@providers.command("defaults", help=(
+    "Zeigt oder ändert die Voreinstellungen des Anbieters SLUG für Kalender-Dateien (.ics). "
+    "Sie füllen, was ein Kalender nicht sagt (Lebensphase, Preis, Lernform …); erlaubte "
+    "Spalten: " + ", ".join(ICS_DEFAULT_COLUMNS) + "."))
+@click.argument("slug")
+@click.option("--set", "pairs", multiple=True, metavar="SPALTE=WERT",
+              help="Voreinstellung setzen (leerer WERT löscht sie); mehrfach möglich")
+def defaults(slug: str, pairs: tuple[str, ...]) -> None:
+    changes: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name.strip() not in ICS_DEFAULT_COLUMNS:
+            raise click.BadParameter(
+                f"„{pair}“: erwartet SPALTE=WERT mit SPALTE aus {', '.join(ICS_DEFAULT_COLUMNS)}",
+                param_hint="--set")
+        changes[name.strip()] = value.strip()
+    with hub_database() as (_settings, sessions), transaction(sessions) as session:
+        provider = provider_by_slug(session, slug)
+        values = {**stored_defaults(session, provider.id), **changes}
+        problems = check_defaults(values)
+        if problems:
+            raise HubCLIError("Voreinstellungen nicht gespeichert: " + " ".join(
+                message for _name, message in problems))
+        if changes:
+            save_defaults(session, provider.id, values)
+        current = stored_defaults(session, provider.id)
+    if changes:
+        click.echo(f"Voreinstellungen von „{slug}“ gespeichert.")
+    if not current:
+        click.echo(f"„{slug}“ hat keine Voreinstellungen für Kalender-Dateien.")
+    for name, value in current.items():
+        click.echo(f"{name}\t{value}")
 
 
 @providers.command("list")

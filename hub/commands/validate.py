@@ -26,7 +26,8 @@ def _limits_from_env() -> Limits:
     return Limits(max_bytes=number("UPLOAD_MAX_BYTES", defaults.max_bytes),
                   max_rows=number("UPLOAD_MAX_ROWS", defaults.max_rows),
                   max_inflated_bytes=number("UPLOAD_MAX_INFLATED_BYTES",
-                                            defaults.max_inflated_bytes))
+                                            defaults.max_inflated_bytes),
+                  max_events=number("ICS_MAX_EVENTS", defaults.max_events))
 
 
 def _text(report_dict: dict, path: Path, lang: str) -> str:

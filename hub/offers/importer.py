@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +34,9 @@ from ...validators import (
     RowMapper,
     StreamBroken,
     check_stream,
+    count_ics_events,
     gc_paused,
+    looks_like_ics,
     validate,
 )
 from ...vocab.records import ProviderRecord
@@ -41,6 +44,7 @@ from ..db import begin_write, transaction
 from ..models import Offer, Provider, Upload, utcnow
 from ..settings import Settings
 from .checkpoint import checkpoint_soon, defer_checkpoint
+from .defaults import upload_defaults
 from .originals import PackInBackground, keeps_original, pack
 from .retention import OWNER, make_room_for, process_owner
 from .rows import PreparedOffer, driver_of, group_items, row_mapper
@@ -100,7 +104,8 @@ def upload_dict(upload_id: int, status: str, mode: str, dry_run: bool,
 
 def limits_from(settings: Settings) -> Limits:
     return Limits(max_bytes=settings.upload_max_bytes, max_rows=settings.upload_max_rows,
-                  max_inflated_bytes=settings.upload_max_inflated_bytes)
+                  max_inflated_bytes=settings.upload_max_inflated_bytes,
+                  max_events=settings.ics_max_events)
 
 
 def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id: int,
@@ -122,7 +127,10 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
     upload_id = _record_pending(sessions, provider_id, data, sha256, filename, content_type, mode,
                                 dry_run, source)
     make_room_for(sessions, settings, provider_id, data)  # the provider's quota of originals
-    reuse_key = _reuse_key(sha256, mode, lang, settings)
+    with sessions() as session:
+        # Only a calendar uses them; they are part of the rules its report came from.
+        defaults = upload_defaults(session, provider_id)
+    reuse_key = _reuse_key(sha256, mode, lang, settings, defaults)
     if not dry_run:
         same = _same_as_last_import(sessions, provider_id, reuse_key)
         if same is not None:
@@ -135,10 +143,11 @@ def import_file(sessions: sessionmaker[Session], settings: Settings, provider_id
             sa.select(Provider).where(Provider.id == provider_id)).scalar_one())
         dialect = session.get_bind().dialect
     estimate = _estimate_rows(data, filename)
+    filename = _named_by_type(filename, content_type)
     # By name, not a closure: a helper interpreter (threaded servers) builds its own mapper.
     mapper = functools.partial(row_mapper, driver_of(dialect))
     job = _Job(sessions, settings, provider_id, provider, upload_id, data, filename, mode, lang,
-               progress, estimate, reuse_key, mapper)
+               progress, estimate, reuse_key, mapper, defaults)
     if dry_run:
         return _dry_run(job)
     try:
@@ -165,6 +174,7 @@ class _Job:
     estimate: int | None
     reuse_key: str
     mapper: Callable[[], RowMapper]
+    defaults: dict[str, str]
 
     def read(self, rows: int) -> None:
         self.report("read", rows)
@@ -179,7 +189,7 @@ def _dry_run(job: _Job) -> ImportOutcome:
     try:
         result = validate(job.data, filename=job.filename, lang=job.lang,
                           limits=limits_from(job.settings), collect=True, progress=job.read,
-                          mapper=job.mapper)
+                          mapper=job.mapper, defaults=job.defaults)
         report = result.report.to_dict()
     except Exception as exc:
         raise _failed(job, "Prüfung", None, exc) from exc
@@ -229,7 +239,7 @@ def _stream_import(job: _Job, fork: bool | None) -> ImportOutcome:
     try:
         with gc_paused(), check_stream(job.data, mapper=job.mapper, filename=job.filename,
                                        lang=job.lang, limits=limits_from(job.settings),
-                                       fork=fork, spawn=True) as stream:
+                                       fork=fork, spawn=True, defaults=job.defaults) as stream:
             log.info("upload %s: checked by %s", job.upload_id,
                      {"fork": "a forked helper", "spawn": "a helper interpreter"}.get(
                          stream.helper or "", "this process"))
@@ -325,11 +335,13 @@ def ruleset_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _reuse_key(sha256: str, mode: str, lang: str, settings: Settings) -> str:
+def _reuse_key(sha256: str, mode: str, lang: str, settings: Settings,
+               defaults: dict[str, str]) -> str:
     limits = (settings.upload_max_bytes, settings.upload_max_rows,
-              settings.upload_max_inflated_bytes)
+              settings.upload_max_inflated_bytes, settings.ics_max_events)
+    presets = hashlib.sha256(json.dumps(defaults, sort_keys=True).encode()).hexdigest()[:16]
     return ":".join([sha256, mode, lang, ruleset_fingerprint(),
-                     "-".join(map(str, limits))])
+                     "-".join(map(str, limits)), presets])
 
 
 def _offers_state(session: Session, provider_id: int) -> str:
@@ -394,10 +406,21 @@ def _finish(sessions: sessionmaker[Session], upload_id: int, status: str,
             original_compression=compression, finished_at=utcnow()))
 
 
+def _named_by_type(filename: str | None, content_type: str | None) -> str | None:
+    """A calendar sent as text/calendar under another name is checked as .ics (the name
+    decides what a file that is no calendar is reported as)."""
+    calendar = (content_type or "").split(";")[0].strip().lower() == "text/calendar"
+    if calendar and not PurePosixPath(filename or "").suffix:  # a named .csv stays a CSV
+        return (filename or "upload") + ".ics"
+    return filename
+
+
 def _estimate_rows(data: bytes, filename: str | None) -> int | None:
     """Data rows of a CSV for the progress bar (line count; multi-line cells make it high)."""
     if data[:2] == b"PK" or (filename or "").lower().endswith(".xlsx"):
         return None
+    if looks_like_ics(data[:1024]):
+        return count_ics_events(data) or None  # a series counts once (its dates are more)
     if b"<OPENQCAT" in data[:8192] or b"<BMECAT" in data[:8192]:
         # open-Qcat: one row per SERVICE at most (lines say nothing; UTF-16 gives None).
         return data.count(b"<SERVICE>") + data.count(b"<SERVICE ") or None
