@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ...feeds.openqcat import offers_to_openqcat
-from ..models import Provider
+from ..models import Offer, Provider
 from .filters import OfferFilters
 from .queries import iter_offer_batches, read_snapshot
 from .store import provider_record
@@ -21,5 +21,10 @@ def provider_catalog(engine: Engine, slug: str, now: datetime | None = None) -> 
         if row is None:
             return None
         provider = provider_record(row)
+        # GENERATION_DATE is when the data last changed, not the request's clock: the same
+        # data gives the same bytes, so the page's ETag holds between requests.
+        changed = session.execute(sa.select(sa.func.max(Offer.updated_at))
+                                  .where(Offer.provider_id == row.id)).scalar()
+        as_of = max(filter(None, (changed, row.updated_at)))
     batches = iter_offer_batches(engine, OfferFilters(providers=(slug,)))
-    return offers_to_openqcat(provider, batches, now or datetime.now(UTC))
+    return offers_to_openqcat(provider, batches, now or as_of.replace(tzinfo=UTC))
