@@ -127,9 +127,10 @@ def filter_params() -> tuple[FilterParam, ...]:
                     f"{DEFAULT_RADIUS_KM:g}, höchstens {MAX_RADIUS_KM:g})", False,
                     {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM,
                      "default": DEFAULT_RADIUS_KM}),
-        FilterParam("sort", "sort", "Reihenfolge: relevance (Treffer im Titel zuerst; nur mit "
-                    "`q`), date (frühester Termin zuerst, Angebote ohne Datum zuletzt), distance "
-                    "(nächster Termin zuerst; nur mit `near`); ohne: nach Kennung", False,
+        FilterParam("sort", "sort", "Reihenfolge: relevance (Rang der Textsuche, Treffer im "
+                    "Titel zählen zehnfach; nur mit `q`), date (frühester Termin zuerst, Angebote "
+                    "ohne Datum zuletzt), distance (nächster Termin zuerst; nur mit `near`); ohne "
+                    "Angabe: relevance, wenn `q` gegeben ist, sonst date", False,
                     {"type": "string", "enum": list(SORTS)}, listing=True),
         FilterParam("facets", "facets", "true: die Antwort enthält `total` und `facets`, die "
                     "Zahl der Angebote je Wert, die dieselbe Suche mit diesem Wert dazu ergibt",
@@ -244,6 +245,10 @@ class OfferFilters:
                 out.append((param.name, item.isoformat() if isinstance(item, date)
                             else "true" if item is True else str(item)))
         return out
+
+    def order(self) -> str:
+        """The order of a listing: `sort` if given, else relevance with a text, else date."""
+        return self.sort or ("relevance" if self.q is not None else "date")
 
     def select_ids(self, session: Session, after_id: int | None = None) -> sa.Select[Any]:
         """Ids of the matching offers in id order, after `after_id` (keyset paging)."""

@@ -179,8 +179,8 @@ def _fts5(term: Term, column: str | None = None) -> str:
     return f"{column} : {phrase}" if column else phrase
 
 
-def _tsquery(terms: Sequence[Term]) -> sa.ColumnElement[Any]:
-    text = " & ".join(f"'{t.token}'" + (":*" if t.prefix else "") for t in terms)
+def _tsquery(terms: Sequence[Term], joiner: str = " & ") -> sa.ColumnElement[Any]:
+    text = joiner.join(f"'{t.token}'" + (":*" if t.prefix else "") for t in terms)
     return sa.cast(sa.bindparam(None, text, type_=sa.Text), TSQUERY)
 
 
@@ -201,6 +201,37 @@ def text_condition(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[bool
              .where(pg_search_t.c.doc.bool_op("@@")(_tsquery(terms)))
              .cte().prefix_with("MATERIALIZED"))
     return offers_t.c.id.in_(sa.select(found.c.offer_id))
+
+
+# How much more a title hit counts than a hit elsewhere (description, keywords, provider, place).
+TITLE_WEIGHT = 10.0
+# The rank is kept as an integer (millionths): keyset paging compares it exactly, and a
+# cursor carries it as digits, with no float formatting between the database and the link.
+RANK_SCALE = 1_000_000
+
+
+def ranked_matches(dialect: str, terms: Sequence[Term]) -> sa.Subquery:
+    """(offer_id, rank) of the offers whose document holds every term; a higher rank is a
+    better match (title hits weigh TITLE_WEIGHT times more). SQLite: FTS5's bm25 (negated:
+    bm25 is lower for better). PostgreSQL: ts_rank of the title and of the whole document
+    against the terms ORed; not ts_rank_cd, which needs positions, and the stored tsvectors
+    have none (array_to_tsvector), so it would rank every match 0; not the AND query either,
+    which ts_rank scores by distances of positions, equally missing."""
+    if dialect == "sqlite":
+        score = sa.func.bm25(sa.literal_column("offer_search"), TITLE_WEIGHT, 1.0)
+        match = " AND ".join(_fts5(t) for t in terms)
+        return (sa.select(sa.literal_column("rowid").label("offer_id"),
+                          sa.cast(-score * RANK_SCALE, sa.BigInteger).label("rank"))
+                .select_from(sa.table("offer_search"))
+                .where(sa.literal_column("offer_search").bool_op("MATCH")(match))
+                .subquery("ranked"))
+    ps = pg_search_t.c
+    any_term = _tsquery(terms, " | ")
+    score = (TITLE_WEIGHT * sa.func.ts_rank(ps.title, any_term)
+             + sa.func.ts_rank(ps.doc, any_term))
+    return (sa.select(ps.offer_id, sa.cast(score * RANK_SCALE, sa.BigInteger).label("rank"))
+            .where(ps.doc.bool_op("@@")(_tsquery(terms)))
+            .subquery("ranked"))
 
 
 def title_hits(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[int]:
