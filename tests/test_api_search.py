@@ -75,6 +75,10 @@ def test_search_filters(search: Any, query: str, expected: set[str]) -> None:
     assert found(search, query) == expected
 
 
+def test_a_compound_finds_its_parts_written_apart(search: Any) -> None:
+    assert found(search, "q=Smartphonefotografie") == {"kvhs/foto"}  # "Fotografie mit dem Smartphone"
+
+
 def test_default_radius_is_10_km(search: Any) -> None:
     assert found(search, "near=Viernheim") == {"kvhs/stadt", "familienbildung/yoga"}
 

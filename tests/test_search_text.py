@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bildungsdaten.hub.db import make_engine, make_sessionmaker, transaction
 from bildungsdaten.hub.migrate import upgrade
 from bildungsdaten.hub.offers.store import ensure_provider, write_offers
+from bildungsdaten.hub.search.compound import with_compound_parts
 from bildungsdaten.hub.search.index import (
     offers_t,
     ranked_matches,
@@ -21,19 +22,22 @@ from bildungsdaten.hub.search.index import (
     text_condition,
 )
 from bildungsdaten.hub.search.suggest import suggest
-from bildungsdaten.hub.search.text import QueryError, query_terms, stem
+from bildungsdaten.hub.search.text import QueryError, compound_splits, query_terms, stem
 from tests.search_sample import VHS, _offer, store_search_offers
 from tests.support import fresh_postgres_database
 
 COMPUTER = ["kvhs/pc1", "kvhs/pc2", "kvhs/foto"]  # two titles, then the description
 
 
-def search(engine: Engine, text: str) -> list[str]:
-    """Live offers matching `text`, by relevance (the index's rank), then id: the API's order."""
+def search(engine: Engine, text: str, compounds: bool = False) -> list[str]:
+    """Live offers matching `text`, by relevance (the index's rank), then id: the API's order;
+    with `compounds`, long words also as their parts, as the filter model asks."""
     terms = query_terms(text)
     dialect = engine.dialect.name
-    ranked = ranked_matches(dialect, terms)
     with make_sessionmaker(engine)() as session:
+        if compounds:
+            terms = with_compound_parts(session, terms)
+        ranked = ranked_matches(dialect, terms)
         return list(session.execute(
             sa.select(offers_t.c.feed_id)
             .join(ranked, ranked.c.offer_id == offers_t.c.id)
@@ -106,6 +110,38 @@ def test_one_title_hit_outranks_a_description_full_of_the_word(sample: Engine) -
                    "alles rund um die Gitarre."),
             _offer(VHS, "titel", "Gitarre für Einsteiger", "Akkorde und Lieder.")])
     assert search(engine, "gitarre") == ["kvhs/titel", "kvhs/voll"]
+
+
+@pytest.fixture
+def compounds(sample: Engine) -> Engine:
+    with transaction(make_sessionmaker(sample)) as session:
+        write_offers(session, ensure_provider(session, VHS), [
+            _offer(VHS, "e-apart", "Englisch für die Reise", "Ein Kurs am Abend."),
+            _offer(VHS, "e-whole", "Englischkurs kompakt", "Grammatik und Gespräch."),
+            _offer(VHS, "urlaub", "Politik vor Ort", "Fünf Tage Urlaub für politische Bildung."),
+            _offer(VHS, "gitarre", "Gitarre", "Akkorde für Anfänger.")])
+    return sample
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Englischkurs", {"kvhs/e-apart", "kvhs/e-whole"}),  # the compound, or its parts apart
+    ("Englischkurse", {"kvhs/e-apart", "kvhs/e-whole"}),  # an inflected last part
+    ("Bildungsurlaub", {"kvhs/urlaub"}),                  # the joint "s"
+    ("Englisch", {"kvhs/e-apart", "kvhs/e-whole", "kvhs/engl"}),  # a word opens a compound
+    ("Gitarrenkurs", set()),                              # both parts are words, not of one offer
+    ("Xylophonkurs", set()),                              # nor "xylophon"
+    ("Kurs", {"kvhs/e-apart"}),  # the limit: a compound's last part alone finds nothing
+])
+def test_compound_words_find_their_parts(compounds: Engine, query: str,
+                                         expected: set[str]) -> None:
+    assert set(search(compounds, query, compounds=True)) == expected
+
+
+def test_compound_cuts_drop_joints_and_endings() -> None:
+    cuts = compound_splits("bildungsurlaube")
+    assert ("bildung", "urlaub") in cuts and ("bildungs", "urlaube") in cuts
+    assert all(len(head) >= 3 and len(tail) >= 3 for head, tail in cuts)
+    assert compound_splits("kurs") == []
 
 
 def test_tombstones_are_not_found(sample: Engine) -> None:

@@ -33,6 +33,7 @@ from ...vocab.records import PRICE_FREE
 from ..db import json_list_contains
 from ..models import Offer, OfferInstance, Provider, Venue
 from ..problems import Problem, bad_parameter
+from ..search.compound import with_compound_parts
 from ..search.geo import (
     DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
@@ -44,7 +45,7 @@ from ..search.geo import (
     venue_condition,
 )
 from ..search.index import text_condition
-from ..search.text import QueryError, query_terms
+from ..search.text import QueryError, Term, query_terms
 
 offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
 instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
@@ -171,6 +172,7 @@ class OfferFilters:
     sort: str | None = None
     facets: bool = False
     radius: Radius | None = None  # `near` and `radius_km` resolved by parse
+    terms: tuple[Term, ...] = ()  # `q` with its compounds' parts, resolved by parse
 
     @classmethod
     def parse(cls, args: Args, session: Session, extra: Iterable[str] = (),
@@ -201,6 +203,9 @@ class OfferFilters:
         if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
             raise bad_parameter("to", "„to“ liegt vor „from“.")
         filters._check_providers(session)
+        if filters.q is not None:
+            filters = replace(filters, terms=tuple(with_compound_parts(
+                session, query_terms(filters.q))))
         return filters._with_place(session)
 
     def _with_place(self, session: Session) -> OfferFilters:
@@ -246,6 +251,11 @@ class OfferFilters:
                             else "true" if item is True else str(item)))
         return out
 
+    def search_terms(self) -> list[Term]:
+        """The terms of `q` (with compound parts when parse resolved them)."""
+        assert self.q is not None
+        return list(self.terms) or query_terms(self.q)
+
     def order(self) -> str:
         """The order of a listing: `sort` if given, else relevance with a text, else date."""
         return self.sort or ("relevance" if self.q is not None else "date")
@@ -284,7 +294,7 @@ class OfferFilters:
             clauses.append(_life_phase_matches(session, (*self.life_phases, "alle")))
         if self.q is not None:
             clauses.append(text_condition(session.get_bind().dialect.name,
-                                          query_terms(self.q)))
+                                          self.search_terms()))
         if self.modified_since is not None:
             clauses.append(o.c.modified >= self.modified_since)
         if self.topics:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from ..problems import bad_parameter
 from .geo import nearest
 from .index import offers_t, ranked_matches
-from .text import query_terms
 
 if TYPE_CHECKING:
     from ..offers.filters import OfferFilters
@@ -46,7 +45,7 @@ def sort_key(filters: OfferFilters, session: Session
     and what to select from."""
     order = filters.order()
     if order == "relevance" and filters.q is not None:
-        ranked = ranked_matches(session.get_bind().dialect.name, query_terms(filters.q))
+        ranked = ranked_matches(session.get_bind().dialect.name, filters.search_terms())
         return (ranked.c.rank, True,
                 offers_t.join(ranked, ranked.c.offer_id == offers_t.c.id))
     if order == "distance" and filters.radius is not None:
