@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ...vocab.codelists import municipalities, municipality_by_ags
 from ..context import current_hub
-from ..models import Offer, Provider
+from ..models import Offer, Provider, Venue
 from ..offers.filters import OfferFilters
 from ..portal import sitemap
 from ..portal.listing import BadCursor, count_offers, offer_page, read_cursor
@@ -56,6 +56,23 @@ def provider(slug: str) -> str:
             abort(404)
         listing = _listing(session, filters, after)
     return render_template("provider.html", provider=row, **listing)
+
+
+@bp.get("/anbieter/<slug>/orte/<key>")
+def venue(slug: str, key: str) -> str:
+    """A provider's venue: the page of the venue IRI the JSON-LD feeds give every place
+    (feeds.jsonld.venue_iri), with its address, accessibility and the offers held there."""
+    with current_hub().sessions() as session:
+        row = session.execute(
+            sa.select(Venue, Provider).join(Provider, Provider.id == Venue.provider_id)
+            .where(Provider.slug == slug, Venue.venue_key == key)).first()
+        if row is None:
+            abort(404)
+        place, owner = row
+        filters = OfferFilters(providers=(slug,), venue_ids=(place.id,))
+        listing = _listing(session, filters, _cursor(filters))
+    return render_template("venue.html", venue=place, provider=owner,
+                           municipality=municipality_by_ags().get(place.ags or ""), **listing)
 
 
 @bp.get("/gemeinden")

@@ -173,6 +173,7 @@ class OfferFilters:
     facets: bool = False
     radius: Radius | None = None  # `near` and `radius_km` resolved by parse
     terms: tuple[Term, ...] = ()  # `q` with its compounds' parts, resolved by parse
+    venue_ids: tuple[int, ...] = ()  # no parameter: the venue page's own listing
 
     @classmethod
     def parse(cls, args: Args, session: Session, extra: Iterable[str] = (),
@@ -324,6 +325,8 @@ class OfferFilters:
                 venues_t.c.venue_accessible == "ja")))
         if self.radius is not None:
             inst_conds.append(venue_condition(self.radius))
+        if self.venue_ids:
+            inst_conds.append(i.c.venue_id.in_(self.venue_ids))
         return inst_conds
 
 
