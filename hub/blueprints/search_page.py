@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from ..context import current_hub
 from ..offers.filters import OfferFilters
 from ..portal.listing import BadCursor, OfferPage, count_offers, offer_page, read_cursor
-from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words
+from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words, tile_markers
 from ..portal.present import BERLIN
 from ..portal.search import (
     ORDER_WORDS,
@@ -107,7 +107,13 @@ def map_page() -> Any:
     def link(ags: str) -> str:
         return search_url(args + [("municipality", ags)])
 
+    settings = current_hub().settings
+    # The zoomable tile map only when MAP_TILE_URL is set (never a third-party request by
+    # default); JavaScript draws it, the SVG map and the list stay for everyone.
+    tiles = None if not settings.map_tile_url else {
+        "url": settings.map_tile_url, "attribution": settings.map_tile_attribution,
+        "places": tile_markers(counts, link)}
     return render_template(
         "map.html", svg=municipality_map(counts, link), places=places, link=link,
         words=offers_words, attribution=ATTRIBUTION, active=active, problem=problem,
-        search_url=search_url(args)), 400 if problem else 200
+        search_url=search_url(args), tiles=tiles), 400 if problem else 200
