@@ -273,11 +273,18 @@ class OfferFilters:
         # Instance filters (municipality, mode, dates, ...) hold for one and the same instance.
         inst_conds = self.instance_conditions()
         has_dates = self.date_from is not None or self.date_to is not None
-        if inst_conds:
+        if inst_conds and self.q is not None:
+            # A text leaves few offers: each one's dates are looked up by offer_id (a
+            # correlated EXISTS; the other indexed columns hidden from SQLite, which would
+            # walk the mode index for every offer), instead of collecting every date of the
+            # district that meets the conditions (17 ms of CPU against 1 ms at 100,000 offers).
+            match: sa.ColumnElement[bool] = sa.exists().where(
+                i.c.offer_id == o.c.id, *self.instance_conditions(unindexed=True))
+        elif inst_conds:
             # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite
             # probe the mode index for every offer (quadratic).
-            match: sa.ColumnElement[bool] = o.c.id.in_(
-                sa.select(i.c.offer_id).where(*inst_conds))
+            match = o.c.id.in_(sa.select(i.c.offer_id).where(*inst_conds))
+        if inst_conds:
             if has_dates and len(inst_conds) == 1:
                 # An offer without any instance has no dates: rolling entry, it always matches.
                 match = sa.or_(match, ~sa.exists().where(i.c.offer_id == o.c.id))
@@ -307,26 +314,31 @@ class OfferFilters:
             clauses.append(sa.or_(*(json_list_contains(o.c.funding, c) for c in self.fundings)))
         return clauses
 
-    def instance_conditions(self) -> list[sa.ColumnElement[bool]]:
-        """The conditions on offer_instances that one and the same instance must meet."""
+    def instance_conditions(self, unindexed: bool = False) -> list[sa.ColumnElement[bool]]:
+        """The conditions on offer_instances that one and the same instance must meet;
+        `unindexed`: SQLite may not look up the venue, mode or start date by index (the
+        instances are found by offer_id)."""
         i = instances_t
+        hide: Callable[[Any], Any] = _Unindexed if unindexed else (lambda column: column)
+        venue_id, mode = hide(i.c.venue_id), hide(i.c.mode)
         inst_conds: list[sa.ColumnElement[bool]] = []
         if self.municipalities:
-            inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
+            inst_conds.append(venue_id.in_(sa.select(venues_t.c.id).where(
                 venues_t.c.ags.in_(self.municipalities))))
         if self.modes:
-            inst_conds.append(i.c.mode.in_(self.modes))
+            inst_conds.append(mode.in_(self.modes))
         if self.date_from is not None or self.date_to is not None:
-            inst_conds.append(_instance_overlaps(self.date_from, self.date_to))
+            inst_conds.append(_instance_overlaps(self.date_from, self.date_to,
+                                                 hide(i.c.start_date)))
         if self.free:
             inst_conds.append(sa.or_(i.c.price_kind == PRICE_FREE, i.c.price == 0))
         if self.accessible:
-            inst_conds.append(i.c.venue_id.in_(sa.select(venues_t.c.id).where(
+            inst_conds.append(venue_id.in_(sa.select(venues_t.c.id).where(
                 venues_t.c.venue_accessible == "ja")))
         if self.radius is not None:
-            inst_conds.append(venue_condition(self.radius))
+            inst_conds.append(venue_condition(self.radius, venue_id))
         if self.venue_ids:
-            inst_conds.append(i.c.venue_id.in_(self.venue_ids))
+            inst_conds.append(venue_id.in_(self.venue_ids))
         return inst_conds
 
 
@@ -479,17 +491,18 @@ def _life_phase_matches(session: Session, codes: Sequence[str]) -> sa.ColumnElem
     return sa.or_(*(json_list_contains(offers_t.c.life_phases, code) for code in codes))
 
 
-def _instance_overlaps(start: date | None, end: date | None) -> sa.ColumnElement[bool]:
+def _instance_overlaps(start: date | None, end: date | None,
+                       start_date: Any = instances_t.c.start_date) -> sa.ColumnElement[bool]:
     """The instance overlaps [start, end]; an undated instance (rolling entry) always does,
     and one with rolling entry and no end date runs on indefinitely."""
     i = instances_t
-    first = sa.func.coalesce(i.c.start_date, i.c.end_date)
-    last = sa.func.coalesce(i.c.end_date, i.c.start_date)
+    first = sa.func.coalesce(start_date, i.c.end_date)
+    last = sa.func.coalesce(i.c.end_date, start_date)
     conds: list[sa.ColumnElement[bool]] = []
     if end is not None:
         conds.append(first <= end)
     if start is not None:
         open_ended = sa.and_(i.c.end_date.is_(None), i.c.rolling_entry.is_(True))
         conds.append(sa.or_(last >= start, open_ended))
-    undated = sa.and_(i.c.start_date.is_(None), i.c.end_date.is_(None))
+    undated = sa.and_(start_date.is_(None), i.c.end_date.is_(None))
     return sa.or_(undated, sa.and_(*conds))
