@@ -44,7 +44,7 @@ from ..search.geo import (
     resolve_radius,
     venue_condition,
 )
-from ..search.index import text_condition
+from ..search.index import text_condition, text_ids
 from ..search.text import QueryError, Term, query_terms
 
 offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
@@ -273,13 +273,20 @@ class OfferFilters:
         # Instance filters (municipality, mode, dates, ...) hold for one and the same instance.
         inst_conds = self.instance_conditions()
         has_dates = self.date_from is not None or self.date_to is not None
-        if inst_conds and self.q is not None:
+        dialect = session.get_bind().dialect.name
+        if inst_conds and self.q is not None and dialect == "sqlite":
             # A text leaves few offers: each one's dates are looked up by offer_id (a
             # correlated EXISTS; the other indexed columns hidden from SQLite, which would
             # walk the mode index for every offer), instead of collecting every date of the
             # district that meets the conditions (17 ms of CPU against 1 ms at 100,000 offers).
             match: sa.ColumnElement[bool] = sa.exists().where(
                 i.c.offer_id == o.c.id, *self.instance_conditions(unindexed=True))
+        elif inst_conds and self.q is not None:
+            # PostgreSQL turns that EXISTS into a join over every such date; the dates of the
+            # text's matches only, named in the subquery, keep its plan small (EXPLAIN
+            # ANALYZE at 100,000 offers: 18 ms against 208 ms).
+            match = o.c.id.in_(sa.select(i.c.offer_id).where(
+                i.c.offer_id.in_(text_ids(dialect, self.search_terms())), *inst_conds))
         elif inst_conds:
             # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite
             # probe the mode index for every offer (quadratic).

@@ -197,18 +197,23 @@ def _fts5_ids(match: str) -> sa.Select[Any]:
             .where(sa.literal_column("offer_search").bool_op("MATCH")(match)))
 
 
-def text_condition(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[bool]:
-    """offers.id is an offer whose title, description, keywords, provider or places hold
+def text_ids(dialect: str, terms: Sequence[Term]) -> sa.Select[Any]:
+    """The ids of the offers whose title, description, keywords, provider or places hold
     every term (as a whole token, or, for a prefix term, as the start of one)."""
     if dialect == "sqlite":
         # FTS5 answers an uncorrelated IN once, before the offers are walked.
-        return offers_t.c.id.in_(_fts5_ids(" AND ".join(_fts5(t) for t in terms)))
+        return _fts5_ids(" AND ".join(_fts5(t) for t in terms))
     # Text first, through the GIN index: as a plain IN, PostgreSQL misjudges how many offers a
     # prefix query matches and probes the search table once per offer of the other filters.
     found = (sa.select(pg_search_t.c.offer_id)
              .where(pg_search_t.c.doc.bool_op("@@")(_tsquery(terms)))
              .cte().prefix_with("MATERIALIZED"))
-    return offers_t.c.id.in_(sa.select(found.c.offer_id))
+    return sa.select(found.c.offer_id)
+
+
+def text_condition(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[bool]:
+    """offers.id is one of text_ids."""
+    return offers_t.c.id.in_(text_ids(dialect, terms))
 
 
 # How much more a title hit counts than a hit elsewhere (description, keywords, provider, place).
