@@ -143,7 +143,7 @@ def active_filters(filters: OfferFilters, providers: dict[str, str], path: str =
     args = filters.to_args()
     return [ActiveFilter(name, f"{param_label(name)}: {value_label(name, value, providers)}",
                          search_url([a for j, a in enumerate(args) if j != i], path))
-            for i, (name, value) in enumerate(args)]
+            for i, (name, value) in enumerate(args) if name not in ORDER_ARGS]
 
 
 def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, str]
@@ -152,6 +152,8 @@ def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, s
     args = filters.to_args()
     out = []
     for i, (name, value) in enumerate(args):
+        if name in ORDER_ARGS:
+            continue
         found = count_offers(session, _without(filters, name, value).where(session))
         if found:
             out.append(ActiveFilter(
@@ -185,6 +187,8 @@ FIELD_LABELS = {
     "age": "Alter",
 }
 HIDDEN = ("modified_since",)  # kept in the URL, not offered in the form
+# Arguments that order the results: kept in links, not shown or dropped as filters.
+ORDER_ARGS = ("sort",)
 # "Sortiert nach …" under the results, for each order of the filter model.
 ORDER_WORDS = {"relevance": "Relevanz", "date": "Beginn", "distance": "Entfernung"}
 
