@@ -21,5 +21,6 @@ setup(
     packages=packages,
     package_dir=package_dir,
     package_data={"": ["*.html", "*.css", "*.js", "*.svg", "*.toml", "*.csv", "*.json",
-                       "*.jsonld", "*.ttl", "*.mako", "*.ini", "*.geojson", "*.md"]},
+                       "*.jsonld", "*.ttl", "*.mako", "*.ini", "*.geojson", "*.md",
+                       "*.png", "LICENSE"]},
 )

@@ -83,12 +83,15 @@ def main() -> int:
                 print(f"  Position {pos:>7}: keyset {k:6.2f} ms   OFFSET {o:6.2f} ms   "
                       f"({o / k:4.1f}x)")
 
-        print("\nGanze Antwort GET /api/v1/offers?limit=500 (JSON, Median von 7):")
-        from bildungsdaten.hub.search.order import encode_cursor
+        print("\nGanze Antwort GET /api/v1/offers?limit=500 (JSON, Median von 7, "
+              "ohne Suchtext nach Beginn sortiert):")
+        from bildungsdaten.hub.search.order import encode_cursor, ordered_ids
 
+        with make_sessionmaker(engine)() as session:
+            dated = ordered_ids(OfferFilters(), session, None, live)
         for share in (0.0, 0.5, 0.99):
             pos = int(live * share)
-            after = f"&after={encode_cursor(None, ids[pos - 1], None)}" if pos else ""
+            after = (f"&after={encode_cursor('date', *dated[pos - 1])}" if pos else "")
             ms = median_ms(lambda a=after: client.get(f"/api/v1/offers?limit=500{a}"))
             print(f"  Position {pos:>7}: {ms:6.1f} ms")
 

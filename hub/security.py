@@ -45,8 +45,16 @@ def allow_framing(ancestors: str | None = None) -> Callable[[View], View]:
     return mark
 
 
-def content_security_policy(frame_ancestors: str = NO_FRAMING) -> str:
-    parts = [f"{name} {value}" for name, value in CSP_DIRECTIVES.items()]
+# The page that may load map tiles from MAP_TILE_URL's host (only when that is set).
+TILE_MAP_ENDPOINT = "search_page.map_page"
+
+
+def content_security_policy(frame_ancestors: str = NO_FRAMING, images_from: str = "") -> str:
+    """The CSP; `images_from`: one more origin images may come from (the map tiles)."""
+    directives = dict(CSP_DIRECTIVES)
+    if images_from:
+        directives["img-src"] += " " + images_from
+    parts = [f"{name} {value}" for name, value in directives.items()]
     return "; ".join([*parts, f"frame-ancestors {frame_ancestors}"])
 
 
@@ -62,7 +70,9 @@ def _frame_ancestors() -> str:
 
 def security_headers(resp: Response) -> Response:
     ancestors = _frame_ancestors()
-    resp.headers.setdefault("Content-Security-Policy", content_security_policy(ancestors))
+    tiles = (current_app.extensions["hub"].settings.map_tile_origin
+             if request.endpoint == TILE_MAP_ENDPOINT else "")
+    resp.headers.setdefault("Content-Security-Policy", content_security_policy(ancestors, tiles))
     if ancestors == NO_FRAMING:
         resp.headers.setdefault("X-Frame-Options", "DENY")  # browsers without CSP level 2
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_INSTANCE = Path(os.environ.get("HUB_INSTANCE_PATH", Path.cwd() / "instance"))
 
@@ -109,7 +110,16 @@ class Settings:
         "", "Text der Datenschutzerklärung (Absätze durch Leerzeilen); leer = Standardtext des Hubs / privacy notice; empty = the hub's default text")
     sitemap_max_urls: int = setting(
         50_000, "Adressen je sitemap.xml-Datei; darüber wird sie ein Index / URLs per sitemap file before it becomes an index")
+    map_tile_url: str = setting(
+        "", "Kachel-Adresse für eine zoombare Karte auf /karte (Leaflet), z. B. https://kacheln.example.de/{z}/{x}/{y}.png: ein Host, ohne {s}; nur dieser Host wird in der CSP erlaubt. Leer = nur die SVG-Karte, keine Anfrage an Dritte / tile URL template for a zoomable map on /karte; one host, no {s}; empty = only the SVG map, no third-party request")
+    map_tile_attribution: str = setting(
+        "", "Quellenangabe der Kacheln, z. B. „Kartendaten © OpenStreetMap-Mitwirkende“ (Nutzungsbedingungen des Kacheldiensts beachten) / attribution the tile service requires")
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def map_tile_origin(self) -> str:
+        """The origin of MAP_TILE_URL (scheme://host[:port]); empty when no tiles are set."""
+        return tile_origin(self.map_tile_url) if self.map_tile_url else ""
 
     @property
     def default_database_url(self) -> str:
@@ -159,7 +169,21 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     if not settings.secret_key:
         settings.secret_key = _instance_secret(settings.instance_path)
     check_admin_token(settings.admin_token)
+    _ = settings.map_tile_origin  # a bad MAP_TILE_URL stops the start, saying why
     return settings
+
+
+def tile_origin(template: str) -> str:
+    """scheme://host[:port] of a tile URL template; SettingsError unless it is an http(s)
+    address of one host with {z}, {x} and {y} in its path."""
+    parts = urlsplit(template)
+    if (parts.scheme not in ("http", "https") or not parts.netloc or "{" in parts.netloc
+            or not all(p in parts.path for p in ("{z}", "{x}", "{y}"))):
+        raise SettingsError(
+            "MAP_TILE_URL muss eine http(s)-Adresse eines einzigen Hosts mit {z}, {x} und {y} "
+            "im Pfad sein (ohne {s}), z. B. https://kacheln.example.de/{z}/{x}/{y}.png; leer "
+            "lassen zeigt nur die SVG-Karte.")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def check_admin_token(token: str) -> None:

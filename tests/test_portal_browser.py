@@ -63,6 +63,7 @@ PAGES = {
     "start": "/",
     "suche": "/angebote?life_phase=senioren",
     "suche-leer": "/angebote?life_phase=fruehe_kindheit&mode=online_live",
+    "suche-text": "/angebote?q=Computerkurs&sort=relevance",
     "angebot": "/offers/kvhs-bergstrasse/senioren-pc",
     "angebot-voll": "/offers/kvhs-bergstrasse/25H-10102",
     "anbieter": "/anbieter/kvhs-bergstrasse",
@@ -94,6 +95,21 @@ def test_page_has_no_axe_violations_and_reflows(browser, site, engine, name):
         assert axe_violations(tab) == [], f"{name} bei {width} px"
         assert sideways_overflow(tab) <= 0, f"{name} scrollt seitlich bei {width} px"
         assert foreign == [], f"{name} lädt von anderen Hosts: {foreign}"
+        tab.context.close()
+
+
+def test_venue_page_from_the_offer_page_has_no_axe_violations(browser, site):
+    for width in WIDTHS:
+        tab, foreign = open_page(browser, site, width)
+        tab.goto("/offers/kvhs-bergstrasse/senioren-pc")
+        with tab.expect_navigation():
+            tab.locator("a[href*='/orte/']").first.click()
+        assert "/anbieter/kvhs-bergstrasse/orte/" in tab.url
+        assert tab.inner_text("h1") == "Musikschule, Saal"
+        if SHOTS:
+            tab.screenshot(path=f"{SHOTS}/ort-{width}.png", full_page=True)
+        assert axe_violations(tab) == [], f"Ort bei {width} px"
+        assert sideways_overflow(tab) <= 0 and foreign == []
         tab.context.close()
 
 

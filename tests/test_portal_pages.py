@@ -81,6 +81,26 @@ def test_municipality_page_lists_offers_with_a_date_there(client, sample):
     assert "Zwingenberg" in text_of(client.get("/gemeinden").get_data(as_text=True))
 
 
+def test_venue_iris_of_the_json_ld_answer_with_the_venue_page(client, sample):
+    html = client.get("/offers/kvhs-bergstrasse/senioren-pc").get_data(as_text=True)
+    iris = set(re.findall(r'"http://hub\.test(/anbieter/kvhs-bergstrasse/orte/[0-9a-f]+)"', html))
+    linked = set(re.findall(r'<a href="(/anbieter/kvhs-bergstrasse/orte/[0-9a-f]+)"', html))
+    assert iris and linked == iris  # the page links the places its JSON-LD names
+    resp = client.get(sorted(iris)[0])
+    assert resp.status_code == 200
+    text = text_of(resp.get_data(as_text=True))
+    assert "Am Markt 2 64625 Bensheim" in text and "Der Ort ist barrierefrei." in text
+    assert "Computerkurs für Senioren" in text and "3 aktuelle Angebote" in text
+
+
+def test_unknown_venues_answer_404_in_german(client, sample):
+    html = client.get("/offers/kvhs-bergstrasse/senioren-pc").get_data(as_text=True)
+    key = re.search(r"/orte/([0-9a-f]+)", html).group(1)
+    assert client.get("/anbieter/kvhs-bergstrasse/orte/0000").status_code == 404
+    resp = client.get(f"/anbieter/gibt-es-nicht/orte/{key}")
+    assert resp.status_code == 404 and "nicht gefunden" in resp.get_data(as_text=True)
+
+
 def test_sitemap_lists_every_live_page_and_robots_points_to_it(client, sample):
     resp = client.get("/sitemap.xml")
     assert resp.status_code == 200 and resp.mimetype == "application/xml"

@@ -4,9 +4,11 @@ hint instead of a 500 for bad input, and what to drop when nothing matches."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
+from bildungsdaten.hub.search.order import encode_cursor
 from tests.portal_sample import store_portal_sample
 
 
@@ -170,3 +172,36 @@ def test_with_a_value_selected_each_count_is_what_checking_one_more_finds(client
         query = "life_phase=senioren" + ("" if value == "senioren" else f"&life_phase={value}")
         api = client.get(f"/api/v1/offers?{query}&limit=500&facets=true").get_json()
         assert api["total"] == int(count), (value, count)
+
+
+def test_with_text_the_results_are_by_relevance_else_by_date(client, sample):
+    html = client.get("/angebote?q=musik").get_data(as_text=True)
+    assert "Sortiert nach Relevanz" in text_of(html)
+    # "Musik…" in the title (Musikschule's courses) before hits elsewhere.
+    assert all("/musikschule-bensheim/" in link for link in offer_links(html)[:8])
+    assert "/kvhs-bergstrasse/" in offer_links(html)[-1]
+    by_date = client.get("/angebote?q=musik&sort=date").get_data(as_text=True)
+    assert "Sortiert nach Beginn" in text_of(by_date)
+    assert "(1 Filter aktiv)" in by_date  # the order is no filter
+    assert sorted(offer_links(by_date)) == sorted(offer_links(html))
+    assert "Sortiert nach Beginn" in text_of(client.get("/angebote").get_data(as_text=True))
+
+
+def test_relevance_is_offered_only_with_a_text(client, sample):
+    def sort_options(url):
+        html = client.get(url).get_data(as_text=True)
+        select = re.search(r'<select id="f-sort".*?</select>', html, re.S).group(0)
+        return re.findall(r'<option value="([^"]*)"', select)
+
+    assert sort_options("/angebote") == ["", "date"]
+    assert sort_options("/angebote?q=musik") == ["", "relevance", "date"]
+    assert sort_options("/angebote?near=Bensheim") == ["", "date", "distance"]
+    resp = client.get("/angebote?sort=relevance")
+    assert resp.status_code == 400 and "Suchtext" in resp.get_data(as_text=True)
+
+
+def test_a_next_link_of_another_order_is_refused_in_german(client, sample):
+    token = encode_cursor("date", 1, date(2026, 3, 1))
+    assert client.get(f"/angebote?nach={token}").status_code == 200
+    resp = client.get(f"/angebote?q=musik&nach={token}")
+    assert resp.status_code == 400 and "nächsten Seite ist ungültig" in resp.get_data(as_text=True)

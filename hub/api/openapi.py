@@ -175,7 +175,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                               "304": not_modified, "400": bad}}},
             "/offers": {"get": {
                 "operationId": "listOffers",
-                "summary": "Aktuelle Angebote, seitenweise (nach Kennung sortiert)",
+                "summary": "Aktuelle Angebote, seitenweise (mit Suchtext nach Relevanz, sonst nach "
+                           "Beginn; siehe `sort`)",
                 "description": f"Höchstens {MAX_LIMIT} je Seite; `next` ist der Link auf die "
                                "nächste Seite oder null. " + FILTER_RULES,
                 "parameters": _query_parameters(),

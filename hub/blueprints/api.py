@@ -64,14 +64,14 @@ def providers() -> Response:
 
 @bp.get("/offers")
 def offers() -> Response:
-    """One page of live offers in the order of `sort` (else id order); `next` continues
-    after the last one. With `facets=true` also the total and the counts per facet value;
+    """One page of live offers in the order of `sort` (else relevance with `q`, else date);
+    `next` continues after the last one. With `facets=true` also the total and the counts per facet value;
     a text search without results may carry a spelling `suggestion`."""
     hub = current_hub()
     limit, token = _paging()
     with hub.sessions() as session:
         filters = OfferFilters.parse(request.args, session, extra=PAGING, listing=True)
-        after = None if token is None else decode_cursor(token, filters.sort)
+        after = None if token is None else decode_cursor(token, filters.order())
         rows = ordered_ids(filters, session, after, limit + 1)
         records = load_offer_records(session, [r[0] for r in rows[:limit]])
         extra: dict[str, Any] = {}
@@ -86,7 +86,7 @@ def offers() -> Response:
     if len(rows) > limit:
         last_id, last_key = rows[limit - 1]
         kept = [(k, v) for k, v in request.args.items(multi=True) if k != "after"]
-        kept.append(("after", encode_cursor(filters.sort, last_id, last_key)))
+        kept.append(("after", encode_cursor(filters.order(), last_id, last_key)))
         next_url = hub.settings.url("/api/v1/offers?" + urlencode(kept))
     return _json({"items": items, "next": next_url, **extra})
 

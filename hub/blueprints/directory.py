@@ -10,10 +10,10 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ...vocab.codelists import municipalities, municipality_by_ags
 from ..context import current_hub
-from ..models import Offer, Provider
+from ..models import Offer, Provider, Venue
 from ..offers.filters import OfferFilters
 from ..portal import sitemap
-from ..portal.listing import BadCursor, Cursor, count_offers, offer_page
+from ..portal.listing import BadCursor, count_offers, offer_page, read_cursor
 
 bp = Blueprint("directory", __name__, template_folder="../templates")
 
@@ -22,16 +22,16 @@ providers_t = Provider.__table__
 LIVE = offers_t.c.deleted.is_(False)
 
 
-def _cursor() -> Cursor | None:
+def _cursor(filters: OfferFilters) -> Any:
     try:
-        return Cursor.parse(request.args.get("nach"))
+        return read_cursor(request.args.get("nach"), filters)
     except BadCursor:
         abort(400, "Der Link zur nächsten Seite ist ungültig. Bitte von der ersten Seite "
                    "aus weiterblättern.")
 
 
-def _next_url(cursor: Cursor | None) -> str | None:
-    return f"{request.path}?{urlencode({'nach': cursor.text()})}" if cursor else None
+def _next_url(token: str | None) -> str | None:
+    return f"{request.path}?{urlencode({'nach': token})}" if token else None
 
 
 @bp.get("/anbieter")
@@ -48,13 +48,31 @@ def providers() -> str:
 
 @bp.get("/anbieter/<slug>")
 def provider(slug: str) -> str:
-    after = _cursor()
+    filters = OfferFilters(providers=(slug,))
+    after = _cursor(filters)
     with current_hub().sessions() as session:
         row = session.execute(sa.select(Provider).where(Provider.slug == slug)).scalar()
         if row is None:
             abort(404)
-        listing = _listing(session, OfferFilters(providers=(slug,)), after)
+        listing = _listing(session, filters, after)
     return render_template("provider.html", provider=row, **listing)
+
+
+@bp.get("/anbieter/<slug>/orte/<key>")
+def venue(slug: str, key: str) -> str:
+    """A provider's venue: the page of the venue IRI the JSON-LD feeds give every place
+    (feeds.jsonld.venue_iri), with its address, accessibility and the offers held there."""
+    with current_hub().sessions() as session:
+        row = session.execute(
+            sa.select(Venue, Provider).join(Provider, Provider.id == Venue.provider_id)
+            .where(Provider.slug == slug, Venue.venue_key == key)).first()
+        if row is None:
+            abort(404)
+        place, owner = row
+        filters = OfferFilters(providers=(slug,), venue_ids=(place.id,))
+        listing = _listing(session, filters, _cursor(filters))
+    return render_template("venue.html", venue=place, provider=owner,
+                           municipality=municipality_by_ags().get(place.ags or ""), **listing)
 
 
 @bp.get("/gemeinden")
@@ -67,17 +85,17 @@ def municipality(ags: str) -> str:
     place = municipality_by_ags().get(ags)
     if place is None:
         abort(404)
-    after = _cursor()
+    filters = OfferFilters(municipalities=(ags,))
+    after = _cursor(filters)
     with current_hub().sessions() as session:
-        listing = _listing(session, OfferFilters(municipalities=(ags,)), after)
+        listing = _listing(session, filters, after)
     return render_template("municipality.html", place=place, **listing)
 
 
 def _listing(session: Any, filters: OfferFilters, after: Any) -> dict[str, Any]:
     """One page of a provider's or municipality's live offers, with its count and links."""
-    where = filters.where(session)
-    page = offer_page(session, where, after)
-    return {"total": count_offers(session, where), "page": page,
+    page = offer_page(session, filters, after)
+    return {"total": count_offers(session, filters.where(session)), "page": page,
             "next_url": _next_url(page.next), "first_url": request.path if after else None}
 
 

@@ -10,10 +10,11 @@ from flask import Blueprint, current_app, redirect, render_template, request
 
 from ..context import current_hub
 from ..offers.filters import OfferFilters
-from ..portal.listing import BadCursor, Cursor, OfferPage, count_offers, offer_page
-from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words
+from ..portal.listing import BadCursor, OfferPage, count_offers, offer_page, read_cursor
+from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words, tile_markers
 from ..portal.present import BERLIN
 from ..portal.search import (
+    ORDER_WORDS,
     PAGE_ARGS,
     CountCache,
     active_filters,
@@ -25,6 +26,7 @@ from ..portal.search import (
     what_to_drop,
 )
 from ..problems import Problem, bad_parameter
+from ..search.order import Cursor
 
 bp = Blueprint("search_page", __name__, template_folder="../templates")
 
@@ -38,11 +40,13 @@ def _counts() -> CountCache:
 def _parse(session: Any) -> tuple[OfferFilters, Cursor | None, Problem | None]:
     """The request's filters and page, or empty ones and the problem to show."""
     try:
-        filters = OfferFilters.parse(request.args, session, extra=PAGE_ARGS)
+        if "facets" in request.args:  # the page always counts; the API's switch is not ours
+            raise bad_parameter("facets", "Unbekannter Parameter.")
+        filters = OfferFilters.parse(request.args, session, extra=PAGE_ARGS, listing=True)
     except Problem as problem:
         return OfferFilters(), None, problem
     try:
-        return filters, Cursor.parse(request.args.get("nach")), None
+        return filters, read_cursor(request.args.get("nach"), filters), None
     except BadCursor:
         return filters, None, bad_parameter("nach", "Der Link zur nächsten Seite ist ungültig.")
 
@@ -66,19 +70,18 @@ def search() -> Any:
         filters, after, problem = _parse(session)
         page, total, drop = OfferPage([], None), 0, []
         if problem is None:
-            where = filters.where(session)
-            total = count_offers(session, where)
-            page = offer_page(session, where, after)
+            total = count_offers(session, filters.where(session))
+            page = offer_page(session, filters, after)
             if total == 0:
                 drop = what_to_drop(session, filters, providers)
         fields = form_fields(session, filters, request.args, providers, problem is None,
                              _counts())
         active = active_filters(filters, providers)
     args = filters.to_args()
-    next_url = search_url(args + [("nach", page.next.text())]) if page.next else None
+    next_url = search_url(args + [("nach", page.next)]) if page.next else None
     html = render_template(
         "search.html", filters=filters, fields=fields, page=page, total=total, drop=drop,
-        active=active, problem=problem, next_url=next_url,
+        active=active, problem=problem, next_url=next_url, order=ORDER_WORDS[filters.order()],
         first_url=search_url(args) if after else None,
         q=request.args.get("q", "")[:200] if problem else (filters.q or ""),
         map_url=search_url(args, "/karte"), ics_url=search_url(args, "/angebote.ics"),
@@ -104,7 +107,13 @@ def map_page() -> Any:
     def link(ags: str) -> str:
         return search_url(args + [("municipality", ags)])
 
+    settings = current_hub().settings
+    # The zoomable tile map only when MAP_TILE_URL is set (never a third-party request by
+    # default); JavaScript draws it, the SVG map and the list stay for everyone.
+    tiles = None if not settings.map_tile_url else {
+        "url": settings.map_tile_url, "attribution": settings.map_tile_attribution,
+        "places": tile_markers(counts, link)}
     return render_template(
         "map.html", svg=municipality_map(counts, link), places=places, link=link,
         words=offers_words, attribution=ATTRIBUTION, active=active, problem=problem,
-        search_url=search_url(args)), 400 if problem else 200
+        search_url=search_url(args), tiles=tiles), 400 if problem else 200

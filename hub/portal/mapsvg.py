@@ -87,3 +87,13 @@ def municipality_map(counts: Mapping[str, int], link: Callable[[str], str]) -> M
                      f'text-anchor="middle" aria-hidden="true">{counts.get(shape.ags, 0)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def tile_markers(counts: Mapping[str, int], link: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The tile map's markers: one per municipality with matching offers, at its centre, with
+    its count and search link. One marker per place, not per offer: at most the district's
+    municipalities, whatever the number of offers (so no clustering is needed)."""
+    known = municipality_by_ags()
+    return [{"name": m.short_name, "lat": m.lat, "lon": m.lon, "count": count,
+             "label": f"{m.short_name}: {offers_words(count)}", "url": link(ags)}
+            for ags, count in sorted(counts.items()) if count and (m := known.get(ags))]

@@ -53,7 +53,7 @@ def search_url(args: Sequence[tuple[str, str]], path: str = "/angebote") -> str:
 def param_label(name: str) -> str:
     return {"provider": "Anbieter", "municipality": "Gemeinde", "life_phase": "Lebensphase",
             "mode": "Lernform", "from": "Ab", "to": "Bis", "q": "Suchwort",
-            "modified_since": "Geändert seit"}.get(name, name)
+            "modified_since": "Geändert seit", "sort": "Sortierung"}.get(name, name)
 
 
 def value_label(name: str, value: str, providers: dict[str, str]) -> str:
@@ -66,6 +66,8 @@ def value_label(name: str, value: str, providers: dict[str, str]) -> str:
         return place.short_name if place else value
     if name == "provider":
         return providers.get(value, value)
+    if name == "sort":
+        return ORDER_WORDS.get(value, value)
     if name in ("from", "to") and len(value) == 10:
         return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
     if value == "true":
@@ -141,7 +143,7 @@ def active_filters(filters: OfferFilters, providers: dict[str, str], path: str =
     args = filters.to_args()
     return [ActiveFilter(name, f"{param_label(name)}: {value_label(name, value, providers)}",
                          search_url([a for j, a in enumerate(args) if j != i], path))
-            for i, (name, value) in enumerate(args)]
+            for i, (name, value) in enumerate(args) if name not in ORDER_ARGS]
 
 
 def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, str]
@@ -150,6 +152,8 @@ def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, s
     args = filters.to_args()
     out = []
     for i, (name, value) in enumerate(args):
+        if name in ORDER_ARGS:
+            continue
         found = count_offers(session, _without(filters, name, value).where(session))
         if found:
             out.append(ActiveFilter(
@@ -177,10 +181,16 @@ FIELD_LABELS = {
     "free": "Nur kostenlose Angebote", "accessible": "Nur barrierefreie Orte",
     "language": "Sprache", "funding": "Förderung", "topic": "Thema",
     "near": "Ort, Postleitzahl oder Gemeinde", "radius_km": "Umkreis in Kilometern",
-    "sort": "Sortierung", "credential": "Abschluss", "time_form": "Zeit",
+    "sort": "Sortierung", "relevance": "Relevanz (beste Treffer zuerst)",
+    "date": "Beginn (frühester Termin zuerst)", "distance": "Entfernung (nächster Ort zuerst)",
+    "credential": "Abschluss", "time_form": "Zeit",
     "age": "Alter",
 }
 HIDDEN = ("modified_since",)  # kept in the URL, not offered in the form
+# Arguments that order the results: kept in links, not shown or dropped as filters.
+ORDER_ARGS = ("sort",)
+# "Sortiert nach …" under the results, for each order of the filter model.
+ORDER_WORDS = {"relevance": "Relevanz", "date": "Beginn", "distance": "Entfernung"}
 
 
 @dataclass
@@ -192,6 +202,7 @@ class Field:
     value: str = ""
     values: tuple[str, ...] = ()
     choices: list[Choice] | None = None
+    blank: str = ""  # the label of a select's empty choice, when not "Alle …"
 
 
 def form_fields(session: Session, filters: OfferFilters, args: Any, providers: dict[str, str],
@@ -216,6 +227,10 @@ def form_fields(session: Session, filters: OfferFilters, args: Any, providers: d
             fields.append(Field(param.name, "checkboxes", label, values=raw, choices=[
                 Choice(c.code, c.label_de, None, c.code in raw)
                 for c in codelist(param.codelist).concepts]))
+        elif param.name == "sort":
+            fields.append(_sort_field(filters, raw, label))
+        elif param.name == "facets":
+            continue  # the page always shows its counts
         elif "enum" in param.schema:
             fields.append(Field(param.name, "select", label, values=raw, choices=[
                 Choice(v, FIELD_LABELS.get(v, v), None, v in raw) for v in param.schema["enum"]]))
@@ -228,6 +243,17 @@ def form_fields(session: Session, filters: OfferFilters, args: Any, providers: d
             fields.append(Field(param.name, "text", label, hint=param.description,
                                 value=raw[0] if raw else ""))
     return fields
+
+
+def _sort_field(filters: OfferFilters, raw: tuple[str, ...], label: str) -> Field:
+    """The orders that make sense for this search: relevance only with a text, distance only
+    with a place; the empty choice is the default order (filters.order())."""
+    usable = [v for v in ("relevance", "date", "distance")
+              if (v != "relevance" or filters.q is not None)
+              and (v != "distance" or filters.near is not None)]
+    default = "relevance" if filters.q is not None else "date"
+    return Field("sort", "select", label, values=raw, blank=f"Standard: {ORDER_WORDS[default]}",
+                 choices=[Choice(v, FIELD_LABELS[v], None, v in raw) for v in usable])
 
 
 def date_presets(filters: OfferFilters, today: date) -> list[tuple[str, str, bool]]:

@@ -83,9 +83,12 @@ def _grouped(session: Session, rest: OfferFilters, source: str,
         value = venues_t.c.ags if source == "venue_ags" else i.c.mode
         joined = (i.join(venues_t, venues_t.c.id == i.c.venue_id) if source == "venue_ags"
                   else i)
+        # With a text the offers are few: their dates are found by offer_id, not by walking
+        # every date of a municipality or mode (the same reason as in OfferFilters.where).
+        conditions = rest.instance_conditions(unindexed=rest.q is not None)
         stmt = (sa.select(value, sa.func.count(sa.distinct(i.c.offer_id)), sa.null())
                 .select_from(joined)
-                .where(i.c.offer_id.in_(offers), *rest.instance_conditions())
+                .where(i.c.offer_id.in_(offers), *conditions)
                 .group_by(value))
         return [tuple(r) for r in session.execute(stmt)]
     where = (within[0] if within is not None else rest).where(session)

@@ -210,14 +210,15 @@ def resolve_radius(bind: Bind, place: Place, radius_km: float) -> Radius:
     return Radius(place, radius_km, found if len(found) <= MAX_LISTED_VENUES else None)
 
 
-def venue_condition(radius: Radius) -> sa.ColumnElement[bool]:
-    """offer_instances.venue_id is a venue within the radius (an instance condition, held
-    together with the other ones)."""
+def venue_condition(radius: Radius, venue_id: Any = instances_t.c.venue_id
+                    ) -> sa.ColumnElement[bool]:
+    """offer_instances.venue_id (or that column as the caller renders it) is a venue within
+    the radius (an instance condition, held together with the other ones)."""
     if radius.venues is None:
-        return instances_t.c.venue_id.in_(venues_within(radius.place, radius.km))
+        return venue_id.in_(venues_within(radius.place, radius.km))  # type: ignore[no-any-return]
     if not radius.venues:
         return sa.false()
-    return instances_t.c.venue_id.in_([vid for vid, _ in radius.venues])
+    return venue_id.in_([vid for vid, _ in radius.venues])  # type: ignore[no-any-return]
 
 
 def nearest(radius: Radius, offer_ids: sa.Select[Any] | None) -> sa.Subquery:

@@ -1,6 +1,6 @@
 """The full-text index of live offers: one token document per offer, kept by reindex_offers
 and remove_offers (called from the offer write path, hub.offers.store and .stream), searched
-by text_condition and ranked by title_hits.
+by text_condition and ranked by ranked_matches.
 
 Tokens come from hub.search.text, in Python, so both databases index and query the same
 strings. SQLite: the FTS5 table `offer_search` (rowid = offer id; columns title and body;
@@ -13,7 +13,6 @@ for spelling suggestions (hub.search.suggest).
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -176,11 +175,20 @@ def _add_words(bind: Bind, vocabulary: set[str]) -> None:
 
 def _fts5(term: Term, column: str | None = None) -> str:
     phrase = f'"{term.token}"' + ("*" if term.prefix else "")
+    if term.parts:  # a compound: its token, or all of its parts
+        phrase = f"({phrase} OR ({' AND '.join(_fts5(p) for p in term.parts)}))"
     return f"{column} : {phrase}" if column else phrase
 
 
-def _tsquery(terms: Sequence[Term]) -> sa.ColumnElement[Any]:
-    text = " & ".join(f"'{t.token}'" + (":*" if t.prefix else "") for t in terms)
+def _lexeme(term: Term) -> str:
+    lexeme = f"'{term.token}'" + (":*" if term.prefix else "")
+    if term.parts:
+        return f"({lexeme} | ({' & '.join(_lexeme(p) for p in term.parts)}))"
+    return lexeme
+
+
+def _tsquery(terms: Sequence[Term], joiner: str = " & ") -> sa.ColumnElement[Any]:
+    text = joiner.join(_lexeme(t) for t in terms)
     return sa.cast(sa.bindparam(None, text, type_=sa.Text), TSQUERY)
 
 
@@ -189,34 +197,54 @@ def _fts5_ids(match: str) -> sa.Select[Any]:
             .where(sa.literal_column("offer_search").bool_op("MATCH")(match)))
 
 
-def text_condition(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[bool]:
-    """offers.id is an offer whose title, description, keywords, provider or places hold
+def text_ids(dialect: str, terms: Sequence[Term]) -> sa.Select[Any]:
+    """The ids of the offers whose title, description, keywords, provider or places hold
     every term (as a whole token, or, for a prefix term, as the start of one)."""
     if dialect == "sqlite":
         # FTS5 answers an uncorrelated IN once, before the offers are walked.
-        return offers_t.c.id.in_(_fts5_ids(" AND ".join(_fts5(t) for t in terms)))
+        return _fts5_ids(" AND ".join(_fts5(t) for t in terms))
     # Text first, through the GIN index: as a plain IN, PostgreSQL misjudges how many offers a
     # prefix query matches and probes the search table once per offer of the other filters.
     found = (sa.select(pg_search_t.c.offer_id)
              .where(pg_search_t.c.doc.bool_op("@@")(_tsquery(terms)))
              .cte().prefix_with("MATERIALIZED"))
-    return offers_t.c.id.in_(sa.select(found.c.offer_id))
+    return sa.select(found.c.offer_id)
 
 
-def title_hits(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[int]:
-    """How many of the terms an offer's title holds (0 when it has no index entry): the
-    relevance of a match, since every term is somewhere in each matching offer."""
+def text_condition(dialect: str, terms: Sequence[Term]) -> sa.ColumnElement[bool]:
+    """offers.id is one of text_ids."""
+    return offers_t.c.id.in_(text_ids(dialect, terms))
+
+
+# How much more a title hit counts than a hit elsewhere (description, keywords, provider, place).
+TITLE_WEIGHT = 10.0
+# The rank is kept as an integer (millionths): keyset paging compares it exactly, and a
+# cursor carries it as digits, with no float formatting between the database and the link.
+RANK_SCALE = 1_000_000
+
+
+def ranked_matches(dialect: str, terms: Sequence[Term]) -> sa.Subquery:
+    """(offer_id, rank) of the offers whose document holds every term; a higher rank is a
+    better match (title hits weigh TITLE_WEIGHT times more). SQLite: FTS5's bm25 (negated:
+    bm25 is lower for better). PostgreSQL: ts_rank of the title and of the whole document
+    against the terms ORed; not ts_rank_cd, which needs positions, and the stored tsvectors
+    have none (array_to_tsvector), so it would rank every match 0; not the AND query either,
+    which ts_rank scores by distances of positions, equally missing."""
     if dialect == "sqlite":
-        # Uncorrelated IN: one FTS5 lookup per term for the whole query, not one per offer.
-        parts: list[sa.ColumnElement[int]] = [
-            sa.case((offers_t.c.id.in_(_fts5_ids(_fts5(t, "title"))), 1), else_=0)
-            for t in terms]
-        return functools.reduce(operator.add, parts)
-    hits = functools.reduce(operator.add, [
-        sa.case((pg_search_t.c.title.bool_op("@@")(_tsquery([t])), 1), else_=0)
-        for t in terms])
-    return sa.func.coalesce(sa.select(hits).where(pg_search_t.c.offer_id == offers_t.c.id)
-                            .scalar_subquery(), 0)
+        bm25 = sa.func.bm25(sa.literal_column("offer_search"), TITLE_WEIGHT, 1.0)
+        match = " AND ".join(_fts5(t) for t in terms)
+        return (sa.select(sa.literal_column("rowid").label("offer_id"),
+                          sa.cast(-bm25 * RANK_SCALE, sa.BigInteger).label("rank"))
+                .select_from(sa.table("offer_search"))
+                .where(sa.literal_column("offer_search").bool_op("MATCH")(match))
+                .subquery("ranked"))
+    ps = pg_search_t.c
+    any_term = _tsquery(terms, " | ")
+    score = (TITLE_WEIGHT * sa.func.ts_rank(ps.title, any_term)
+             + sa.func.ts_rank(ps.doc, any_term))
+    return (sa.select(ps.offer_id, sa.cast(score * RANK_SCALE, sa.BigInteger).label("rank"))
+            .where(ps.doc.bool_op("@@")(_tsquery(terms)))
+            .subquery("ranked"))
 
 
 def has_matches(bind: Bind, terms: Sequence[Term]) -> bool:

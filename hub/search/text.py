@@ -71,11 +71,45 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One word of a query: its token, and whether it also matches longer tokens."""
+    """One word of a query: its token, and whether it also matches longer tokens; `parts`:
+    the words of a compound it splits into (hub.search.compound), matched as an alternative
+    to the token ("Englischkurs" or "Englisch" and "Kurs")."""
 
     token: str
     prefix: bool
     word: str  # as typed (folded), for spelling suggestions
+    parts: tuple[Term, ...] = ()
+
+
+# Joints between the parts of a German compound ("Bildungsurlaub", "Sonnenschein"): a head
+# may end in one of these on top of its own form.
+FUGEN = ("s", "es", "n", "en")
+PART_MIN = 3  # a shorter part ("An", "Ei") would split nearly every word somewhere
+
+
+# Endings of an inflected last part ("Englischkurse", "Sprachkursen"): its base form is what
+# the texts are likely to hold as a word of its own.
+ENDINGS = ("e", "en", "n", "s", "es", "er", "ern")
+
+
+def compound_splits(word: str) -> list[tuple[str, str]]:
+    """Every way to cut a folded word into (head, tail), both at least PART_MIN letters; the
+    head also without a joint (FUGEN), the tail also without an ending (ENDINGS). Which of
+    them are real words decides the caller."""
+    out: list[tuple[str, str]] = []
+    for cut in range(PART_MIN, len(word) - PART_MIN + 1):
+        head, tail = word[:cut], word[cut:]
+        heads = [head, *(head[:-len(j)] for j in FUGEN if head.endswith(j))]
+        tails = [tail, *(tail[:-len(e)] for e in ENDINGS if tail.endswith(e))]
+        out.extend((h, t) for h in heads for t in tails
+                   if len(h) >= PART_MIN and len(t) >= PART_MIN)
+    return out
+
+
+def term_of(word: str) -> Term:
+    """The term of one folded word."""
+    token = stem(word)
+    return Term(token, len(token) >= PREFIX_MIN, word)
 
 
 def query_terms(text: str) -> list[Term]:
