@@ -267,10 +267,13 @@ class OfferFilters:
         stmt = sa.select(offers_t.c.id).where(*self.where(session)).order_by(offers_t.c.id)
         return stmt if after_id is None else stmt.where(offers_t.c.id > after_id)
 
-    def where(self, session: Session) -> list[sa.ColumnElement[bool]]:
-        """Conditions on the offers table that select exactly the matching live offers."""
+    def where(self, session: Session, within: sa.CTE | None = None
+              ) -> list[sa.ColumnElement[bool]]:
+        """Conditions on the offers table that select exactly the matching live offers;
+        `within`: the live offers that hold the text (text_matches), computed once per
+        statement and reused instead of the live and text conditions."""
         o, i = offers_t, instances_t
-        clauses = self.offer_conditions(session)
+        clauses = self.offer_conditions(session, within)
         # Instance filters (municipality, mode, dates, ...) hold for one and the same instance.
         inst_conds = self.instance_conditions()
         has_dates = self.date_from is not None or self.date_to is not None
@@ -286,8 +289,10 @@ class OfferFilters:
             # PostgreSQL turns that EXISTS into a join over every such date; the dates of the
             # text's matches only, named in the subquery, keep its plan small (EXPLAIN
             # ANALYZE at 100,000 offers: 18 ms against 208 ms).
-            match = o.c.id.in_(sa.select(i.c.offer_id).where(
-                i.c.offer_id.in_(text_ids(dialect, self.search_terms())), *inst_conds))
+            texts = (text_ids(dialect, self.search_terms()) if within is None
+                     else sa.select(within.c.id))
+            match = o.c.id.in_(sa.select(i.c.offer_id).where(i.c.offer_id.in_(texts),
+                                                             *inst_conds))
         elif inst_conds:
             # IN (uncorrelated) is evaluated once per query; a correlated EXISTS let SQLite
             # probe the mode index for every offer (quadratic).
@@ -299,16 +304,19 @@ class OfferFilters:
             clauses.append(match)
         return clauses
 
-    def offer_conditions(self, session: Session) -> list[sa.ColumnElement[bool]]:
-        """The conditions on the offer itself (live, provider, codes, text, changes)."""
+    def offer_conditions(self, session: Session, within: sa.CTE | None = None
+                         ) -> list[sa.ColumnElement[bool]]:
+        """The conditions on the offer itself (live, provider, codes, text, changes);
+        `within` as in `where`."""
         o = offers_t
-        clauses: list[sa.ColumnElement[bool]] = [live_offers()]
+        clauses: list[sa.ColumnElement[bool]] = (
+            [live_offers()] if within is None else [o.c.id.in_(sa.select(within.c.id))])
         if self.providers:
             clauses.append(o.c.provider_id.in_(sa.select(providers_t.c.id).where(
                 providers_t.c.slug.in_(self.providers))))
         if self.life_phases:
             clauses.append(_life_phase_matches(session, (*self.life_phases, "alle")))
-        if self.q is not None:
+        if self.q is not None and within is None:
             clauses.append(text_condition(session.get_bind().dialect.name,
                                           self.search_terms()))
         if self.modified_since is not None:
@@ -321,6 +329,17 @@ class OfferFilters:
         if self.fundings:
             clauses.append(sa.or_(*(json_list_contains(o.c.funding, c) for c in self.fundings)))
         return clauses
+
+    def text_matches(self, session: Session) -> sa.CTE:
+        """The live offers that hold the text `q` (column `id`), as a CTE computed once per
+        statement (MATERIALIZED): a common word matches thousands of offers, and each use of
+        the text and live conditions would find and check them all again."""
+        assert self.q is not None
+        o = offers_t
+        return (sa.select(o.c.id.label("id"))
+                .where(live_offers(), text_condition(session.get_bind().dialect.name,
+                                                     self.search_terms()))
+                .cte("text_matches").prefix_with("MATERIALIZED"))
 
     def instance_conditions(self, unindexed: bool = False) -> list[sa.ColumnElement[bool]]:
         """The conditions on offer_instances that one and the same instance must meet;
