@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 
 from ..context import current_hub
 from ..offers.filters import OfferFilters
-from ..portal.listing import BadCursor, OfferPage, count_offers, offer_page, read_cursor
+from ..portal.listing import BadCursor, OfferPage, offer_page, read_cursor
 from ..portal.mapsvg import ATTRIBUTION, municipality_map, offers_words, tile_markers
 from ..portal.present import BERLIN
 from ..portal.search import (
@@ -70,7 +70,7 @@ def search() -> Any:
         filters, after, problem = _parse(session)
         page, total, drop = OfferPage([], None), 0, []
         if problem is None:
-            total = count_offers(session, filters.where(session))
+            total = _counts().total(session, filters)  # with the facets, one pass
             page = offer_page(session, filters, after)
             if total == 0:
                 drop = what_to_drop(session, filters, providers)

@@ -78,28 +78,38 @@ def value_label(name: str, value: str, providers: dict[str, str]) -> str:
 
 
 class CountCache:
-    """Facet counts kept until the offers change (one per app, see the search blueprint):
-    paging through a search and popular searches count once. The key holds the feed clock,
-    which every committed change of an offer moves forward."""
+    """The total and the facet counts of a search kept until the offers change (one per app,
+    see the search blueprint): paging through a search and popular searches count once. The
+    key holds the feed clock, which every committed change of an offer moves forward."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[Any, ...], dict[str, dict[str, int]]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = (
+            OrderedDict())
         self._lock = Lock()
 
-    def counts(self, session: Session, filters: OfferFilters, name: str,
-               values: Sequence[str]) -> dict[str, int]:
+    def _found(self, session: Session, filters: OfferFilters
+               ) -> tuple[int, dict[str, dict[str, int]]]:
         key = (filters.key(), feed_version(session))
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
         if found is None:
-            found = facet_counts(session, filters)[1]
+            found = facet_counts(session, filters)
             with self._lock:
                 self._items[key] = found
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
+        return found
+
+    def total(self, session: Session, filters: OfferFilters) -> int:
+        """The number of offers the search finds (counted with its facets, in one pass)."""
+        return self._found(session, filters)[0]
+
+    def counts(self, session: Session, filters: OfferFilters, name: str,
+               values: Sequence[str]) -> dict[str, int]:
+        found = self._found(session, filters)[1]
         return {v: found.get(name, {}).get(v, 0) for v in values}
 
 
