@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from ..api.openapi import openapi_document
 from ..api.schemas import DEFAULT_LIMIT, MAX_LIMIT, OfferSchema, ProviderListItemSchema
@@ -16,8 +16,8 @@ from ..models import Offer, Provider
 from ..offers.filters import OfferFilters
 from ..offers.store import load_offer, load_offer_records
 from ..pages_nav import PageLink
+from ..portal.search import count_cache
 from ..problems import Problem, bad_parameter
-from ..search.facets import facet_counts
 from ..search.order import decode_cursor, encode_cursor, ordered_ids
 from ..search.suggest import suggest
 
@@ -76,7 +76,9 @@ def offers() -> Response:
         records = load_offer_records(session, [r[0] for r in rows[:limit]])
         extra: dict[str, Any] = {}
         if filters.facets:
-            extra["total"], extra["facets"] = facet_counts(session, filters)
+            # Kept until the offers change, as on the search page: paging through a search,
+            # and a popular search, count once.
+            extra["total"], extra["facets"] = count_cache(current_app).found(session, filters)
         if not rows and after is None and filters.q is not None:
             suggestion = suggest(session, filters.q)
             if suggestion is not None:

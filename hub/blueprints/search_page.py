@@ -19,6 +19,7 @@ from ..portal.search import (
     CountCache,
     active_filters,
     choices,
+    count_cache,
     date_presets,
     form_fields,
     provider_names,
@@ -33,8 +34,7 @@ bp = Blueprint("search_page", __name__, template_folder="../templates")
 
 def _counts() -> CountCache:
     """This app's cache of facet counts (per app: each test's app starts empty)."""
-    cache: CountCache = current_app.extensions.setdefault("portal_counts", CountCache())
-    return cache
+    return count_cache(current_app)
 
 
 def _parse(session: Any) -> tuple[OfferFilters, Cursor | None, Problem | None]:

@@ -90,7 +90,8 @@ class CountCache:
 
     def _found(self, session: Session, filters: OfferFilters
                ) -> tuple[int, dict[str, dict[str, int]]]:
-        key = (filters.key(), feed_version(session))
+        # The order and the `facets` switch change no count: one entry for all of them.
+        key = (replace(filters, sort=None, facets=False).key(), feed_version(session))
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -103,6 +104,11 @@ class CountCache:
                     self._items.popitem(last=False)
         return found
 
+    def found(self, session: Session, filters: OfferFilters
+              ) -> tuple[int, dict[str, dict[str, int]]]:
+        """The total and the facet counts (hub.search.facets.facet_counts) of the search."""
+        return self._found(session, filters)
+
     def total(self, session: Session, filters: OfferFilters) -> int:
         """The number of offers the search finds (counted with its facets, in one pass)."""
         return self._found(session, filters)[0]
@@ -111,6 +117,13 @@ class CountCache:
                values: Sequence[str]) -> dict[str, int]:
         found = self._found(session, filters)[1]
         return {v: found.get(name, {}).get(v, 0) for v in values}
+
+
+def count_cache(app: Any) -> CountCache:
+    """The app's cache of counts, shared by the search page and the API (per app: each test's
+    app starts empty)."""
+    cache: CountCache = app.extensions.setdefault("portal_counts", CountCache())
+    return cache
 
 
 def facet_counts_now(session: Session, filters: OfferFilters, name: str,
