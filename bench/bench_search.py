@@ -16,6 +16,7 @@ directory without one).
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import statistics
 import tempfile
@@ -152,7 +153,7 @@ def main() -> int:
             resp = client.get(url_path)
             assert resp.status_code == 200, resp.get_json()
             body = resp.get_json()
-            app_med, app_p95, app_cpu = timings(lambda u=url_path: get(u), args.runs)
+            app_med, app_p95, app_cpu = timings(functools.partial(get, url_path), args.runs)
             sa.event.listen(engine, "before_cursor_execute", count)
             statements = 0
             get(url_path)
@@ -170,7 +171,7 @@ def main() -> int:
             page_path = f"/angebote?{urlencode(search)}"
             page = client.get(page_path)
             assert page.status_code == 200, page_path
-            med, p95, cpu = timings(lambda u=page_path: get(u), args.runs)
+            med, p95, cpu = timings(functools.partial(get, page_path), args.runs)
             label = " ".join(f"{k}={v}" for k, v in search.items())
             print(f"  {label:<62} {med:6.1f}/{p95:6.1f} ms {cpu:6.1f} ms CPU "
                   f"{len(gzip.compress(page.data)) / 1024:6.1f} KB gz")

@@ -55,8 +55,9 @@ def facet_counts(session: Session, filters: OfferFilters) -> tuple[int, dict[str
         matching = sa.select(hits.c.id)
         query = [offers_t.c.id.in_(matching)]
     whole = (query, matching)
-    parts = [_part("", "total", sa.select(sa.null(), sa.func.count(), sa.null())
-                   .select_from(matching.subquery()))]
+    total_stmt: sa.Select[Any] = (sa.select(sa.null(), sa.func.count(), sa.null())
+                                  .select_from(matching.subquery()))
+    parts = [_part("", "total", total_stmt)]
     for name, (attr, source, _) in FACETS.items():
         without: dict[str, Any] = {attr: ()}
         rest = replace(filters, **without)
