@@ -55,7 +55,7 @@ def facet_counts(session: Session, filters: OfferFilters) -> tuple[int, dict[str
         matching = sa.select(hits.c.id)
         query = [offers_t.c.id.in_(matching)]
     whole = (query, matching)
-    total_stmt: sa.Select[Any] = (sa.select(sa.null(), sa.func.count(), sa.null())
+    total_stmt: sa.Select[Any, Any, Any] = (sa.select(sa.null(), sa.func.count(), sa.null())
                                   .select_from(matching.subquery()))
     parts = [_part("", "total", total_stmt)]
     for name, (attr, source, _) in FACETS.items():
@@ -86,7 +86,7 @@ def facet_counts(session: Session, filters: OfferFilters) -> tuple[int, dict[str
     return total, out
 
 
-def _part(facet: str, kind: str, stmt: sa.Select[Any]) -> sa.Select[Any]:
+def _part(facet: str, kind: str, stmt: sa.Select[Any, Any, Any]) -> sa.Select[Any]:
     """One arm of facet_counts' UNION ALL: (facet, kind, value, offers, offers also `alle`)."""
     value, n, also_all = stmt.selected_columns
     return stmt.with_only_columns(
@@ -105,7 +105,7 @@ def _counts(rows: list[tuple[Any, int, int]], source: str) -> dict[str, int]:
 
 def _grouped(session: Session, rest: OfferFilters, source: str,
              within: tuple[list[sa.ColumnElement[bool]], sa.Select[Any]] | None,
-             text: sa.CTE | None) -> sa.Select[Any]:
+             text: sa.CTE | None) -> sa.Select[Any, Any, Any]:
     """(value, offers, offers also coded `alle`) over the offers of `rest`, or of the whole
     query `within` = (its conditions, its ids); an instance value counts where one instance meets `rest`'s
     conditions. `text`: the text's matches (OfferFilters.text_matches)."""
