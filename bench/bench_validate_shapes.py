@@ -8,7 +8,9 @@ see the same machine load. With `--baseline REV` ours also runs from the validat
 git revision (before/after figures of a change in the same run).
 
 Run: .venv/bin/python -m bench.bench_validate_shapes [--rows N] [--shapes a,b] [--baseline REV]
-     [--no-frictionless] [--profile SHAPE]   (profile: cProfile of ours in one process)
+     [--no-frictionless] [--one-process] [--arrow] [--profile SHAPE]
+     (one-process: ours with parallel=False too; arrow: ours in one process with pyarrow's
+     CSV reader; profile: cProfile of ours in one process)
 """
 from __future__ import annotations
 
@@ -41,12 +43,13 @@ def _peak_mib() -> float:
     return (own + kids) / 1024
 
 
-def run_ours(path: str, parallel: bool | None) -> dict[str, Any]:
+def run_ours(path: str, parallel: bool | None, arrow: bool = False) -> dict[str, Any]:
     from bildungsdaten.validators import Limits, validate
 
     limits = Limits(max_bytes=1 << 40, max_rows=10**9, max_inflated_bytes=1 << 40)
     start, cpu = time.perf_counter(), _cpu()
-    result = validate(path, limits=limits, parallel=parallel)
+    kwargs = {"arrow": True} if arrow else {}  # a baseline's validate may not know it
+    result = validate(path, limits=limits, parallel=parallel, **kwargs)
     return {"wall": time.perf_counter() - start, "cpu": _cpu() - cpu,
             "rows": result.report.stats["rows"], "errors": result.report.stats["errors"],
             "processes": result.processes, "peak": _peak_mib()}
@@ -113,13 +116,15 @@ def main() -> int:
     parser.add_argument("--baseline", help="git revision to measure beside the work tree")
     parser.add_argument("--no-frictionless", action="store_true")
     parser.add_argument("--one-process", action="store_true", help="also ours with parallel=False")
+    parser.add_argument("--arrow", action="store_true",
+                        help="also ours in one process with pyarrow's reader (arrow=True)")
     parser.add_argument("--profile", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, path, *rest = args.child
-        result = (run_ours(path, None if rest[0] == "auto" else False) if kind == "ours"
-                  else run_frictionless(path, rest[0], rest[1]))
+        result = (run_ours(path, None if rest[0] == "auto" else False, rest[0] == "arrow")
+                  if kind == "ours" else run_frictionless(path, rest[0], rest[1]))
         print(json.dumps(result))
         return 0
     if args.profile:
@@ -144,7 +149,12 @@ def main() -> int:
                              _child(["--child", "ours", str(path), "auto"], base)))
             runs.append(("bildungsdaten", _child(["--child", "ours", str(path), "auto"])))
             if args.one_process:
+                if base:
+                    runs.append((f"1 proc {args.baseline[:7]}",
+                                 _child(["--child", "ours", str(path), "one"], base)))
                 runs.append(("ours 1 proc", _child(["--child", "ours", str(path), "one"])))
+            if args.arrow:
+                runs.append(("ours arrow", _child(["--child", "ours", str(path), "arrow"])))
             if not args.no_frictionless:
                 runs.append(("frictionless", _child(["--child", "fr", str(path), str(schema),
                                                      shape.encoding])))

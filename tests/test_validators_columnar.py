@@ -90,11 +90,12 @@ def provider_file(draw: st.DrawFn) -> tuple[bytes, str]:
 @given(upload=provider_file())
 def test_columnar_path_reports_what_the_reference_reports(upload: tuple[bytes, str]) -> None:
     data, _encoding = upload
-    fast = validate(data, filename="angebote.csv", parallel=False, collect=True)
     ref = validate(data, filename="angebote.csv", reference=True, collect=True)
-    assert fast.report.to_dict() == ref.report.to_dict()
-    assert fast.report.to_dict("en") == ref.report.to_dict("en")
-    assert fast._rows == ref._rows  # noqa: SLF001 - the typed rows, AGS derived alike
+    for arrow in (False, True):  # the csv module's reader, and pyarrow's where it fits
+        fast = validate(data, filename="angebote.csv", parallel=False, collect=True, arrow=arrow)
+        assert fast.report.to_dict() == ref.report.to_dict()
+        assert fast.report.to_dict("en") == ref.report.to_dict("en")
+        assert fast._rows == ref._rows  # noqa: SLF001 - the typed rows, AGS derived alike
 
 
 def _many_errors(rows: int) -> bytes:
@@ -113,11 +114,12 @@ def _many_errors(rows: int) -> bytes:
 
 def test_the_error_cap_keeps_the_same_errors_on_both_paths() -> None:
     data = _many_errors(600)
-    fast = validate(data, filename="a.csv", parallel=False).report
     ref = validate(data, filename="a.csv", reference=True).report
-    assert fast.truncated and ref.truncated
-    assert fast.stats["errors"] > 1000
-    assert fast.to_dict() == ref.to_dict()
+    for arrow in (False, True):
+        fast = validate(data, filename="a.csv", parallel=False, arrow=arrow).report
+        assert fast.truncated and ref.truncated
+        assert fast.stats["errors"] > 1000
+        assert fast.to_dict() == ref.to_dict()
 
 
 def test_shapes_of_issue_17_report_alike(tmp_path: Path) -> None:
@@ -137,7 +139,8 @@ def test_shapes_of_issue_17_report_alike(tmp_path: Path) -> None:
     for shape in gen.SHAPES:
         path = tmp_path / f"{shape.name}.csv"
         gen.write_shape(path, shape, 2500, seed=7, bad=0.1)
-        fast = validate(str(path), limits=limits, parallel=False).report.to_dict()
         ref = validate(str(path), limits=limits, reference=True).report.to_dict()
-        assert fast["errors"], shape.name
-        assert fast == ref, shape.name
+        for arrow in (False, True):
+            fast = validate(str(path), limits=limits, parallel=False, arrow=arrow).report
+            assert fast.to_dict()["errors"], shape.name
+            assert fast.to_dict() == ref, (shape.name, arrow)

@@ -7,7 +7,7 @@ problems (tests/test_validators_columnar.py).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bildungsdaten.vocab.codelists import codelist, find_municipality, municipality_by_ags
@@ -91,7 +91,7 @@ class DistrictMemo(dict):  # type: ignore[type-arg]
 
 
 def district_column(checker: RowChecker, typed: list[list[Any]], numbers: list[int],
-                    rows: list[list[str]], bad: dict[int, set[int]], empty: list[None]
+                    rows: Sequence[list[str]], bad: dict[int, set[int]], empty: list[None]
                     ) -> list[ValidationError]:
     """`RowChecker._district` for a batch: the out-of-district warnings (returned), and the
     AGS column with the AGS derived from PLZ/Ort filled in (set in `typed`)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import parallel as parallel_
+from .arrowcsv import ArrowUnfit, arrow_available, arrow_columns, fits
 from .crossrow import count_offers, cross_row_errors
 from .errors import (
     FileTooLarge,
@@ -106,8 +107,8 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
              progress: Callable[[int], None] | None = None,
              mapper: Callable[[], RowMapper] | None = None,
              parallel: bool | None = None, sink: Sink | None = None,
-             reference: bool = False, defaults: Mapping[str, str] | None = None
-             ) -> ValidationResult:
+             reference: bool = False, defaults: Mapping[str, str] | None = None,
+             arrow: bool = False) -> ValidationResult:
     """Check an upload (CSV, XLSX, open-Qcat or iCalendar, as bytes or a path) and report
     every problem.
 
@@ -128,7 +129,9 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
     cannot say (validators/ics_rows.py); other formats carry their own columns.
     Otherwise raises OSError only when a path cannot be read. `reference=True` checks in
     one process, every row on its own (validators.reference): slow, the report the
-    column-wise path is tested against.
+    column-wise path is tested against. `arrow=True` reads a CSV checked in one pass with
+    pyarrow's reader where it reads the file exactly as the csv module does (validators.arrowcsv;
+    else the csv module): the same report.
     """
     if reference:
         parallel = False
@@ -138,7 +141,8 @@ def validate(source: bytes | str | os.PathLike[str], *, filename: str | None = N
         parallel = False  # a second pass after a failed split would hand over rows twice
     with gc_paused():
         return _validate(source, filename, lang, limits or Limits(), collect, progress, mapper,
-                         parallel, sink, reference, defaults)
+                         parallel, sink, reference, defaults,
+                         arrow and sink is None and not reference and arrow_available())
 
 
 @contextmanager
@@ -158,7 +162,8 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
               limits: Limits, collect: bool, progress: Callable[[int], None] | None,
               mapper: Callable[[], RowMapper] | None, parallel: bool | None,
               sink: Sink | None = None, reference: bool = False,
-              defaults: Mapping[str, str] | None = None) -> ValidationResult:
+              defaults: Mapping[str, str] | None = None,
+              arrow: bool = False) -> ValidationResult:
     src = Source.of(source, filename)
     mapped = collect and mapper is not None
     report = Report(lang)
@@ -275,9 +280,17 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
             map_rows = mapper() if mapper is not None and collect else None
             encoding = detect_encoding(src)
             lossy = encoding.lossy
+    columnar = (src, encoding) if arrow and kind == "csv" and fits(encoding) else None
     try:
-        _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy,
-                     map_rows=map_rows, sink=sink, reference=reference)
+        try:
+            _check_table(table, report, limits, rows, progress, pad=kind == "xlsx", lossy=lossy,
+                         map_rows=map_rows, sink=sink, reference=reference, columnar=columnar)
+        except ArrowUnfit:  # read again by the csv module, from the start
+            report = Report(lang)
+            rows = [] if collect else None
+            map_rows = mapper() if mapper is not None and collect else None
+            _check_table(table, report, limits, rows, progress, pad=False, lossy=lossy,
+                         map_rows=map_rows)
     except TableBroken as exc:  # broken before the header was read
         report.add(_broken(exc, kind == "xlsx"))
     report.sort()
@@ -288,10 +301,12 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
                  rows: list[Any] | None, progress: Callable[[int], None] | None, *,
                  pad: bool, lossy: bool, map_rows: RowMapper | None,
                  second: tuple[Source, Encoding, int, Callable[[], RowMapper] | None] | None
-                 = None, sink: Sink | None = None, reference: bool = False) -> None:
+                 = None, sink: Sink | None = None, reference: bool = False,
+                 columnar: tuple[Source, Encoding] | None = None) -> None:
     """Header, rows and cross-row checks; with `second` = (source, encoding, offset, mapper)
     the rows from `offset` on are checked by a forked child (raises SplitFailed if that
-    cannot give the one-pass report)."""
+    cannot give the one-pass report); with `columnar` = (source, encoding) the data rows are
+    read by arrowcsv where the header allows (raises ArrowUnfit where the file does not)."""
     first_part = None
     if second is None:
         reader = table()
@@ -327,9 +342,18 @@ def _check_table(table: Callable[[], Iterator[Row]], report: Report, limits: Lim
         _check_split(reader, first_part, checker, header, report, limits, rows, progress,
                      map_rows, second)
     else:
+        chunks = (_arrow_chunks(*columnar, header) if columnar is not None and number == 1
+                  else None)
         try:
-            report.rows, _blank = _check_rows(reader, checker, report, limits, rows, progress,
-                                              map_rows, sink)
+            if chunks is not None:
+                close = getattr(reader, "close", None)
+                if close is not None:
+                    close()  # the csv module's reader: arrowcsv reads the data rows
+                report.rows = _check_chunks(chunks, checker, report, limits, rows, progress,
+                                            map_rows)
+            else:
+                report.rows, _blank = _check_rows(reader, checker, report, limits, rows,
+                                                  progress, map_rows, sink)
         except TableBroken as exc:
             report.rows = checker.rows_checked
             report.add(_broken(exc, pad))
@@ -460,6 +484,100 @@ def _dotted(number: int) -> str:
     """20000 -> "20.000" (German thousands)."""
     return f"{number:,}".replace(",", ".")
 
+
+def _arrow_chunks(src: Source, encoding: Encoding, header: Header
+                  ) -> Iterator[tuple[int, list[list[str]]]] | None:
+    """arrowcsv's columns of the data rows, when the header is the file's first record on
+    the first physical line (after a `sep=` line) without quotes, and has no trailing
+    empty titles; else None (the csv module reads on)."""
+    if not header.width or len(header.labels) != header.width:
+        return None
+    head = src.head(1 << 20).decode(encoding.name, "replace")
+    lines = head.replace("\r\n", "\n").replace("\r", "\n").split("\n", 2)
+    delimiter, directive = csv_delimiter(lines[0])
+    skip = 2 if directive else 1
+    if len(lines) <= skip or any('"' in line for line in lines[:skip]):
+        return None
+    return arrow_columns(src, encoding, delimiter=delimiter, skip_lines=skip,
+                         width=header.width, first_number=2, rows=batch_rows(header.width))
+
+
+def _check_chunks(chunks: Iterator[tuple[int, list[list[str]]]], checker: RowChecker,
+                  report: Report, limits: Limits, rows: list[Any] | None,
+                  progress: Callable[[int], None] | None, map_rows: RowMapper | None) -> int:
+    """_check_rows over column chunks of `batch_rows(width)` records (arrowcsv), with the
+    same batches and so the same order of problems: a whole chunk without blank rows, within
+    the row limit and while no row waits in a batch, goes to the checker as columns; other
+    chunks row by row, exactly as _check_rows goes. Returns the count of data rows."""
+    count = 0
+    blank_from = blank_to = 0
+    batch: list[Row] = []
+    per = batch_rows(checker.width)
+
+    def keep(numbers: list[int], values: list[Any]) -> None:
+        if rows is not None:
+            if map_rows is not None:
+                rows.extend(map_rows(values))
+            else:
+                rows.extend(zip(numbers, values, strict=True))
+
+    def flush() -> None:
+        current = batch[:]
+        batch.clear()
+        keep([number for number, _cells in current], checker.check_batch(current))
+
+    try:
+        for first, columns in chunks:
+            size = len(columns[0])
+            firsts = list(map(str.strip, columns[0]))
+            blank = () if "" not in firsts else {
+                i for i, text in enumerate(firsts)
+                if not text and not "".join(c[i] for c in columns).strip()}
+            if not blank and not batch and size == per and count + size <= limits.max_rows:
+                if blank_from:
+                    report.add_blank_rows(range(blank_from, blank_to + 1))
+                    blank_from = 0
+                numbers = list(range(first, first + size))
+                keep(numbers, checker.check_columns(numbers, columns))
+                if progress is not None:
+                    for n in range(count - count % PROGRESS_EVERY + PROGRESS_EVERY,
+                                   count + size + 1, PROGRESS_EVERY):
+                        progress(n)
+                count += size
+                continue
+            for i in range(size):
+                number = first + i
+                if i in blank:
+                    if not blank_from:
+                        blank_from = number
+                    blank_to = number
+                    continue
+                if blank_from:
+                    report.add_blank_rows(range(blank_from, blank_to + 1))
+                    blank_from = 0
+                if count == limits.max_rows:
+                    report.add(TooManyRows(params={"limit": limits.max_rows}))
+                    for _ in chunks:  # read on: a damaged rest still falls back
+                        pass
+                    return count
+                count += 1
+                batch.append((number, [c[i] for c in columns]))
+                if len(batch) == per:
+                    flush()
+                if progress is not None and count % PROGRESS_EVERY == 0:
+                    progress(count)
+    finally:
+        checker.rows_checked = count
+        if batch:
+            flush()
+        if progress is not None and count % PROGRESS_EVERY:
+            progress(count)
+    return count
+
+
+def batch_rows(width: int) -> int:
+    """Rows in a batch of _check_rows when every row has `width` cells."""
+    return min(BATCH, max(1, -(-BATCH_CELLS // width)))
 
 def _broken(exc: TableBroken, xlsx: bool) -> ValidationError:
     if isinstance(exc, TableTooLarge):

@@ -74,6 +74,36 @@ class ParseMemo(dict):  # type: ignore[type-arg]
         return value
 
 
+class _RowsOfColumns(Sequence[list[str]]):
+    """The rows of a batch given as columns; a row reads its cells from them when asked
+    (the rules quote a few cells of a few rows)."""
+
+    def __init__(self, columns: list[list[str]]) -> None:
+        self.columns = columns
+
+    def __getitem__(self, i: int) -> list[str]:  # type: ignore[override]
+        return _CellsOfRow(self.columns, i)  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+
+class _CellsOfRow:
+    """Row `i` of columns, indexed by position like a row's cell list."""
+
+    __slots__ = ("columns", "i")
+
+    def __init__(self, columns: list[list[str]], i: int) -> None:
+        self.columns = columns
+        self.i = i
+
+    def __getitem__(self, pos: int) -> str:
+        return self.columns[pos][self.i]
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+
 class RowChecker:
     """Checks the data rows of one file against its matched header."""
 
@@ -132,7 +162,6 @@ class RowChecker:
         """
         numbers = [number for number, _cells in batch]
         rows = [cells for _number, cells in batch]
-        size = len(rows)
         width = self.width
         errors: list[ValidationError] = []
         bad: dict[int, set[int]] = {}  # batch index -> COLUMNS indexes with a problem
@@ -140,6 +169,17 @@ class RowChecker:
             if len(cells) != width:
                 rows[i] = self._fit(numbers[i], cells, errors, bad.setdefault(i, set()))
         columns = list(zip(*rows, strict=False)) if width else []  # extra cells cut off
+        return self._check_columns(numbers, rows, columns, errors, bad)
+
+    def check_columns(self, numbers: list[int], columns: list[list[str]]) -> list[list[Any]]:
+        """check_batch for rows given as columns (each exactly `width` cells, as
+        arrowcsv reads them): the same values and problems, without the rows' lists."""
+        return self._check_columns(numbers, _RowsOfColumns(columns), columns, [], {})
+
+    def _check_columns(self, numbers: list[int], rows: Sequence[list[str]],
+                       columns: Sequence[Sequence[str]], errors: list[ValidationError],
+                       bad: dict[int, set[int]]) -> list[list[Any]]:
+        size = len(numbers)
         empty_column = [None] * size
         typed: list[list[Any]] = [empty_column] * NCOL
         lossy = self.lossy
