@@ -43,9 +43,12 @@ def test_largest_upload_id_in_range_still_routes(client, engine):
     assert resp.status_code == 404 and resp.get_json()["code"] == "not-found"
 
 
+# The API's default order is by date: its cursor is "s1:date:<first date>:<offer id>".
 @pytest.mark.parametrize("cursor", [
-    _cursor("o1:2147483648"), _cursor("o1:99999999999999999999999"), _cursor("o1:²"),
-    _cursor("o1:-1"), "%%%", _cursor("o2:5"),
+    _cursor("s1:date:2026-03-02:2147483648"), _cursor("s1:date:2026-03-02:99999999999999999999999"),
+    _cursor("s1:date:2026-03-02:²"), _cursor("s1:date:2026-03-02:-1"), "%%%",
+    _cursor("s1:date:2026-02-30:5"), _cursor("s1:date:7:5"), _cursor("s9:date:2026-03-02:5"),
+    _cursor("o1:5"),
 ])
 def test_api_cursor_beyond_the_column_is_400(client, cursor):
     resp = client.get("/api/v1/offers", query_string={"after": cursor})
@@ -54,7 +57,8 @@ def test_api_cursor_beyond_the_column_is_400(client, cursor):
 
 
 def test_api_cursor_in_range_is_accepted(client):
-    resp = client.get("/api/v1/offers", query_string={"after": _cursor("o1:2147483647")})
+    resp = client.get("/api/v1/offers",
+                      query_string={"after": _cursor("s1:date:2026-03-02:2147483647")})
     assert resp.status_code == 200 and resp.get_json()["items"] == []
 
 

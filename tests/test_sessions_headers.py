@@ -229,8 +229,12 @@ def test_the_embed_list_takes_its_frame_ancestors_from_the_one_place(app):
     assert csp.endswith("frame-ancestors 'self' https://www.heppenheim.de")
 
 
+DATA_BLOCKS = ("application/ld+json", "application/json")
+
+
 class _InlineFinder(HTMLParser):
-    """Inline scripts (not JSON-LD data blocks), <style> elements, style= and on…= attributes."""
+    """Inline scripts (not JSON or JSON-LD data blocks, which browsers never run), <style>
+    elements, style= and on…= attributes."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -238,7 +242,7 @@ class _InlineFinder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = dict(attrs)
-        if tag == "script" and "src" not in names and names.get("type") != "application/ld+json":
+        if tag == "script" and "src" not in names and names.get("type") not in DATA_BLOCKS:
             self.found.append("inline <script>")
         if tag == "style":
             self.found.append("<style>")
