@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ...feeds.jsonld_read import ReadError, read_offer
 from ...vocab.records import OfferRecord, ProviderRecord
-from ..db import begin_write
+from ..db import among, begin_write
 from ..models import Offer, Provider, utcnow
 from ..offers.store import (
     ensure_provider,
@@ -239,6 +239,7 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
         latest[item.item_id] = item
     groups: dict[str, dict[str, tuple[OfferRecord, HarvestItem]]] = {}
     gone: list[str] = []
+    providers: dict[tuple[str | None, ...], ProviderRecord] = {}
     own_prefix = base_uri.rstrip("/") + "/"
     known = _known_versions(session, source.id, list(latest))
     for item in latest.values():
@@ -261,10 +262,16 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
             counts.add_reason(f"Eintrag {item.item_id}: {found.reason}")
             continue
         record = found
-        slug = namespaced_slug(source.name, record.provider.slug)
-        record.provider = replace(record.provider, slug=slug, licence=record.provider.licence
-                                  or page.licence or source.licence)
-        groups.setdefault(slug, {})[record.angebot_id] = (record, item)
+        theirs = record.provider
+        key = (theirs.slug, theirs.name, theirs.type, theirs.url, theirs.email,
+               theirs.telephone, theirs.licence)
+        ours = providers.get(key)
+        if ours is None:  # a page holds few providers: namespaced and copied once each
+            ours = providers[key] = replace(
+                theirs, slug=namespaced_slug(source.name, theirs.slug),
+                licence=theirs.licence or page.licence or source.licence)
+        record.provider = ours
+        groups.setdefault(ours.slug, {})[record.angebot_id] = (record, item)
     written: list[tuple[int, HarvestItem, str | None]] = []
     for by_id in groups.values():
         records = [record for record, _item in by_id.values()]
@@ -274,7 +281,7 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
         counts.updated += len(result.updated)
         counts.unchanged += len(result.unchanged)
         changed = {fid.split("/", 1)[1] for fid in (*result.created, *result.updated)}
-        ids = _offer_ids(session, provider_id, list(by_id))
+        ids = result.ids
         linked = _linked(session, [oid for aid, oid in ids.items() if aid not in changed])
         for aid, (_record, item) in by_id.items():
             if aid in changed or ids[aid] not in linked:
@@ -321,25 +328,18 @@ def _sync_provider(session: Session, provider: ProviderRecord) -> int:
     return int(row.id)
 
 
-def _offer_ids(session: Session, provider_id: int, angebot_ids: list[str]) -> dict[str, int]:
-    return {aid: oid for chunk in _chunks(angebot_ids, 500)
-            for oid, aid in session.execute(
-                sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
-                    offers_t.c.provider_id == provider_id, offers_t.c.angebot_id.in_(chunk)))}
-
-
 def _known_versions(session: Session, source_id: int, item_ids: list[str]) -> dict[str, int]:
     """The `modified` of the version each of these items made its offer from, if stored."""
     return {item_id: modified for chunk in _chunks(item_ids, 500)
             for item_id, modified in session.execute(
                 sa.select(links_t.c.item_id, links_t.c.modified).where(
-                    links_t.c.source_id == source_id, links_t.c.item_id.in_(chunk)))}
+                    links_t.c.source_id == source_id, among(session, links_t.c.item_id, chunk)))}
 
 
 def _linked(session: Session, offer_ids: list[int]) -> set[int]:
     """Those of `offer_ids` that have their provenance stored."""
     return {oid for chunk in _chunks(offer_ids, 500) for oid in session.execute(
-        sa.select(links_t.c.offer_id).where(links_t.c.offer_id.in_(chunk))).scalars()}
+        sa.select(links_t.c.offer_id).where(among(session, links_t.c.offer_id, chunk))).scalars()}
 
 
 def _write_links(session: Session, source_id: int,
@@ -353,13 +353,13 @@ def _write_links(session: Session, source_id: int,
     moved: list[int] = []
     for chunk in _chunks(item_ids, 500):
         for oid, in session.execute(sa.select(links_t.c.offer_id).where(
-                links_t.c.source_id == source_id, links_t.c.item_id.in_(chunk))):
+                links_t.c.source_id == source_id, among(session, links_t.c.item_id, chunk))):
             if oid not in offer_ids:
                 moved.append(oid)
         session.execute(links_t.delete().where(links_t.c.source_id == source_id,
-                                               links_t.c.item_id.in_(chunk)))
+                                               among(session, links_t.c.item_id, chunk)))
     for chunk in _chunks(list(offer_ids), 500):
-        session.execute(links_t.delete().where(links_t.c.offer_id.in_(chunk)))
+        session.execute(links_t.delete().where(among(session, links_t.c.offer_id, chunk)))
     live_moved = _live(session, moved)
     tombstone_offers(session, live_moved)
     session.execute(links_t.insert(), [
@@ -372,7 +372,7 @@ def _tombstone_items(session: Session, source_id: int, item_ids: list[str]) -> i
     found: list[int] = []
     for chunk in _chunks(item_ids, 500):
         found.extend(session.execute(sa.select(links_t.c.offer_id).where(
-            links_t.c.source_id == source_id, links_t.c.item_id.in_(chunk))).scalars())
+            links_t.c.source_id == source_id, among(session, links_t.c.item_id, chunk))).scalars())
     return tombstone_offers(session, _live(session, found))
 
 
@@ -380,7 +380,7 @@ def _live(session: Session, offer_ids: list[int]) -> list[int]:
     out: list[int] = []
     for chunk in _chunks(offer_ids, 500):
         out.extend(session.execute(sa.select(offers_t.c.id).where(
-            offers_t.c.id.in_(chunk), offers_t.c.deleted.is_(False))
+            among(session, offers_t.c.id, chunk), offers_t.c.deleted.is_(False))
             .order_by(offers_t.c.id)).scalars())
     return out
 

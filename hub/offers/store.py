@@ -28,6 +28,7 @@ from ...vocab.records import (
     SourceRecord,
     VenueRecord,
 )
+from ..db import among
 from ..models import Offer, OfferInstance, Provider, Venue, utcnow
 from ..search.index import reindex_offers, remove_offers
 from ..sources.models import OfferSource, Source
@@ -53,6 +54,9 @@ class WriteResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # angebot_id -> offer id of every offer written or left unchanged (spares callers that
+    # link rows to the offers, such as the harvest's provenance, a query to find them again)
+    ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -107,7 +111,7 @@ def stored_offers(session: Session, provider_id: int,
     if angebot_ids is None:
         return {row.angebot_id: row for row in session.execute(query)}
     return {row.angebot_id: row for chunk in _chunks(angebot_ids, 500)
-            for row in session.execute(query.where(offers_t.c.angebot_id.in_(chunk)))}
+            for row in session.execute(query.where(among(session, offers_t.c.angebot_id, chunk)))}
 
 
 @dataclass
@@ -160,6 +164,7 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
     plan = classify(offers, existing, replace)
     to_create, to_update, to_delete = plan.create, plan.update, plan.tombstone
     result.unchanged.extend(feed_id(offer.angebot_id) for offer in plan.unchanged)
+    result.ids.update((offer.angebot_id, existing[offer.angebot_id].id) for offer in plan.unchanged)
     total = len(to_create) + len(to_update) + len(to_delete)
     if total == 0:
         if progress is not None:
@@ -197,14 +202,16 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
     if to_create:
         created_at = fixed[-1]
         rows = []
-        for offer in to_create:
+        # ids handed out before the insert: no query to find the new rows again
+        for offer, oid in zip(to_create, OfferIds(session).take(len(to_create)), strict=True):
             aid = offer.angebot_id
             fid = feed_id(aid)
-            rows.append((provider_id, aid, fid, created_at, *_offer_values(offer, stamp, fixed)))
+            rows.append((oid, provider_id, aid, fid, created_at,
+                         *_offer_values(offer, stamp, fixed)))
             stamp += 1
             result.created.append(fid)
-        writer.insert_offers(rows)
-        ids.update(_new_offer_ids(session, provider_id, [o.angebot_id for o in to_create]))
+            ids[aid] = oid
+        writer.insert_offers(rows, with_ids=True)
     done = len(result.unchanged)
     for part in _chunks(written, 5000):
         instance_rows: list[tuple[Any, ...]] = []
@@ -219,23 +226,31 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
             progress(done)
     reindex_offers(session, ids.values())  # the search index follows every write
     remove_offers(session, [row.id for row in to_delete])
+    result.ids.update(ids)
     return result
 
 
-def _new_offer_ids(session: Session, provider_id: int, angebot_ids: list[str]) -> dict[str, int]:
-    """The ids of offers just inserted: by their angebot_ids when they are few (a harvested
-    page among a provider's many offers), else in one scan of the provider's offers."""
-    where: list[sa.ColumnElement[bool]] = [offers_t.c.provider_id == provider_id]
-    if len(angebot_ids) > 2000:
-        created = set(angebot_ids)
-        return {aid: oid for oid, aid in session.execute(
-            sa.select(offers_t.c.id, offers_t.c.angebot_id).where(*where)) if aid in created}
-    out: dict[str, int] = {}
-    for chunk in _chunks(angebot_ids, 500):
-        out.update((aid, oid) for oid, aid in session.execute(
-            sa.select(offers_t.c.id, offers_t.c.angebot_id).where(
-                *where, offers_t.c.angebot_id.in_(chunk))))
-    return out
+class OfferIds:
+    """Ids for new offers handed out in advance, so instances need no lookup of them.
+    SQLite: counting on from the largest id (the caller holds the write lock); PostgreSQL:
+    drawn from the table's sequence."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.last = (session.execute(sa.select(sa.func.coalesce(sa.func.max(offers_t.c.id), 0)))
+                     .scalar_one() if self.sqlite else 0)
+
+    def take(self, count: int) -> list[int]:
+        if count == 0:
+            return []
+        if self.sqlite:
+            first = self.last + 1
+            self.last += count
+            return list(range(first, first + count))
+        return list(self.session.execute(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('offers', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
 
 
 _FIXED = ("deleted", "deleted_at", "updated_at", "created_at")

@@ -34,6 +34,7 @@ from .rows import (
 )
 from .store import (
     BulkWriter,
+    OfferIds,
     WriteResult,
     ensure_venue_ids,
     stored_offers,
@@ -64,29 +65,6 @@ class _NewOffer:
             start, end = self.dates[0]
             return start, (end if end is not None else start)
         return span_of(self.dates)
-
-
-class OfferIds:
-    """Ids for new offers handed out in advance, so instances need no lookup of them.
-    SQLite: counting on from the largest id (the caller holds the write lock); PostgreSQL:
-    drawn from the table's sequence."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.sqlite = session.get_bind().dialect.name == "sqlite"
-        self.last = (session.execute(sa.select(sa.func.coalesce(sa.func.max(offers_t.c.id), 0)))
-                     .scalar_one() if self.sqlite else 0)
-
-    def take(self, count: int) -> list[int]:
-        if count == 0:
-            return []
-        if self.sqlite:
-            first = self.last + 1
-            self.last += count
-            return list(range(first, first + count))
-        return list(self.session.execute(sa.text(
-            "SELECT nextval(pg_get_serial_sequence('offers', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}).scalars())
 
 
 class OfferStream:
