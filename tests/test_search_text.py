@@ -65,7 +65,7 @@ GERMAN_SEARCHES = [
     ("Computerkurs Senioren", ["kvhs/pc1"]),          # all words must match
     ("computerkurse abend", ["kvhs/pc2"]),
     ("Computerkurs Yoga", []),
-    ("Kurs für Senioren", []),                        # "für" is dropped, "kurs" is no word here
+    ("Kurs für Senioren", ["kvhs/pc1"]),              # "für" and the generic "Kurs" are dropped
     ("Computerkurs für Senioren", ["kvhs/pc1"]),
     ("Sprachen", ["kvhs/engl"]),                      # keywords
     ("reisen englisch", ["kvhs/engl"]),
@@ -124,11 +124,14 @@ def compounds(sample: Engine) -> Engine:
 
 
 @pytest.mark.parametrize(("query", "expected"), [
-    ("Englischkurs", {"kvhs/e-apart", "kvhs/e-whole"}),  # the compound, or its parts apart
-    ("Englischkurse", {"kvhs/e-apart", "kvhs/e-whole"}),  # an inflected last part
+    # A generic head ("Kurs") narrows nothing: every English offer, as for "Englisch".
+    ("Englischkurs", {"kvhs/e-apart", "kvhs/e-whole", "kvhs/engl"}),
+    ("Englischkurse", {"kvhs/e-apart", "kvhs/e-whole", "kvhs/engl"}),  # inflected last part
+    ("Englisch Kurs", {"kvhs/e-apart", "kvhs/e-whole", "kvhs/engl"}),  # apart: the same
     ("Bildungsurlaub", {"kvhs/urlaub"}),                  # the joint "s"
     ("Englisch", {"kvhs/e-apart", "kvhs/e-whole", "kvhs/engl"}),  # a word opens a compound
-    ("Gitarrenkurs", set()),                              # both parts are words, not of one offer
+    ("Gitarrenkurs", {"kvhs/gitarre"}),                   # the joint "n", a generic head
+    ("Gitarrenurlaub", set()),                            # both parts are words, not of one offer
     ("Xylophonkurs", set()),                              # nor "xylophon"
     ("Kurs", {"kvhs/e-apart"}),  # the limit: a compound's last part alone finds nothing
 ])

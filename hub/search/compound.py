@@ -1,7 +1,8 @@
 """German compounds in a query: "Englischkurs" also finds offers that say "Englisch" and "Kurs"
 apart. A query word is cut into two parts that are both words of the indexed texts
 (search_words), so the dictionary is the hub's own vocabulary and no word list ships with it;
-the term then matches its own token or both parts of the cut.
+the term then matches its own token or both parts of the cut; a cut whose head is a generic
+word (hub.search.text.GENERIC: "kurs", "seminar" …) matches by its first part alone.
 
 Limits (see README, "Suche"): only the query is split, the index is not, so "Kurs" does not
 find "Englischkurs" (a word is found only from its start: "Englisch" does find
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from .index import Bind, words_t
-from .text import Term, compound_splits, term_of
+from .text import GENERIC, Term, compound_splits, term_of
 
 LONG_WORD = 7  # "Yogakurs" (8) is cut, "Kursus" (6) is not
 
@@ -34,7 +35,12 @@ def with_compound_parts(bind: Bind, terms: Sequence[Term]) -> list[Term]:
     out = []
     for term in terms:
         cut = next((c for c in reversed(cuts.get(term.word, ()))
-                    if c[0] in known and c[1] in known), None)
-        out.append(term if cut is None else
-                   Term(term.token, term.prefix, term.word, (term_of(cut[0]), term_of(cut[1]))))
+                    if c[0] in known and (c[1] in known or c[1] in GENERIC)), None)
+        if cut is None:
+            out.append(term)
+        elif cut[1] in GENERIC:  # "Englischkurs": any English offer, as for "Englisch Kurs"
+            out.append(Term(term.token, term.prefix, term.word, (term_of(cut[0]),)))
+        else:
+            out.append(Term(term.token, term.prefix, term.word,
+                            (term_of(cut[0]), term_of(cut[1]))))
     return out

@@ -30,6 +30,13 @@ aber als am an auch auf aus bei beim bis das dem den der des die ein eine einem 
 eines für fuer im in ins mit nach oder ohne sie und über ueber um unter vom von vor wie zu
 zum zur
 """.split())
+# Words that only say "an offer" ("Englisch Kurs", the head of "Englischkurs"): most offers
+# never repeat them, so beside other words they would hide the courses a citizen means; they
+# are dropped like STOPWORDS, and searched when alone. Folded words.
+GENERIC = frozenset("""
+angebot angebote kurs kurse kursus kursen lehrgang lehrgänge seminar seminare schulung
+schulungen training trainings unterricht veranstaltung veranstaltungen workshop workshops
+""".split())
 
 
 @lru_cache(maxsize=200_000)
@@ -126,7 +133,8 @@ def query_terms(text: str) -> list[Term]:
             found[token] = Term(token, len(token) >= PREFIX_MIN, word)
     if not found:
         raise QueryError("Der Suchtext enthält kein Wort, nach dem gesucht werden kann.")
-    terms = [t for t in found.values() if t.word not in STOPWORDS] or list(found.values())
+    content = [t for t in found.values() if t.word not in STOPWORDS] or list(found.values())
+    terms = [t for t in content if t.word not in GENERIC] or content
     if len(terms) > MAX_QUERY_TERMS:
         raise QueryError(f"Bitte höchstens {MAX_QUERY_TERMS} Suchwörter angeben.")
     return terms
