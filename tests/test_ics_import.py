@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from bildungsdaten.hub.cli import main
 from bildungsdaten.hub.jobs.pull import pull_provider_sources
 from bildungsdaten.hub.models import Offer, OfferInstance, Provider
 from bildungsdaten.hub.offers.defaults import save_defaults
+from tests.fetch_support import answer, serve
 from tests.import_support import (
     add_provider,
     add_token,
@@ -214,21 +213,9 @@ def test_cli_import_names_the_event_of_an_error(engine, family, db_url, tmp_path
 @pytest.fixture
 def calendar_server() -> Iterator[str]:
     body = (FIXTURES / "google_export.ics").read_bytes()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "text/calendar; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/calendar/public/basic"  # no .ics in the name
-    server.shutdown()
+    path = "/calendar/public/basic"  # no .ics in the name
+    with serve({path: answer(body, content_type="text/calendar; charset=utf-8")}) as served:
+        yield served.url(path)
 
 
 def test_source_url_pull_takes_a_calendar(app, engine, family, calendar_server,

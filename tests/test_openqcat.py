@@ -11,11 +11,9 @@ import dataclasses
 import io
 import os
 import re
-import threading
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import fromstring  # our own output only; uploads go via defusedxml
@@ -38,6 +36,7 @@ from bildungsdaten.vocab.records import (
     ProviderRecord,
     VenueRecord,
 )
+from tests.fetch_support import answer, serve
 from tests.import_support import (
     add_provider,
     add_token,
@@ -389,22 +388,9 @@ def test_cli_validate_accepts_open_qcat(db_url, tmp_path) -> None:
 @pytest.fixture
 def kursnet_file_server():
     body = (FIXTURES / "angebot_runs_latin9.xml").read_bytes()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    # A name without .xml: the content says what it is.
-    yield f"http://127.0.0.1:{server.server_port}/export/kursnet"
-    server.shutdown()
+    path = "/export/kursnet"  # a name without .xml: the content says what it is
+    with serve({path: answer(body, content_type="application/xml")}) as served:
+        yield served.url(path)
 
 
 def test_source_url_pull_takes_open_qcat(app, engine, kursnet_file_server, monkeypatch) -> None:
