@@ -33,7 +33,9 @@ def browser_sign_in(tab: Any, username: str, password: str) -> None:
     tab.goto("/verwaltung/anmelden")
     tab.fill("#benutzername", username)
     tab.fill("#passwort", password)
-    tab.click("button[type=submit]")
+    # Wait for the answer page to load: a bare click returns once navigation starts.
+    with tab.expect_navigation():
+        tab.click("button[type=submit]")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -67,7 +69,8 @@ def test_the_office_pages_are_accessible_and_reflow(browser, live_server, engine
     tab.fill("#benutzername", "Ä Ö")  # the browser lets it through, the server refuses it
     tab.check("#neu-umfrage")
     tab.fill("#passwort", PASSWORD)
-    tab.click("text=Konto anlegen >> nth=-1")
+    with tab.expect_navigation():
+        tab.click("text=Konto anlegen >> nth=-1")
     assert "Bitte korrigieren Sie" in tab.content()
     check(tab, foreign, "Konten mit Fehler", width)
     tab.context.close()
@@ -80,7 +83,8 @@ def test_the_first_account_setup_is_accessible(browser, app, live_server, width)
     tab.goto("/verwaltung/anmelden")
     check(tab, foreign, "Anmeldung (Einrichtung)", width)
     tab.fill("#passwort", "verwaltung-geheim-16")
-    tab.click("button[type=submit]")
+    with tab.expect_navigation():
+        tab.click("button[type=submit]")
     assert tab.url.endswith("/verwaltung/einrichten")
     check(tab, foreign, "Erstes Konto anlegen", width)
     tab.context.close()

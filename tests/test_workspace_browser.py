@@ -60,7 +60,8 @@ def test_workspace_pages_have_no_axe_violations(browser, site, width):
     tab.fill("#token", token)
     with tab.expect_navigation():
         tab.press("#token", "Enter")
-    tab.click("text=Zum Anbieterbereich")
+    with tab.expect_navigation():
+        tab.click("text=Zum Anbieterbereich")
     assert tab.inner_text("h1") == "Anbieterbereich"
     _check(tab, "anbieterbereich", width)
     tab.goto("/hochladen/bereich/angebote?q=Englisch")
@@ -83,7 +84,8 @@ def test_quality_overview_pages_have_no_axe_violations(browser, site, engine, wi
         tab.press("#passwort", "Enter")
     assert tab.inner_text("h1") == "Datenqualität der Anbieter"
     _check(tab, "qualitaet", width)
-    tab.click("text=Probe-Bildungswerk")
+    with tab.expect_navigation():
+        tab.click("text=Probe-Bildungswerk")
     assert "Qualitätspunkte: 80 von 100" in tab.inner_text("main")
     _check(tab, "qualitaet-anbieter", width)
     tab.context.close()
