@@ -119,14 +119,30 @@ def main() -> int:
               f" ({make_engine(url).dialect.name})")
         from bildungsdaten.hub.app import create_app
 
-        app = create_app({"database_url": url, "instance_path": tmp / "instance",
-                          "hub_base_uri": BASE, "secret_key": "bench"})
-        client = app.test_client()
+        apps = {name: create_app({"database_url": url, "instance_path": tmp / "instance",
+                                  "hub_base_uri": BASE, "secret_key": "bench",
+                                  "search_matrix": name == "matrix"})
+                for name in ("matrix", "sql")}
+        app = apps["matrix"]
+        store = app.extensions["search_matrix"]
+        started, started_cpu = time.perf_counter(), time.process_time()
+        with make_sessionmaker(app.extensions["hub"].engine)() as session:
+            store._build()
+            matrix = store.current(session)
+        assert matrix is not None
+        size = sum(a.nbytes for a in (*vars(matrix).values(), *vars(matrix.dates).values(),
+                                      *(x for pair in matrix.multi.values() for x in pair))
+                   if hasattr(a, "nbytes"))
+        print(f"Suchmatrix: {len(matrix)} Angebote, {len(matrix.dates.offer)} Termine, "
+              f"{size / 2**20:.1f} MiB, aufgebaut in {time.perf_counter() - started:.2f} s "
+              f"({time.process_time() - started_cpu:.2f} s CPU)")
+        clients = {name: a.test_client() for name, a in apps.items()}
 
-        def get(path: str) -> Any:
-            if args.cold:
-                app.extensions.pop("portal_counts", None)
-            return client.get(path)
+        def get(name: str, path: str) -> Any:
+            if args.cold:  # counts and text matches anew; the matrix itself stays (an index)
+                apps[name].extensions.pop("portal_counts", None)
+                apps[name].extensions["search_matrix"]._texts.clear()
+            return clients[name].get(path)
         engine = app.extensions["hub"].engine
         statements = 0
 
@@ -134,40 +150,46 @@ def main() -> int:
             nonlocal statements
             statements += 1
 
-        print(f"\nGET /api/v1/offers?limit=20&facets=true&… (Median/p95 von {args.runs}) "
-              "gegen LIKE-Scan (Seite + Gesamtzahl):")
-        print(f"  {'Suche':<62} {'App':>15} {'CPU':>6} {'LIKE':>15} {'Faktor':>7} "
-              f"{'Treffer':>8} {'SQL':>4} {'KB gz':>6}")
+        print(f"\nGET /api/v1/offers?limit=20&facets=true&… (Median/p95 von {args.runs}), "
+              "Matrix gegen SQL (SEARCH_MATRIX=false, der Stand vorher) und LIKE-Scan:")
+        print(f"  {'Suche':<62} {'Matrix':>15} {'CPU':>6} {'SQL':>15} {'CPU':>6} "
+              f"{'LIKE':>15} {'SQL/M':>6} {'Treffer':>8} {'Anw.':>5} {'KB gz':>6}")
         ratios = []
         for search in SEARCHES:
             query = urlencode({**search, "limit": "20", "facets": "true"})
             url_path = f"/api/v1/offers?{query}"
-            resp = client.get(url_path)
+            resp = get("matrix", url_path)
             assert resp.status_code == 200, resp.get_json()
             body = resp.get_json()
-            app_med, app_p95, app_cpu = timings(functools.partial(get, url_path), args.runs)
+            assert body == get("sql", url_path).get_json(), f"Matrix und SQL: {url_path}"
+            app_med, app_p95, app_cpu = timings(functools.partial(get, "matrix", url_path),
+                                                args.runs)
+            sql_med, sql_p95, sql_cpu = timings(functools.partial(get, "sql", url_path),
+                                                max(5, args.runs // 2))
             sa.event.listen(engine, "before_cursor_execute", count)
             statements = 0
-            get(url_path)
+            get("matrix", url_path)
             sa.event.remove(engine, "before_cursor_execute", count)
             with make_sessionmaker(engine)() as session:
                 like_med, like_p95, _ = timings(naive(session, search), max(5, args.runs // 4))
             ratios.append(like_med / app_med)
             label = " ".join(f"{k}={v}" for k, v in search.items())
             print(f"  {label:<62} {app_med:6.1f}/{app_p95:6.1f} ms {app_cpu:6.1f} "
-                  f"{like_med:6.1f}/{like_p95:6.1f} ms {like_med / app_med:6.1f}x "
-                  f"{body['total']:>8} {statements:>4} {len(gzip.compress(resp.data)) / 1024:6.1f}")
+                  f"{sql_med:6.1f}/{sql_p95:6.1f} ms {sql_cpu:6.1f} "
+                  f"{like_med:6.1f}/{like_p95:6.1f} ms {sql_med / app_med:5.1f}x "
+                  f"{body['total']:>8} {statements:>5} {len(gzip.compress(resp.data)) / 1024:6.1f}")
         print(f"\nMedian der Faktoren (LIKE / App): {statistics.median(ratios):.1f}x")
         print(f"\nGET /angebote?… (Suchseite, HTML; Median/p95 von {args.runs}, CPU-Median):")
         for search in SEARCHES:
             page_path = f"/angebote?{urlencode(search)}"
-            page = client.get(page_path)
+            page = get("matrix", page_path)
             assert page.status_code == 200, page_path
-            med, p95, cpu = timings(functools.partial(get, page_path), args.runs)
+            med, p95, cpu = timings(functools.partial(get, "matrix", page_path), args.runs)
             label = " ".join(f"{k}={v}" for k, v in search.items())
             print(f"  {label:<62} {med:6.1f}/{p95:6.1f} ms {cpu:6.1f} ms CPU "
                   f"{len(gzip.compress(page.data)) / 1024:6.1f} KB gz")
-        engine.dispose()
+        for a in apps.values():
+            a.extensions["hub"].engine.dispose()
     return 0
 
 

@@ -39,6 +39,8 @@ from .offers.retention import recover_at_start
 from .pages_nav import add_links
 from .portal.errors import german_detail, http_error_page, unexpected_error_page
 from .problems import Problem, internal_error, wants_problem_json
+from .search.fast import register as register_matrix
+from .search.matrix_store import MatrixStore
 from .settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ def create_app(overrides: dict[str, Any] | None = None, settings: Settings | Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     app.extensions["hub"] = HubContext(settings, engine, make_sessionmaker(engine))
+    # Searches on this engine filter and count from an in-memory matrix (hub.search.fast).
+    store = MatrixStore(engine, enabled=settings.search_matrix)
+    app.extensions["search_matrix"] = store
+    register_matrix(store)
     if settings.proxy_hops > 0:
         # Behind nginx & co. the client's address (rate limit of failed tokens) and scheme
         # come from the proxy's headers; trusted only for the configured number of hops.

@@ -114,6 +114,8 @@ class Settings:
         "", "Kachel-Adresse für eine zoombare Karte auf /karte (Leaflet), z. B. https://kacheln.example.de/{z}/{x}/{y}.png: ein Host, ohne {s}; nur dieser Host wird in der CSP erlaubt. Leer = nur die SVG-Karte, keine Anfrage an Dritte / tile URL template for a zoomable map on /karte; one host, no {s}; empty = only the SVG map, no third-party request")
     map_tile_attribution: str = setting(
         "", "Quellenangabe der Kacheln, z. B. „Kartendaten © OpenStreetMap-Mitwirkende“ (Nutzungsbedingungen des Kacheldiensts beachten) / attribution the tile service requires")
+    search_matrix: bool = setting(
+        True, "Suche, Filter und Facettenzahlen aus einer Kopie der Angebotsdaten im Arbeitsspeicher (einige MB je 100.000 Angebote und Prozess); false = nur SQL / searches, filters and facet counts from an in-memory copy of the offer data; false = SQL only")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

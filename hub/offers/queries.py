@@ -38,6 +38,14 @@ def feed_version(session: Session) -> int:
                or 0)
 
 
+def read_version(session: Session) -> int:
+    """feed_version, read once per session (a request's reads: the search matrix and the
+    count cache ask for it several times per page). Not for sessions that write."""
+    if "feed_version" not in session.info:
+        session.info["feed_version"] = feed_version(session)
+    return int(session.info["feed_version"])
+
+
 @contextmanager
 def read_snapshot(engine: Engine) -> Iterator[Session]:
     """A read-only session on one consistent snapshot (REPEATABLE READ on PostgreSQL; a read

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ...vocab.codelists import codelist, municipalities, municipality_by_ags
 from ..models import Offer, Provider
 from ..offers.filters import OfferFilters, filter_params
-from ..offers.queries import feed_version
+from ..offers.queries import read_version
 from ..search.facets import facet_counts
 from .listing import count_offers
 
@@ -91,7 +91,7 @@ class CountCache:
     def _found(self, session: Session, filters: OfferFilters
                ) -> tuple[int, dict[str, dict[str, int]]]:
         # The order and the `facets` switch change no count: one entry for all of them.
-        key = (replace(filters, sort=None, facets=False).key(), feed_version(session))
+        key = (replace(filters, sort=None, facets=False).key(), read_version(session))
         with self._lock:
             found = self._items.get(key)
             if found is not None:

@@ -43,7 +43,17 @@ FACETS: dict[str, tuple[str, str, Callable[[], tuple[str, ...]]]] = {
 
 def facet_counts(session: Session, filters: OfferFilters) -> tuple[int, dict[str, dict[str, int]]]:
     """The number of matching offers, and the counts of every facet (codes in list order,
-    values that would return nothing left out). One statement: with a text, its matches are
+    values that would return nothing left out): from the app's search matrix
+    (hub.search.fast) when it has one, else sql_facet_counts."""
+    from .fast import facet_counts as from_matrix  # fast imports this module's users
+
+    found = from_matrix(session, filters)
+    return found if found is not None else sql_facet_counts(session, filters)
+
+
+def sql_facet_counts(session: Session, filters: OfferFilters
+                     ) -> tuple[int, dict[str, dict[str, int]]]:
+    """facet_counts in SQL (the reference the matrix is tested against). One statement: with a text, its matches are
     found once (text_matches) and the query's hits once (`hits`), both MATERIALIZED, and every
     count is taken from them instead of searching and checking thousands of offers per facet."""
     text = filters.text_matches(session) if filters.q is not None else None

@@ -62,7 +62,17 @@ def sort_key(filters: OfferFilters, session: Session
 def ordered_ids(filters: OfferFilters, session: Session, after: Cursor | None,
                 limit: int) -> list[tuple[int, Any]]:
     """(id, sort key) of the next `limit` matching offers after `after`, in the listing's
-    order: one statement, whatever the number of matches."""
+    order: from the app's search matrix (hub.search.fast) when it has one, else SQL."""
+    from .fast import ordered_ids as from_matrix  # fast imports this module
+
+    found = from_matrix(filters, session, after, limit)
+    return found if found is not None else sql_ordered_ids(filters, session, after, limit)
+
+
+def sql_ordered_ids(filters: OfferFilters, session: Session, after: Cursor | None,
+                    limit: int) -> list[tuple[int, Any]]:
+    """ordered_ids in SQL: one statement, whatever the number of matches (the reference the
+    matrix is tested against)."""
     expr, descending, source = sort_key(filters, session)
     o = offers_t.c
     stmt = (sa.select(o.id, expr).select_from(source).where(*filters.where(session))

@@ -1,0 +1,265 @@
+"""Reading the search matrix (hub.search.matrix) from the database and keeping it per app:
+one matrix for the current feed-clock value. A small hub (the tests, the demo) builds it in the
+request that finds it stale; a big one builds it in a background thread while its searches go
+the SQL way (hub.search.facets, hub.search.order), so no search waits seconds for it.
+Also the text index's answers (matching offers and their rank) per text, for the same clock
+value: a page and its counts, and the next page, ask once."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ...vocab.records import PRICE_FREE
+from ..models import Offer, OfferInstance, Provider, Venue
+from ..offers.filters import live_offers
+from ..offers.queries import feed_version, read_snapshot, read_version
+from . import bm25
+from .bm25 import bm25_ranks, column_sizes
+from .index import TITLE_FLAG, TITLE_WEIGHT, fts5_entries, fts5_sizes, pg_ranks_of, text_ids
+from .matrix import LAST_DAY, MULTI, NO_DAY, Dates, OfferMatrix, code_index, facet_values
+from .text import Term
+
+log = logging.getLogger(__name__)
+offers_t: sa.Table = Offer.__table__  # type: ignore[assignment]
+instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
+venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
+providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
+
+# Up to this many offers the matrix is built in the request (~0.1 s per 10,000 offers).
+SYNC_MAX_OFFERS = 20_000
+TEXT_CACHE = 64  # texts whose matches are kept per clock value
+
+
+def build_matrix(session: Session) -> OfferMatrix:
+    """The matrix of the live offers as `session` sees them (one snapshot)."""
+    version = feed_version(session)
+    o, i, v = offers_t, instances_t, venues_t
+    rows = session.execute(sa.select(o.c.id, o.c.provider_id, o.c.topic, o.c.first_date,
+                                     o.c.modified).where(live_offers()).order_by(o.c.id)).all()
+    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    matrix = OfferMatrix(
+        version=version, ids=ids,
+        provider=np.fromiter((r[1] for r in rows), np.int64, len(rows)),
+        topic=code_index([r[2] for r in rows], facet_values("topic")),
+        first_day=np.fromiter((LAST_DAY if r[3] is None else _ordinal(r[3]) for r in rows),
+                              np.int32, len(rows)),
+        modified=np.fromiter((r[4] for r in rows), np.int64, len(rows)),
+        multi={}, dates=_empty_dates(), has_dates=np.zeros(len(rows), np.bool_),
+        provider_ids=dict(session.execute(sa.select(providers_t.c.slug, providers_t.c.id)).all()))
+    del rows
+    dialect = session.get_bind().dialect.name
+    for name, (attr, _) in MULTI.items():
+        column = o.c[{"life_phases": "life_phases", "languages": "languages",
+                      "fundings": "funding"}[attr]]
+        items = (sa.func.json_each(column) if dialect == "sqlite"
+                 else sa.func.jsonb_array_elements_text(column)).table_valued("value")
+        pairs = session.execute(sa.select(o.c.id, items.c.value)
+                                .select_from(o.join(items, sa.true()))
+                                .where(o.c.deleted.is_(False))).all()
+        at, live = _positions(matrix, [p[0] for p in pairs])
+        codes = code_index([p[1] for p in pairs], facet_values(name))[live]
+        known = codes >= 0
+        matrix.multi[name] = (at[known].astype(np.int32), codes[known])
+    free = sa.case((sa.or_(i.c.price_kind == PRICE_FREE, i.c.price == 0), 1), else_=0)
+    accessible = sa.case((v.c.venue_accessible == "ja", 1), else_=0)
+    dates = session.execute(
+        sa.select(i.c.offer_id, i.c.venue_id, v.c.ags, i.c.mode, i.c.start_date, i.c.end_date,
+                  i.c.rolling_entry, free, accessible)
+        .select_from(i.join(o, o.c.id == i.c.offer_id).outerjoin(v, v.c.id == i.c.venue_id))
+        .where(o.c.deleted.is_(False))).all()
+    at, live = _positions(matrix, [r[0] for r in dates])
+    kept = [r for r, ok in zip(dates, live.tolist(), strict=True) if ok]
+    del dates
+    n = len(kept)
+    matrix.dates = Dates(
+        offer=at.astype(np.int32),
+        venue=np.fromiter((-1 if r[1] is None else r[1] for r in kept), np.int64, n),
+        ags=code_index([r[2] for r in kept], facet_values("municipality")),
+        mode=code_index([r[3] for r in kept], facet_values("mode")),
+        start=np.fromiter((_ordinal(r[4]) for r in kept), np.int32, n),
+        end=np.fromiter((_ordinal(r[5]) for r in kept), np.int32, n),
+        rolling=np.fromiter((r[6] is True for r in kept), np.bool_, n),
+        free=np.fromiter((r[7] == 1 for r in kept), np.bool_, n),
+        accessible=np.fromiter((r[8] == 1 for r in kept), np.bool_, n))
+    matrix.has_dates[matrix.dates.offer] = True
+    if dialect == "sqlite":
+        sizes = session.execute(fts5_sizes()).all()
+        row_ids = np.fromiter((r[0] for r in sizes), np.int64, len(sizes))
+        tokens = np.fromiter((column_sizes(r[1]) for r in sizes), np.float64, len(sizes))
+        matrix.index_rows, matrix.index_tokens = len(sizes), int(tokens.sum())
+        at, live = _positions(matrix, row_ids)
+        matrix.doc_tokens = np.zeros(len(matrix.ids), np.float64)
+        matrix.doc_tokens[at] = tokens[live]
+    return matrix
+
+
+def _ordinal(value: date | str | None) -> int:
+    if value is None:
+        return NO_DAY
+    if isinstance(value, str):  # SQLite hands back a coalesced or raw date as text
+        value = date.fromisoformat(value[:10])
+    return value.toordinal()
+
+
+def _positions(matrix: OfferMatrix, offer_ids: Sequence[int]) -> tuple[Any, Any]:
+    """(positions in matrix.ids of the live ones, which of `offer_ids` are live)."""
+    wanted = np.fromiter(offer_ids, np.int64, len(offer_ids))
+    at = np.searchsorted(matrix.ids, wanted)
+    at[at >= len(matrix.ids)] = 0
+    live = (matrix.ids[at] == wanted) if len(matrix.ids) else np.zeros(len(wanted), np.bool_)
+    return at[live], live
+
+
+def _empty_dates() -> Dates:
+    none = np.zeros(0, np.int64)
+    return Dates(none.astype(np.int32), none, none.astype(np.int16), none.astype(np.int16),
+                 none.astype(np.int32), none.astype(np.int32), none.astype(np.bool_),
+                 none.astype(np.bool_), none.astype(np.bool_))
+
+
+class TextHits:
+    """The offers of a matrix holding a text (`mask`), and how to rank some of them as
+    hub.search.index.ranked_matches does."""
+
+    def __init__(self, matrix: OfferMatrix, terms: Sequence[Term], mask: Any,
+                 phrases: list[tuple[float, Any]] | None = None) -> None:
+        self.matrix = matrix
+        self.terms = tuple(terms)
+        self.mask = mask
+        self.phrases = phrases  # SQLite: (idf, weighted frequency per offer) of each phrase
+
+    def ranks(self, session: Session, hits: Any) -> Any:
+        """The rank of each offer of the boolean mask `hits` (a subset of `mask`), in id
+        order."""
+        m = self.matrix
+        if self.phrases is not None:
+            assert m.doc_tokens is not None
+            return bm25_ranks([(idf_, freq[hits]) for idf_, freq in self.phrases],
+                              m.doc_tokens[hits], m.index_tokens / max(1, m.index_rows))
+        ids = m.ids[hits]
+        found = dict(session.execute(pg_ranks_of(session, self.terms, ids.tolist()))
+                     .tuples().all())
+        return np.fromiter((found[i] for i in ids.tolist()), np.int64, len(ids))
+
+
+def _sqlite_text(session: Session, matrix: OfferMatrix, terms: Sequence[Term]) -> TextHits:
+    """The text's matches and each phrase's idf and weighted frequency per offer, from the
+    index entries of each phrase (hub.search.bm25)."""
+    anywhere, weights = [], []
+    for phrase in bm25.phrases(terms):
+        # The driver's rows as they are (plain integers): SQLAlchemy's row objects cost
+        # more than the index itself for a common word's 20,000 entries.
+        found = session.execute(fts5_entries(phrase)).cursor.fetchall()  # type: ignore[attr-defined]
+        entries = np.array([r[0] for r in found], np.int64)
+        in_title = entries >= TITLE_FLAG
+        rows = np.where(in_title, entries - TITLE_FLAG, entries)
+        at, live = _positions(matrix, rows)
+        freq = np.bincount(at, weights=np.where(in_title[live], TITLE_WEIGHT, 1.0),
+                           minlength=len(matrix.ids))
+        anywhere.append(freq > 0)
+        weights.append((bm25.idf(matrix.index_rows, len(np.unique(rows))), freq))
+    return TextHits(matrix, terms, bm25.matching(terms, iter(anywhere)), weights)
+
+
+def _mask(matrix: OfferMatrix, offer_ids: Any) -> Any:
+    """The offers of the matrix among `offer_ids`, as a boolean mask."""
+    at, _live = _positions(matrix, offer_ids)
+    mask = np.zeros(len(matrix.ids), np.bool_)
+    mask[at] = True
+    return mask
+
+
+class MatrixStore:
+    """The app's current matrix and the text answers for its clock value."""
+
+    def __init__(self, engine: Engine, enabled: bool = True,
+                 sync_max_offers: int = SYNC_MAX_OFFERS) -> None:
+        self.engine = engine
+        self.enabled = enabled
+        self.sync_max_offers = sync_max_offers
+        self._matrix: OfferMatrix | None = None
+        self._lock = threading.Lock()
+        self._building: threading.Thread | None = None
+        self._texts: OrderedDict[tuple[Any, ...], TextHits] = OrderedDict()
+        self.last_build_seconds: float | None = None
+
+    def current(self, session: Session) -> OfferMatrix | None:
+        """The matrix for the clock value `session` reads, or None (then the SQL answers):
+        built now when the hub is small, else in the background for the next searches."""
+        if not self.enabled:
+            return None
+        version = read_version(session)
+        matrix = self._matrix
+        if matrix is not None and matrix.version == version:
+            return matrix
+        with self._lock:
+            if self._building is not None and self._building.is_alive():
+                return None
+            size = len(matrix) if matrix is not None else self._count(session)
+            if size > self.sync_max_offers:
+                self._building = threading.Thread(target=self._build_logged, daemon=True,
+                                                  name="search-matrix")
+                self._building.start()
+                return None
+            self._build()
+        matrix = self._matrix
+        return matrix if matrix is not None and matrix.version == version else None
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Until a background build has finished (bench, tests)."""
+        building = self._building
+        if building is not None:
+            building.join(timeout)
+
+    def _count(self, session: Session) -> int:
+        return int(session.execute(sa.select(sa.func.count()).select_from(offers_t)
+                                   .where(offers_t.c.deleted.is_(False))).scalar_one())
+
+    def _build(self) -> None:
+        started = time.perf_counter()
+        with read_snapshot(self.engine) as session:
+            matrix = build_matrix(session)
+        self._matrix = matrix
+        self._texts.clear()
+        self.last_build_seconds = time.perf_counter() - started
+
+    def _build_logged(self) -> None:
+        try:
+            self._build()
+            log.info("Suchmatrix: %d Angebote in %.2f s", len(self._matrix or ()),
+                     self.last_build_seconds or 0)
+        except Exception:  # the SQL keeps answering; the next stale search tries again
+            log.exception("Suchmatrix konnte nicht aufgebaut werden")
+
+    def text_hits(self, session: Session, matrix: OfferMatrix, terms: Sequence[Term]
+                  ) -> TextHits:
+        """The matrix's offers holding every term (and how to rank them), from the text
+        index; kept for this clock value."""
+        key = (matrix.version, tuple(terms))
+        with self._lock:
+            found = self._texts.get(key)
+            if found is not None:
+                self._texts.move_to_end(key)
+                return found
+        if session.get_bind().dialect.name == "sqlite" and matrix.doc_tokens is not None:
+            hits = _sqlite_text(session, matrix, terms)
+        else:
+            # The driver's rows as they are (plain integers): SQLAlchemy's row objects cost
+            # more than the text index itself for a common word's 18,000 matches.
+            rows = session.execute(text_ids("postgresql", terms)).cursor.fetchall()  # type: ignore[attr-defined]
+            hits = TextHits(matrix, terms, _mask(matrix, [r[0] for r in rows]))
+        with self._lock:
+            self._texts[key] = hits
+            while len(self._texts) > TEXT_CACHE:
+                self._texts.popitem(last=False)
+        return hits
