@@ -19,6 +19,7 @@ from ..models import Offer, Provider
 from ..offers.filters import OfferFilters, filter_params
 from ..offers.queries import read_version
 from ..search.facets import facet_counts
+from ..search.fast import count
 from .listing import count_offers
 
 offers_t = Offer.__table__
@@ -177,7 +178,10 @@ def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, s
     for i, (name, value) in enumerate(args):
         if name in ORDER_ARGS:
             continue
-        found = count_offers(session, _without(filters, name, value).where(session))
+        without = _without(filters, name, value)
+        found = count(session, without)
+        if found is None:
+            found = count_offers(session, without.where(session))
         if found:
             out.append(ActiveFilter(
                 name, f"{param_label(name)}: {value_label(name, value, providers)}",

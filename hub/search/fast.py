@@ -4,6 +4,7 @@ store: the CLI, a bench; the matrix being built; a radius with too many venues t
 the SQL of hub.search.order and hub.search.facets answers instead."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -39,6 +40,19 @@ def _matrix(session: Session, filters: OfferFilters) -> tuple[MatrixStore, Offer
     return None if matrix is None else (store, matrix)
 
 
+def _hits(session: Session, store: MatrixStore, matrix: OfferMatrix, filters: OfferFilters
+          ) -> tuple[Any, Any]:
+    """(the offers the search finds as a mask, its text matches or None); kept for the
+    request (its session), where the page and the counts ask for the same search."""
+    memo: dict[Any, tuple[Any, Any]] = session.info.setdefault("search_hits", {})
+    key = (matrix.version, replace(filters, sort=None, facets=False).key())
+    if key not in memo:
+        text = (store.text_hits(session, matrix, filters.search_terms())
+                if filters.q is not None else None)
+        memo[key] = (matrix.matches(filters, None if text is None else text.mask), text)
+    return memo[key]
+
+
 def ordered_ids(filters: OfferFilters, session: Session, after: Cursor | None,
                 limit: int) -> list[tuple[int, Any]] | None:
     """hub.search.order.ordered_ids from the matrix, or None."""
@@ -47,9 +61,7 @@ def ordered_ids(filters: OfferFilters, session: Session, after: Cursor | None,
         return None
     store, matrix = found
     order = filters.order()
-    text = (store.text_hits(session, matrix, filters.search_terms())
-            if filters.q is not None else None)
-    hits = matrix.matches(filters, None if text is None else text.mask)
+    hits, text = _hits(session, store, matrix, filters)
     if order == "relevance" and text is not None:
         keys, descending = text.ranks(session, hits), True
     elif order == "distance":
@@ -73,6 +85,13 @@ def facet_counts(session: Session, filters: OfferFilters
     if found is None:
         return None
     store, matrix = found
-    text = (store.text_hits(session, matrix, filters.search_terms())
-            if filters.q is not None else None)
-    return matrix.facet_counts(filters, None if text is None else text.mask)
+    hits, text = _hits(session, store, matrix, filters)
+    return matrix.facet_counts(filters, None if text is None else text.mask, hits)
+
+
+def count(session: Session, filters: OfferFilters) -> int | None:
+    """The number of offers the search finds, from the matrix, or None."""
+    found = _matrix(session, filters)
+    if found is None:
+        return None
+    return int(_hits(session, *found, filters)[0].sum())

@@ -69,7 +69,9 @@ def build_matrix(session: Session) -> OfferMatrix:
         at, live = _positions(matrix, [p[0] for p in pairs])
         codes = code_index([p[1] for p in pairs], facet_values(name))[live]
         known = codes >= 0
-        matrix.multi[name] = (at[known].astype(np.int32), codes[known])
+        # By code: the offers holding one code are then one slice (OfferMatrix.holding).
+        by_code = np.argsort(codes[known], kind="stable")
+        matrix.multi[name] = (at[known][by_code].astype(np.int32), codes[known][by_code])
     free = sa.case((sa.or_(i.c.price_kind == PRICE_FREE, i.c.price == 0), 1), else_=0)
     accessible = sa.case((v.c.venue_accessible == "ja", 1), else_=0)
     dates = session.execute(
