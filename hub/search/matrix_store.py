@@ -35,8 +35,8 @@ instances_t: sa.Table = OfferInstance.__table__  # type: ignore[assignment]
 venues_t: sa.Table = Venue.__table__  # type: ignore[assignment]
 providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
 
-# Up to this many offers the matrix is built in the request (~0.1 s per 10,000 offers).
-SYNC_MAX_OFFERS = 20_000
+# Up to this many offers the matrix is built in the request (~0.2 s at 5,000 offers).
+SYNC_MAX_OFFERS = 5_000
 TEXT_CACHE = 64  # texts whose matches are kept per clock value
 
 
