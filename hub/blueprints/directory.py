@@ -13,7 +13,7 @@ from ..context import current_hub
 from ..models import Offer, Provider, Venue
 from ..offers.filters import OfferFilters
 from ..portal import sitemap
-from ..portal.listing import BadCursor, count_offers, offer_page, read_cursor
+from ..portal.listing import BadCursor, count_matches, offer_page, read_cursor
 
 bp = Blueprint("directory", __name__, template_folder="../templates")
 
@@ -95,7 +95,7 @@ def municipality(ags: str) -> str:
 def _listing(session: Any, filters: OfferFilters, after: Any) -> dict[str, Any]:
     """One page of a provider's or municipality's live offers, with its count and links."""
     page = offer_page(session, filters, after)
-    return {"total": count_offers(session, filters.where(session)), "page": page,
+    return {"total": count_matches(session, filters), "page": page,
             "next_url": _next_url(page.next), "first_url": request.path if after else None}
 
 

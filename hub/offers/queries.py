@@ -41,9 +41,12 @@ def feed_version(session: Session) -> int:
 def read_version(session: Session) -> int:
     """feed_version, read once per session (a request's reads: the search matrix and the
     count cache ask for it several times per page). Not for sessions that write."""
-    if "feed_version" not in session.info:
-        session.info["feed_version"] = feed_version(session)
-    return int(session.info["feed_version"])
+    # Kept per transaction: a later transaction of the same session may see newer data.
+    transaction = session.get_transaction()
+    memo = session.info.get("feed_version")
+    if memo is None or memo[0] is not transaction or transaction is None:
+        memo = session.info["feed_version"] = (transaction, feed_version(session))
+    return int(memo[1])
 
 
 @contextmanager

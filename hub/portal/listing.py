@@ -15,6 +15,7 @@ from ..models import Offer
 from ..offers.filters import OfferFilters
 from ..offers.store import load_offer_records
 from ..problems import Problem
+from ..search.fast import count
 from ..search.order import Cursor, decode_cursor, encode_cursor, ordered_ids
 
 offers_t = Offer.__table__
@@ -48,6 +49,13 @@ def offer_page(session: Session, filters: OfferFilters, after: Cursor | None,
     records = load_offer_records(session, [offer_id for offer_id, _ in rows[:size]])
     nxt = encode_cursor(filters.order(), *rows[size - 1]) if len(rows) > size else None
     return OfferPage(records, nxt)
+
+
+def count_matches(session: Session, filters: OfferFilters) -> int:
+    """The number of live offers matching `filters`: from the search matrix, else in SQL
+    (while the matrix is being built)."""
+    found = count(session, filters)
+    return found if found is not None else count_offers(session, filters.where(session))
 
 
 def count_offers(session: Session, where: Sequence[Any]) -> int:

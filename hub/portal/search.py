@@ -19,8 +19,7 @@ from ..models import Offer, Provider
 from ..offers.filters import OfferFilters, filter_params
 from ..offers.queries import read_version
 from ..search.facets import facet_counts
-from ..search.fast import count
-from .listing import count_offers
+from .listing import count_matches
 
 offers_t = Offer.__table__
 # The page's own arguments beside the filters: the keyset of the next page.
@@ -178,10 +177,7 @@ def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, s
     for i, (name, value) in enumerate(args):
         if name in ORDER_ARGS:
             continue
-        without = _without(filters, name, value)
-        found = count(session, without)
-        if found is None:
-            found = count_offers(session, without.where(session))
+        found = count_matches(session, _without(filters, name, value))
         if found:
             out.append(ActiveFilter(
                 name, f"{param_label(name)}: {value_label(name, value, providers)}",

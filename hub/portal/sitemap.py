@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ...vocab.codelists import municipalities
-from ..models import Offer, Provider
+from ..models import Offer, OfferInstance, Provider, Venue
 from ..offers.queries import read_snapshot
 from .present import offer_path
 
 offers_t = Offer.__table__
 providers_t = Provider.__table__
+instances_t = OfferInstance.__table__
+venues_t = Venue.__table__
 MAX_URLS = 50_000  # per sitemap file (sitemaps.org)
 BATCH = 5_000
 STATIC_PAGES = ("/", "/angebote", "/karte", "/anbieter", "/gemeinden", "/barrierefreiheit",
@@ -34,13 +37,22 @@ def _url(loc: str, lastmod: int | None = None) -> str:
 
 
 def _directory_paths(engine: Engine) -> list[str]:
-    """The start, search and law pages, providers with live offers and the municipalities."""
+    """The start, search and law pages, providers with live offers, the municipalities, and
+    the venues where a live offer has a date."""
+    i, v = instances_t, venues_t
     with read_snapshot(engine) as session:
         slugs = session.execute(sa.select(providers_t.c.slug).where(sa.exists().where(
             offers_t.c.provider_id == providers_t.c.id, LIVE)).order_by(providers_t.c.slug)
         ).scalars().all()
+        places = session.execute(
+            sa.select(providers_t.c.slug, v.c.venue_key)
+            .join(providers_t, providers_t.c.id == v.c.provider_id)
+            .where(sa.exists().where(i.c.venue_id == v.c.id, offers_t.c.id == i.c.offer_id,
+                                     LIVE))
+            .order_by(providers_t.c.slug, v.c.venue_key)).all()
     return [*STATIC_PAGES, *(f"/anbieter/{s}" for s in slugs),
-            *(f"/gemeinden/{m.ags}" for m in municipalities())]
+            *(f"/gemeinden/{m.ags}" for m in municipalities()),
+            *(f"/anbieter/{quote(s, safe='')}/orte/{quote(k, safe='')}" for s, k in places)]
 
 
 def part_count(engine: Engine, max_urls: int = MAX_URLS) -> int:

@@ -45,6 +45,8 @@ def _hits(session: Session, store: MatrixStore, matrix: OfferMatrix, filters: Of
     """(the offers the search finds as a mask, its text matches or None); kept for the
     request (its session), where the page and the counts ask for the same search."""
     memo: dict[Any, tuple[Any, Any]] = session.info.setdefault("search_hits", {})
+    if len(memo) > 64:  # a long session (a job) searching many times
+        memo.clear()
     key = (matrix.version, replace(filters, sort=None, facets=False).key())
     if key not in memo:
         text = (store.text_hits(session, matrix, filters.search_terms())
