@@ -299,8 +299,8 @@ def fts5_entries(term: Term) -> sa.Select[Any]:
 
 def fts5_sizes() -> sa.Select[Any]:
     """SQLite: (rowid, docsize record) of every row of the index (tokens per column)."""
-    return sa.select(sa.literal_column("id"), sa.literal_column("sz")).select_from(
-        sa.table("offer_search_docsize")).order_by(sa.literal_column("id"))
+    sizes = sa.table("offer_search_docsize", sa.column("id"), sa.column("sz"))
+    return sa.select(sizes.c.id, sizes.c.sz).order_by(sizes.c.id)
 
 
 def has_matches(bind: Bind, terms: Sequence[Term]) -> bool:

@@ -117,13 +117,6 @@ class OfferMatrix:
 
     # --- the filter model (hub.offers.filters.OfferFilters.where) ------------------------
 
-    def positions(self, offer_ids: npt.ArrayLike) -> Ints:
-        """Positions in `ids` of those of `offer_ids` that are live offers here."""
-        wanted = np.asarray(offer_ids, dtype=np.int64)
-        at = np.searchsorted(self.ids, wanted)
-        at[at >= len(self.ids)] = 0
-        return at[self.ids[at] == wanted] if len(self.ids) else np.zeros(0, np.int64)
-
     def offer_mask(self, f: OfferFilters, text: Bools | None, skip: str = "") -> Bools:
         """The offer-level conditions (providers, codes, text, changes) of `f`, without the
         facet `skip`; `text`: the offers holding `f.q` (None: no text)."""

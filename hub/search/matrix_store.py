@@ -113,9 +113,9 @@ def _ordinal(value: date | str | None) -> int:
     return value.toordinal()
 
 
-def _positions(matrix: OfferMatrix, offer_ids: Sequence[int]) -> tuple[Any, Any]:
+def _positions(matrix: OfferMatrix, offer_ids: Any) -> tuple[Any, Any]:
     """(positions in matrix.ids of the live ones, which of `offer_ids` are live)."""
-    wanted = np.fromiter(offer_ids, np.int64, len(offer_ids))
+    wanted = np.asarray(offer_ids, np.int64)
     at = np.searchsorted(matrix.ids, wanted)
     at[at >= len(matrix.ids)] = 0
     live = (matrix.ids[at] == wanted) if len(matrix.ids) else np.zeros(len(wanted), np.bool_)
@@ -149,8 +149,8 @@ class TextHits:
             return bm25_ranks([(idf_, freq[hits]) for idf_, freq in self.phrases],
                               m.doc_tokens[hits], m.index_tokens / max(1, m.index_rows))
         ids = m.ids[hits]
-        found = dict(session.execute(pg_ranks_of(session, self.terms, ids.tolist()))
-                     .tuples().all())
+        found: dict[int, int] = dict(session.execute(  # type: ignore[arg-type]
+            pg_ranks_of(session, self.terms, ids.tolist())).tuples().all())
         return np.fromiter((found[i] for i in ids.tolist()), np.int64, len(ids))
 
 
@@ -190,7 +190,7 @@ class MatrixStore:
         self.enabled = enabled
         self.sync_max_offers = sync_max_offers
         self._matrix: OfferMatrix | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # current() builds small matrices holding it
         self._building: threading.Thread | None = None
         self._texts: OrderedDict[tuple[Any, ...], TextHits] = OrderedDict()
         self.last_build_seconds: float | None = None
@@ -231,8 +231,9 @@ class MatrixStore:
         started = time.perf_counter()
         with read_snapshot(self.engine) as session:
             matrix = build_matrix(session)
-        self._matrix = matrix
-        self._texts.clear()
+        with self._lock:  # a request may be adding a text of the old matrix meanwhile
+            self._matrix = matrix
+            self._texts.clear()
         self.last_build_seconds = time.perf_counter() - started
 
     def _build_logged(self) -> None:
