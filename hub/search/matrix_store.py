@@ -149,8 +149,8 @@ class TextHits:
             return bm25_ranks([(idf_, freq[hits]) for idf_, freq in self.phrases],
                               m.doc_tokens[hits], m.index_tokens / max(1, m.index_rows))
         ids = m.ids[hits]
-        found: dict[int, int] = dict(session.execute(  # type: ignore[arg-type]
-            pg_ranks_of(session, self.terms, ids.tolist())).tuples().all())
+        found: dict[int, int] = {row[0]: row[1] for row in session.execute(
+            pg_ranks_of(session, self.terms, ids.tolist()))}
         return np.fromiter((found[i] for i in ids.tolist()), np.int64, len(ids))
 
 
