@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from ...vocab.codelists import codelist
-from ..offers.filters import FILTER_RULES, filter_params
+from ..offers.filter_params import FILTER_RULES, filter_params
 from .schemas import (
     DECIMAL_PATTERN,
     DEFAULT_LIMIT,

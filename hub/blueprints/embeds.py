@@ -21,7 +21,8 @@ from ...feeds.jsonld import offer_iri
 from ...vocab.codelists import codelist, municipalities
 from ..context import current_hub
 from ..models import Offer, OfferInstance, Provider
-from ..offers.filters import FILTER_NAMES, OfferFilters
+from ..offers.filter_params import FILTER_NAMES
+from ..offers.filters import OfferFilters
 from ..offers.store import load_offer_records
 from ..pages_nav import PageLink
 from ..problems import Problem

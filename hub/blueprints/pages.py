@@ -10,7 +10,7 @@ from flask import Blueprint, render_template
 from ...vocab.codelists import codelist
 from ..context import current_hub
 from ..models import Offer, Provider
-from ..offers.filters import FILTER_NAMES
+from ..offers.filter_params import FILTER_NAMES
 from ..pages_nav import PageLink
 from ..portal.present import BERLIN, TEMPLATE_HELPERS
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from ...vocab.codelists import codelist, municipalities, municipality_by_ags
 from ..models import Offer, Provider
-from ..offers.filters import OfferFilters, filter_params
+from ..offers.filter_params import filter_params
+from ..offers.filters import OfferFilters
 from ..offers.queries import read_version
 from ..search.facets import facet_counts
 from .listing import count_matches
