@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from tests.api_sample import full_offer, store_district, store_offer
+from tests.import_support import add_provider, add_token, auth, fixture_bytes
 
 BASE = "http://hub.test"
 
@@ -22,9 +23,9 @@ def spec(app: Any, client: Any) -> dict[str, Any]:
     return resp.get_json()  # type: ignore[no-any-return]
 
 
-def check(spec: dict[str, Any], path: str, status: str, body: Any) -> None:
+def check(spec: dict[str, Any], path: str, status: str, body: Any, method: str = "get") -> None:
     """Validate `body` against the documented response of `path` for `status`."""
-    response = spec["paths"][path]["get"]["responses"][status]
+    response = spec["paths"][path][method]["responses"][status]
     (media,) = response["content"].values()
     root = {**spec, **media["schema"]}  # $refs resolve against the document's components
     errors = sorted(Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -38,12 +39,44 @@ def test_document_is_valid_openapi_31(spec: dict[str, Any]) -> None:
     assert spec["servers"] == [{"url": BASE + "/api/v1"}]
 
 
-def test_every_documented_path_answers_as_documented(spec: dict[str, Any], client: Any) -> None:
-    concrete = {"/offers/{provider}/{angebot_id}": "/offers/kvhs-bergstrasse/25H-10102"}
-    for path in spec["paths"]:
-        resp = client.get("/api/v1" + concrete.get(path, path))
+def test_every_documented_path_answers_as_documented(app: Any, spec: dict[str, Any],
+                                                     client: Any) -> None:
+    engine = app.extensions["hub"].engine
+    token = add_token(engine, add_provider(engine, "pruefbetrieb", "Prüfbetrieb"))
+    # A real upload (a dry run keeps its original) for the provider's upload paths.
+    posted = client.post("/api/v1/uploads?dry_run=true", data=fixture_bytes("valid_cp1252.csv"),
+                         headers={**auth(token), "Content-Type": "text/csv"})
+    check(spec, "/uploads", "200", posted.get_json(), "post")
+    upload = posted.get_json()["upload_id"]
+    concrete = {"/offers/{provider}/{angebot_id}": "/offers/kvhs-bergstrasse/25H-10102",
+                "/uploads/{upload_id}": f"/uploads/{upload}",
+                "/uploads/{upload_id}/original": f"/uploads/{upload}/original"}
+    for path, operations in spec["paths"].items():
+        if "get" not in operations:
+            continue
+        secured = "security" in operations["get"]
+        resp = client.get("/api/v1" + concrete.get(path, path),
+                          headers=auth(token) if secured else {})
         assert resp.status_code == 200, path
-        check(spec, path, "200", resp.get_json())
+        if path.endswith("/original"):
+            assert resp.data == fixture_bytes("valid_cp1252.csv")
+        else:
+            check(spec, path, "200", resp.get_json())
+        if secured:
+            denied = client.get("/api/v1" + concrete.get(path, path))
+            assert denied.status_code == 401
+            check(spec, path, "401", denied.get_json())
+
+
+def test_an_invalid_upload_answers_as_documented(app: Any, spec: dict[str, Any],
+                                                 client: Any) -> None:
+    engine = app.extensions["hub"].engine
+    token = add_token(engine, add_provider(engine, "pruefbetrieb", "Prüfbetrieb"))
+    resp = client.post("/api/v1/uploads", data=fixture_bytes("with_errors.csv"),
+                       headers={**auth(token), "Content-Type": "text/csv"})
+    assert resp.status_code == 422
+    check(spec, "/uploads", "422", resp.get_json(), "post")
+    assert resp.get_json()["errors"] and resp.get_json()["import"] is None
 
 
 def test_full_offer_matches_the_offer_schema(spec: dict[str, Any], client: Any) -> None:

@@ -158,9 +158,10 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "info": {
             "title": "Bildungsdaten-Hub API",
             "version": "1.0.0",
-            "summary": "Bildungsangebote des Kreises als JSON (nur lesend)",
+            "summary": "Bildungsangebote des Kreises als JSON; Uploads der Anbieter",
             "description": (
-                "Lesende JSON-API des Bildungsdaten-Hubs. Feldnamen wie in den Angebotsdatensätzen; "
+                "JSON-API des Bildungsdaten-Hubs: lesend für alle, `/uploads` für Anbieter mit "
+                "Token. Feldnamen wie in den Angebotsdatensätzen; "
                 "Codes aus den Codelisten unter /vocab/. Dezimalzahlen (Preise, UE, Koordinaten, "
                 "ECTS) sind Zeichenketten wie \"89.00\", damit kein Betrag gerundet wird; Daten "
                 "im Format JJJJ-MM-TT, Uhrzeiten HH:MM:SS (Europe/Berlin). Fehler als "
@@ -189,11 +190,122 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                               "400": bad,
                               "404": _problem("Unbekanntes Angebot"),
                               "410": _problem("Das Angebot wurde gelöscht")}}},
+            **_upload_paths(bad),
             "/openapi.json": {"get": {
                 "operationId": "getOpenAPI", "summary": "Dieses Dokument",
                 "responses": {"200": {"description": "OpenAPI 3.1",
                                       "content": {"application/json": {
                                           "schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": refs},
+        "components": {"schemas": {**refs, **UPLOAD_SCHEMAS},
+                       "securitySchemes": {"anbieterToken": {
+                           "type": "http", "scheme": "bearer",
+                           "description": "Token eines Anbieters (`bildungsdaten tokens "
+                                          "create SLUG`); es gilt nur für dessen Angebote"}}},
+    }
+
+
+# --- uploads (hub/blueprints/uploads.py): the one writing part of the API ------------------
+
+_ERROR = {"type": "object", "description": "Ein Befund der Prüfung (Zeile und Spalte der "
+          "Datei, stabiler Code, deutsche Meldung)",
+          "properties": {
+              "row": {"type": ["integer", "null"], "description": "Zeile der Datei (1 = Kopf)"},
+              "column": {"type": ["string", "null"]},
+              "column_letter": {"type": ["string", "null"],
+                                "description": "Spaltenbuchstabe wie in Excel"},
+              "code": {"type": "string"}, "severity": {"enum": ["error", "warning"]},
+              "message": {"type": "string"}, "value": {},
+              "place": {"type": "string", "description": "Ort in einer XML- oder "
+                        "Kalenderdatei (Element, Termin)"}},
+          "required": ["row", "column", "code", "severity", "message"]}
+UPLOAD_SCHEMAS: dict[str, Any] = {
+    "Upload": {
+        "type": "object", "description": "Ein Upload mit Prüfbericht und Importzahlen",
+        "properties": {
+            "upload_id": {"type": "integer"},
+            "status": {"enum": ["pending", "done", "invalid", "failed"]},
+            "mode": {"enum": ["replace", "upsert"]}, "dry_run": {"type": "boolean"},
+            "valid": {"type": "boolean"}, "stats": {"type": "object"},
+            "errors": {"type": "array", "items": _ERROR,
+                       "description": "höchstens 1.000; dann ist `truncated` wahr"},
+            "truncated": {"type": "boolean"},
+            "import": {"type": ["object", "null"], "description": "Angebote neu, geändert, "
+                       "unverändert, gelöscht; null ohne Import (ungültig, in Arbeit)"},
+            "url": {"type": "string", "format": "uri"}},
+        "required": ["upload_id", "status", "mode", "dry_run", "import"]},
+    "UploadList": {
+        "type": "object", "properties": {
+            "provider": {"type": "string"},
+            "uploads": {"type": "array", "items": {"$ref": "#/components/schemas/Upload"},
+                        "description": "die letzten 50, neueste zuerst, ohne `errors`"}},
+        "required": ["provider", "uploads"]},
+}
+FILE_TYPES = ("text/csv", "text/tab-separated-values",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              "text/calendar", "application/xml")
+
+
+def _upload_paths(bad: dict[str, Any]) -> dict[str, Any]:
+    secured = [{"anbieterToken": []}]
+    own = {"description": "Das Upload-Ergebnis",
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}}
+    denied = {"401": _problem("Kein oder ein unbekanntes Token"),
+              "429": _problem("Zu viele Fehlversuche mit Tokens (Retry-After)")}
+    upload_id = [{"name": "upload_id", "in": "path", "required": True,
+                  "schema": {"type": "integer"}}]
+    return {
+        "/uploads": {
+            "post": {
+                "operationId": "createUpload", "security": secured,
+                "summary": "Eine Datei des Anbieters prüfen und übernehmen (CSV, XLSX, "
+                           "open-Qcat-XML, iCalendar)",
+                "description": "Die Datei als Rohdaten (Content-Type der Datei, Dateiname "
+                               "optional in Content-Disposition) oder als multipart/form-data "
+                               "im Feld `file`. Ungültige Dateien ändern nichts (422 mit "
+                               "Bericht).",
+                "parameters": [
+                    {"name": "mode", "in": "query", "required": False,
+                     "description": "replace: die Datei ist der ganze Bestand des Anbieters "
+                                    "(fehlende Angebote werden gelöscht); upsert: nur "
+                                    "hinzufügen und ändern",
+                     "schema": {"enum": ["replace", "upsert"], "default": "replace"}},
+                    {"name": "dry_run", "in": "query", "required": False,
+                     "description": "true: nur prüfen, nichts übernehmen",
+                     "schema": {"enum": ["true", "false", "1", "0"], "default": "false"}},
+                    {"name": "lang", "in": "query", "required": False,
+                     "description": "Sprache der Meldungen",
+                     "schema": {"enum": ["de", "en"], "default": "de"}}],
+                "requestBody": {"required": True, "content": {
+                    **{t: {"schema": {"type": "string", "format": "binary"}}
+                       for t in FILE_TYPES},
+                    "multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                "responses": {"200": own,
+                              "422": {**own, "description": "Ungültig: der Bericht nennt "
+                                                            "Zeile, Spalte und Grund"},
+                              "400": bad, **denied,
+                              "413": _problem("Datei zu groß (UPLOAD_MAX_BYTES)"),
+                              "500": _problem("Import fehlgeschlagen; nichts geändert")}},
+            "get": {
+                "operationId": "listUploads", "security": secured,
+                "summary": "Die letzten Uploads des Anbieters",
+                "responses": {"200": {"description": "Die Uploads", "content": {
+                    "application/json": {"schema": {
+                        "$ref": "#/components/schemas/UploadList"}}}}, **denied}}},
+        "/uploads/{upload_id}": {"get": {
+            "operationId": "getUpload", "security": secured, "parameters": upload_id,
+            "summary": "Ein Upload des Anbieters mit Bericht",
+            "responses": {"200": own, **denied,
+                          "404": _problem("Kein Upload dieses Anbieters")}}},
+        "/uploads/{upload_id}/original": {"get": {
+            "operationId": "getUploadOriginal", "security": secured,
+            "parameters": upload_id, "summary": "Die hochgeladene Originaldatei",
+            "responses": {"200": {"description": "Die Datei, wie sie hochgeladen wurde",
+                                  "content": {"application/octet-stream": {
+                                      "schema": {"type": "string", "format": "binary"}}}},
+                          **denied, "404": _problem("Kein Upload dieses Anbieters"),
+                          "409": _problem("Die Datei wird noch geprüft"),
+                          "410": _problem("Originaldatei nicht (mehr) aufbewahrt")}}},
     }
