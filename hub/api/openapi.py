@@ -247,7 +247,7 @@ FILE_TYPES = ("text/csv", "text/tab-separated-values",
 
 
 def _upload_paths(bad: dict[str, Any]) -> dict[str, Any]:
-    secured = [{"anbieterToken": []}]
+    secured: list[dict[str, list[str]]] = [{"anbieterToken": []}]
     own = {"description": "Das Upload-Ergebnis",
            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Upload"}}}}
     denied = {"401": _problem("Kein oder ein unbekanntes Token"),
