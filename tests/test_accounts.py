@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bildungsdaten.hub.auth.users import AccountError, create_first_administrator
+from bildungsdaten.hub.auth.models import User
+from bildungsdaten.hub.auth.users import AccountError, create_first_administrator, reset_totp
 from bildungsdaten.hub.auth.web_sessions import WebSession
 from bildungsdaten.hub.models import utcnow
 from tests.account_support import (
@@ -176,6 +177,29 @@ def test_enrolling_the_second_factor_shows_the_secret_and_needs_a_code(app, engi
     assert resp.status_code == 303 and user_row(engine, "m.muster").totp_secret == secret
     assert ("m.muster", "user.totp_enrolled", "m.muster") in audit_rows(engine)
     assert sign_in(app.test_client(), "m.muster").status_code == 401  # now the code is needed
+
+
+def test_the_offered_secret_is_not_in_the_cookie_and_a_reset_offers_a_new_one(app, engine):
+    add_user(engine, "m.muster")
+    client = app.test_client()
+    sign_in(client, "m.muster")
+
+    def offered() -> str:
+        page = client.get("/verwaltung/konto").get_data(as_text=True)
+        return re.search(r"<code>([A-Z2-7]{32})</code>", page).group(1)
+    secret = offered()
+    assert offered() == secret  # a reload shows the same one (the QR code was scanned)
+    cookie = client.get_cookie("session")
+    assert cookie is not None and secret not in cookie.value
+    csrf = form_csrf(client, "/verwaltung/konto")
+    client.post("/verwaltung/konto/zwei-faktor", data={"csrf": csrf, "code": pyotp.TOTP(secret).now()})
+    assert user_row(engine, "m.muster").totp_secret == secret
+    with Session(engine) as db, db.begin():  # the phone was lost: an administrator resets
+        user = db.execute(sa.select(User).where(User.username == "m.muster")).scalar_one()
+        assert reset_totp(db, user)
+    assert client.get("/verwaltung/konto").status_code == 401  # signed out: the sign-in form
+    sign_in(client, "m.muster")
+    assert offered() != secret
 
 
 # --- roles ---------------------------------------------------------------------------------------

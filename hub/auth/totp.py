@@ -16,10 +16,6 @@ ISSUER = "Bildungsdaten-Hub"
 DRIFT_STEPS = 1
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()
-
-
 def provisioning_uri(secret: str, username: str, issuer: str = ISSUER) -> str:
     """The otpauth:// address an authenticator app reads (from the QR code or typed)."""
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)

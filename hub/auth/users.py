@@ -165,8 +165,11 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
 
 
-def reset_totp(user: User) -> bool:
-    """Remove the second factor; False when there was none."""
+def reset_totp(db: Session, user: User) -> bool:
+    """Remove the second factor and end the account's sessions (a lost phone: whoever holds
+    it or a signed-in browser must sign in again, and enrolment offers a new secret, which
+    derives from the sign-in); False when there was none."""
     had = user.totp_secret is not None
     user.totp_secret = user.totp_last_step = None
+    web_sessions.end_for_user(db, user.id)
     return had

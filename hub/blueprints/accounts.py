@@ -3,21 +3,44 @@ reset the second factor) and `/verwaltung/konto` (everyone: own password and sec
 Every change is written to the audit log in the same transaction."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 
 from ..auth import audit, totp, users
 from ..auth.admin import acting_account, count_failure, require_admin, require_role
 from ..auth.csrf import check_csrf, csrf_token
 from ..auth.models import ROLES, User
+from ..auth.web_sessions import SESSION_ID
 from ..context import current_hub
 from ..db import transaction
 
 bp = Blueprint("accounts", __name__, url_prefix="/verwaltung", template_folder="../templates")
 
-PENDING_TOTP = "totp_neu"  # the secret shown for enrolment, until a code confirms it
+
+
+def _pending_secret(user_id: int) -> str:
+    """The second-factor secret offered for enrolment: derived from the app key, the account
+    and this sign-in (its session id), so it never travels in the cookie (Flask's is signed,
+    not encrypted) and stays the same while the page is reloaded."""
+    sid = session.get(SESSION_ID, "")
+    digest = hmac.new(current_app.secret_key.encode() if isinstance(current_app.secret_key, str)
+                      else bytes(current_app.secret_key or b""),
+                      f"totp-enrolment:{user_id}:{sid}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:32]  # 160 bits, as pyotp's random_base32
 
 
 def _accounts_page(errors: list[tuple[str, str]], values: dict[str, Any], status: int) -> Any:
@@ -85,7 +108,7 @@ def _apply(db: Any, user: User, action: str) -> str:
                      {"vorher": before.split(), "nachher": after.split()})
         return f"Rollen von {user.username} geändert."
     if action == "zwei-faktor-zuruecksetzen":
-        if users.reset_totp(user):
+        if users.reset_totp(db, user):
             audit.record(db, "user.totp_reset", user.username)
         return f"Zwei-Faktor-Anmeldung von {user.username} zurückgesetzt."
     abort(400, "Unbekannte Aktion.")
@@ -101,8 +124,7 @@ def _own_page(errors: list[tuple[str, str]], status: int) -> Any:
         abort(403, "Mit dem ADMIN_TOKEN gibt es kein eigenes Konto; bitte zuerst eines anlegen.")
     enrolment = None
     if not user.totp_secret:
-        secret = session.get(PENDING_TOTP) or totp.new_secret()
-        session[PENDING_TOTP] = secret
+        secret = _pending_secret(user.id)
         uri = totp.provisioning_uri(secret, user.username,
                                     f"{totp.ISSUER} {current_hub().settings.publisher_name}")
         enrolment = {"secret": secret, "uri": uri, "svg": totp.qr_svg(uri)}
@@ -119,9 +141,9 @@ def own_account() -> Any:
 def enrol_totp() -> Any:
     account = require_role()
     check_csrf()
-    secret = session.get(PENDING_TOTP)
-    if not isinstance(secret, str) or account.user_id is None:
+    if account.user_id is None:
         return redirect("/verwaltung/konto", 303)
+    secret = _pending_secret(account.user_id)
     step = totp.accepted_step(secret, request.form.get("code", ""), None)
     if step is None:
         return _own_page([("code", "Der Code passt nicht. Bitte den aktuellen sechsstelligen "
@@ -132,7 +154,6 @@ def enrol_totp() -> Any:
             abort(404)
         user.totp_secret, user.totp_last_step = secret, step
         audit.record(db, "user.totp_enrolled", user.username)
-    session.pop(PENDING_TOTP, None)
     flash("Zwei-Faktor-Anmeldung eingerichtet: Ab jetzt fragt die Anmeldung nach dem Code.")
     return redirect("/verwaltung/konto", 303)
 

@@ -118,7 +118,7 @@ def reset_totp(username: str) -> None:
     """Entfernt die Zwei-Faktor-Anmeldung eines Kontos (z. B. Telefon verloren)."""
     with open_database() as db, transaction(db.sessions) as session:
         user = _user(session, username)
-        if not accounts.reset_totp(user):
+        if not accounts.reset_totp(session, user):
             click.echo(f"Konto „{user.username}“ hat keine Zwei-Faktor-Anmeldung.")
             return
         record(session, "user.totp_reset", user.username, actor=cli_actor())
