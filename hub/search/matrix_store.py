@@ -209,13 +209,22 @@ class MatrixStore:
                 return None
             size = len(matrix) if matrix is not None else self._count(session)
             if size > self.sync_max_offers:
-                self._building = threading.Thread(target=self._build_logged, daemon=True,
-                                                  name="search-matrix")
-                self._building.start()
+                self.warm()
                 return None
             self._build()
         matrix = self._matrix
         return matrix if matrix is not None and matrix.version == version else None
+
+    def warm(self) -> None:
+        """Start building the matrix in the background (a server process at start-up: its
+        first searches then need not go the SQL way for long)."""
+        if not self.enabled:
+            return
+        with self._lock:
+            if self._building is None or not self._building.is_alive():
+                self._building = threading.Thread(target=self._build_logged, daemon=True,
+                                                  name="search-matrix")
+                self._building.start()
 
     def wait(self, timeout: float = 120.0) -> None:
         """Until a background build has finished (bench, tests)."""
