@@ -39,13 +39,18 @@ def test_document_is_valid_openapi_31(spec: dict[str, Any]) -> None:
     assert spec["servers"] == [{"url": BASE + "/api/v1"}]
 
 
-def test_every_documented_path_answers_as_documented(app: Any, spec: dict[str, Any],
-                                                     client: Any) -> None:
+def post_upload(app: Any, client: Any, fixture: str, query: str = "") -> tuple[str, Any]:
+    """A provider's token and the answer to uploading a fixture file with it."""
     engine = app.extensions["hub"].engine
     token = add_token(engine, add_provider(engine, "pruefbetrieb", "Prüfbetrieb"))
+    return token, client.post("/api/v1/uploads" + query, data=fixture_bytes(fixture),
+                              headers={**auth(token), "Content-Type": "text/csv"})
+
+
+def test_every_documented_path_answers_as_documented(app: Any, spec: dict[str, Any],
+                                                     client: Any) -> None:
     # A real upload (a dry run keeps its original) for the provider's upload paths.
-    posted = client.post("/api/v1/uploads?dry_run=true", data=fixture_bytes("valid_cp1252.csv"),
-                         headers={**auth(token), "Content-Type": "text/csv"})
+    token, posted = post_upload(app, client, "valid_cp1252.csv", "?dry_run=true")
     check(spec, "/uploads", "200", posted.get_json(), "post")
     upload = posted.get_json()["upload_id"]
     concrete = {"/offers/{provider}/{angebot_id}": "/offers/kvhs-bergstrasse/25H-10102",
@@ -70,10 +75,7 @@ def test_every_documented_path_answers_as_documented(app: Any, spec: dict[str, A
 
 def test_an_invalid_upload_answers_as_documented(app: Any, spec: dict[str, Any],
                                                  client: Any) -> None:
-    engine = app.extensions["hub"].engine
-    token = add_token(engine, add_provider(engine, "pruefbetrieb", "Prüfbetrieb"))
-    resp = client.post("/api/v1/uploads", data=fixture_bytes("with_errors.csv"),
-                       headers={**auth(token), "Content-Type": "text/csv"})
+    _token, resp = post_upload(app, client, "with_errors.csv")
     assert resp.status_code == 422
     check(spec, "/uploads", "422", resp.get_json(), "post")
     assert resp.get_json()["errors"] and resp.get_json()["import"] is None
