@@ -3,6 +3,7 @@ no WCAG 2.1 A/AA violation by axe-core at 320 and 1280 CSS px, nothing scrolls s
 the admin form adds a source without JavaScript."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,8 @@ from tests.browser_support import axe_violations, chromium
 
 TOKEN = "verwaltung-geheim"
 pytestmark = pytest.mark.browser
+# Set PORTAL_SCREENSHOTS=<folder> to keep a screenshot of every page and width for review.
+SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -41,6 +44,9 @@ def test_region_and_admin_pages_are_accessible(app, browser, live_server, width)
     tab.set_default_timeout(15_000)
     for path in ("/region", "/verwaltung/quellen"):
         tab.goto(path)
+        if SHOTS:
+            tab.screenshot(path=f"{SHOTS}/{path.strip('/').replace('/', '-')}-{width}.png",
+                           full_page=True)
         assert axe_violations(tab) == [], (path, width)
         overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, width, overflow)
