@@ -298,6 +298,11 @@ def _unindexed_sqlite(element: _Unindexed, compiler: Any, **kw: Any) -> str:
     return "+" + str(compiler.process(element.column, **kw))
 
 
+def unindexed(column: Any) -> Any:
+    """`column` as SQLite must not look it up by index (`+column`); as it is elsewhere."""
+    return _Unindexed(column)
+
+
 def live_offers() -> sa.ColumnElement[bool]:
     """Offers that are shown: not tombstones, and not a harvested copy of a direct offer
     (see not_a_harvested_duplicate)."""
