@@ -387,8 +387,15 @@ class RowChecker:
         """_fingerprints for a whole batch without any problem (column-wise, in C)."""
         ids = typed[_ID]
         offer_keys = list(map(hash, ids))
-        instances = [t if t is not None else s for t, s in zip(typed[_TERMIN], typed[_START],
-                                                                strict=True)]
+        # The instance is the termin_id, else the start date: a whole column where it can be.
+        termins = typed[_TERMIN]
+        if None not in termins:
+            instances = termins
+        elif termins.count(None) == len(termins):
+            instances = typed[_START]
+        else:
+            instances = [t if t is not None else s
+                         for t, s in zip(termins, typed[_START], strict=True)]
         self.unique_keys.extend(map(hash, zip(ids, instances, strict=True)))
         self.unique_rows.extend(numbers)
         self.course_keys.extend(offer_keys)
