@@ -486,17 +486,20 @@ def _check_rows(reader: Iterator[Row], checker: RowChecker, report: Report, limi
             else:
                 rows.extend(zip((number for number, _cells in current), values, strict=True))
 
-    blank, data = counted.blank, counted.data
+    blank, data, limit = counted.blank, counted.data, counted.limit
     try:
         for number, cells in reader:
             if not (cells and cells[0].strip()) and not "".join(cells).strip():
                 blank(number)
                 continue
-            if not data():
-                # Read on without checking: a damaged rest of the file is still worth a word.
-                for _ in reader:
-                    pass
-                break
+            if counted.blank_from or counted.count == limit:  # else data() just counts
+                if not data():
+                    # Read on without checking: a damaged rest of the file is still worth a word.
+                    for _ in reader:
+                        pass
+                    break
+            else:
+                counted.count += 1
             batch.append((number, cells))
             cells_in_batch += len(cells)
             if len(batch) == BATCH or cells_in_batch >= max_cells:
