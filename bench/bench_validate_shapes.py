@@ -8,9 +8,10 @@ see the same machine load. With `--baseline REV` ours also runs from the validat
 git revision (before/after figures of a change in the same run).
 
 Run: .venv/bin/python -m bench.bench_validate_shapes [--rows N] [--shapes a,b] [--baseline REV]
-     [--no-frictionless] [--one-process] [--arrow] [--profile SHAPE]
+     [--no-frictionless] [--one-process] [--arrow] [--pss] [--profile SHAPE]
      (one-process: ours with parallel=False too; arrow: ours in one process with pyarrow's
-     CSV reader; profile: cProfile of ours in one process)
+     CSV reader; pss: also the peak PSS of ours, parent and helper summed with shared pages
+     counted once, sampled every 10 ms; profile: cProfile of ours in one process)
 """
 from __future__ import annotations
 
@@ -73,13 +74,27 @@ def run_frictionless(path: str, schema_path: str, encoding: str) -> dict[str, An
             "processes": 1, "peak": _peak_mib()}
 
 
-def _child(argv: list[str], pythonpath: str | None = None) -> dict[str, Any]:
+def _child(argv: list[str], pythonpath: str | None = None, pss: bool = False
+           ) -> dict[str, Any]:
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    out = subprocess.run([sys.executable, "-m", "bench.bench_validate_shapes", *argv],
-                         check=True, capture_output=True, text=True, cwd=REPO, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if not pss:
+        out = subprocess.run([sys.executable, "-m", "bench.bench_validate_shapes", *argv],
+                             check=True, capture_output=True, text=True, cwd=REPO, env=env)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    from bench.bench_validate import _pss_mib
+
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bench_validate_shapes", *argv],
+                            stdout=subprocess.PIPE, text=True, cwd=REPO, env=env)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _pss_mib(proc.pid))
+        time.sleep(0.01)
+    result: dict[str, Any] = json.loads((proc.stdout.read() if proc.stdout else "").strip()
+                                        .splitlines()[-1])
+    result["pss"] = peak
+    return result
 
 
 def _baseline_tree(rev: str, tmp: Path) -> str:
@@ -118,6 +133,8 @@ def main() -> int:
     parser.add_argument("--one-process", action="store_true", help="also ours with parallel=False")
     parser.add_argument("--arrow", action="store_true",
                         help="also ours in one process with pyarrow's reader (arrow=True)")
+    parser.add_argument("--pss", action="store_true",
+                        help="also the peak PSS of ours (sampled; the helper's shared pages once)")
     parser.add_argument("--profile", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -133,7 +150,7 @@ def main() -> int:
     print(f"{args.rows:,} rows per shape; load average at start "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
     print(f"{'shape':<24}{'MB':>6} {'validator':<14}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}"
-          f"{'errors':>8}{'wall x':>8}{'CPU x':>7}")
+          f"{'errors':>8}{'wall x':>8}{'CPU x':>7}{'  PSS MiB' if args.pss else ''}")
     with tempfile.TemporaryDirectory(prefix="bench-shapes-") as tmp_name:
         tmp = Path(tmp_name)
         base = _baseline_tree(args.baseline, tmp) if args.baseline else None
@@ -146,13 +163,15 @@ def main() -> int:
             runs: list[tuple[str, dict[str, Any]]] = []
             if base:
                 runs.append((f"before {args.baseline[:7]}",
-                             _child(["--child", "ours", str(path), "auto"], base)))
-            runs.append(("bildungsdaten", _child(["--child", "ours", str(path), "auto"])))
+                             _child(["--child", "ours", str(path), "auto"], base, args.pss)))
+            runs.append(("bildungsdaten", _child(["--child", "ours", str(path), "auto"],
+                                                 pss=args.pss)))
             if args.one_process:
                 if base:
                     runs.append((f"1 proc {args.baseline[:7]}",
-                                 _child(["--child", "ours", str(path), "one"], base)))
-                runs.append(("ours 1 proc", _child(["--child", "ours", str(path), "one"])))
+                                 _child(["--child", "ours", str(path), "one"], base, args.pss)))
+                runs.append(("ours 1 proc", _child(["--child", "ours", str(path), "one"],
+                                                   pss=args.pss)))
             if args.arrow:
                 runs.append(("ours arrow", _child(["--child", "ours", str(path), "arrow"])))
             if not args.no_frictionless:
@@ -161,10 +180,13 @@ def main() -> int:
             ref = runs[-1][1]
             size = path.stat().st_size / 1e6
             for label, r in runs:
-                ratio = "" if r is ref and not args.no_frictionless else (
+                ratio = "" if r is ref or args.no_frictionless else (
                     f"{ref['wall'] / r['wall']:>8.1f}{ref['cpu'] / r['cpu']:>7.1f}")
+                pss = f"{r['pss']:>9.1f}" if "pss" in r else ""
+                if pss and not ratio:
+                    ratio = " " * 15
                 print(f"{name:<24}{size:>6.1f} {label:<14}{r['wall']:>8.2f}{r['cpu']:>8.2f}"
-                      f"{r['peak']:>10.1f}{r['errors']:>8}{ratio}", flush=True)
+                      f"{r['peak']:>10.1f}{r['errors']:>8}{ratio}{pss}", flush=True)
             path.unlink()
     print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
