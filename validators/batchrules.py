@@ -49,12 +49,15 @@ def rule_rows(typed: list[list[Any]], empty: list[None]) -> list[int]:
     if None in start:
         found.update(_nones(start))
     modes = typed[_MODE]
-    if modes is not empty:
+    # Whether the batch has a mode a rule names at all (a C-level pass over the column):
+    # an all-online batch needs no address scan, an all-in-person one no link scan.
+    if modes is not empty and not ADDRESS_MODES.isdisjoint(modes):
         missing: set[int] = set()
         for idx in _ADDRESS_IDX:
             if None in typed[idx]:
                 missing.update(_nones(typed[idx]))
         found.update(i for i in missing if modes[i] in ADDRESS_MODES)
+    if modes is not empty and not ONLINE_RULE_MODES.isdisjoint(modes):
         online = typed[_ONLINE]
         if None in online:
             found.update(i for i in _nones(online) if modes[i] in ONLINE_RULE_MODES)

@@ -16,9 +16,11 @@ from .rows import _AGS, NCOL, RowChecker
 class ReferenceRowChecker(RowChecker):
     """RowChecker whose batches are checked row by row."""
 
-    def check_batch(self, batch: list[tuple[int, list[str]]]) -> list[list[Any]]:
-        """Typed values of each row; the batch's problems go to the report in the order the
-        columnar path adds them (by row, then file column)."""
+    def check_batch(self, batch: list[tuple[int, list[str]]], keep: bool = True
+                    ) -> list[list[Any]]:
+        """Typed values of each row (always: `keep` is the columnar path's saving); the batch's
+        problems go to the report in the order the columnar path adds them (by row, then file
+        column)."""
         out: list[Any] = []
         errors: list[ValidationError] = []
         for number, cells in batch:

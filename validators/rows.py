@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Sequence
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any
 
 from bildungsdaten.vocab.codelists import find_municipality, municipality_by_ags
@@ -43,7 +42,6 @@ IDX = FIELD_POSITIONS
 COURSE_IDX: tuple[int, ...] = tuple(
     i for i, c in enumerate(COLUMNS) if c.level in ("course", "provider") and c.field != "angebot_id")
 COURSE_IDX_SET = frozenset(COURSE_IDX)
-course_values: Callable[[list[Any]], tuple[Any, ...]] = itemgetter(*COURSE_IDX)  # type: ignore[assignment]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _FORMULA_AFTER = re.compile("\x00[=+\\-@]")  # a formula at the start of a joined cell
@@ -120,6 +118,9 @@ class RowChecker:
         self.pos_of: dict[int, int] = {}
         self.problem_memos: dict[int, dict[str, Any]] = {i: {} for i in range(NCOL)}
         self.pos_order: dict[str | None, int] = {label: i for i, label in enumerate(header.labels)}
+        # The course fingerprint hashes only the file's course columns: the others are None in
+        # every row, so they cannot make two rows differ (and 50-value tuples cost a lot).
+        self.course_idx = tuple(i for i in COURSE_IDX if self.present[i])
         for m in sorted(header.matched, key=lambda m: m.position):
             parser, memo = parser_for(m.column)
             column = m.column
@@ -154,8 +155,10 @@ class RowChecker:
         """Typed values of one non-blank data row; problems go to the report."""
         return self.check_batch([(row, cells)])[0]
 
-    def check_batch(self, batch: list[tuple[int, list[str]]]) -> list[list[Any]]:
-        """Typed values of non-blank data rows, checked column by column.
+    def check_batch(self, batch: list[tuple[int, list[str]]], keep: bool = True
+                    ) -> list[list[Any]]:
+        """Typed values of non-blank data rows, checked column by column (with keep=False
+        only the problems: an empty list, the rows are not made).
 
         Column-wise work runs in C (zip, map, memo lookups of distinct values); Python-level
         loops over cells only happen for columns that have a problem in this batch.
@@ -169,16 +172,17 @@ class RowChecker:
             if len(cells) != width:
                 rows[i] = self._fit(numbers[i], cells, errors, bad.setdefault(i, set()))
         columns = list(zip(*rows, strict=False)) if width else []  # extra cells cut off
-        return self._check_columns(numbers, rows, columns, errors, bad)
+        return self._check_columns(numbers, rows, columns, errors, bad, keep)
 
-    def check_columns(self, numbers: list[int], columns: list[list[str]]) -> list[list[Any]]:
+    def check_columns(self, numbers: list[int], columns: list[list[str]], keep: bool = True
+                      ) -> list[list[Any]]:
         """check_batch for rows given as columns (each exactly `width` cells, as
         arrowcsv reads them): the same values and problems, without the rows' lists."""
-        return self._check_columns(numbers, _RowsOfColumns(columns), columns, [], {})
+        return self._check_columns(numbers, _RowsOfColumns(columns), columns, [], {}, keep)
 
     def _check_columns(self, numbers: list[int], rows: Sequence[list[str]],
                        columns: Sequence[Sequence[str]], errors: list[ValidationError],
-                       bad: dict[int, set[int]]) -> list[list[Any]]:
+                       bad: dict[int, set[int]], keep: bool = True) -> list[list[Any]]:
         size = len(numbers)
         empty_column = [None] * size
         typed: list[list[Any]] = [empty_column] * NCOL
@@ -231,15 +235,19 @@ class RowChecker:
         # The rules column-wise: the district (AGS derived before the rows are made), then
         # the other rules only for the rows where one of them can apply.
         district_errors = district_column(self, typed, numbers, rows, bad, empty_column)
-        out: list[Any] = list(zip(*typed, strict=True))
+        # The rows (a transposition of every cell) only where they are kept or needed.
+        out: list[Any] = list(zip(*typed, strict=True)) if keep or bad else []
         no_problem: set[int] = set()
         row_rules = self._row_rules
         for i in rule_rows(typed, empty_column):
-            row_rules(numbers[i], out[i], rows[i], bad.get(i, no_problem), errors)
+            vals = out[i] if out else tuple([column[i] for column in typed])
+            row_rules(numbers[i], vals, rows[i], bad.get(i, no_problem), errors)
         errors.extend(district_errors)
         if not bad and None not in typed[_ID]:
             self._batch_fingerprints(numbers, typed)
         else:
+            if not out:
+                out = list(zip(*typed, strict=True))
             fingerprints = self._fingerprints
             for i, vals in enumerate(out):
                 fingerprints(numbers[i], vals, bad.get(i, no_problem))
@@ -249,7 +257,7 @@ class RowChecker:
             add = self.report.add
             for error in errors:
                 add(error)
-        return out
+        return out if keep else []
 
     @staticmethod
     def _required(errors: list[ValidationError], bad: dict[int, set[int]], numbers: list[int],
@@ -370,7 +378,7 @@ class RowChecker:
             self.unique_rows.append(row)
         if not bad or bad.isdisjoint(COURSE_IDX_SET):
             self.course_keys.append(offer_key)
-            self.course_fps.append(hash(course_values(vals)))
+            self.course_fps.append(hash(tuple([vals[i] for i in self.course_idx])))
             self.course_rows.append(row)
         else:
             self.other_offer_keys.append(offer_key)
@@ -379,12 +387,21 @@ class RowChecker:
         """_fingerprints for a whole batch without any problem (column-wise, in C)."""
         ids = typed[_ID]
         offer_keys = list(map(hash, ids))
-        instances = [t if t is not None else s for t, s in zip(typed[_TERMIN], typed[_START],
-                                                                strict=True)]
+        # The instance is the termin_id, else the start date: a whole column where it can be.
+        termins = typed[_TERMIN]
+        if None not in termins:
+            instances = termins
+        elif termins.count(None) == len(termins):
+            instances = typed[_START]
+        else:
+            instances = [t if t is not None else s
+                         for t, s in zip(termins, typed[_START], strict=True)]
         self.unique_keys.extend(map(hash, zip(ids, instances, strict=True)))
         self.unique_rows.extend(numbers)
         self.course_keys.extend(offer_keys)
-        self.course_fps.extend(map(hash, zip(*(typed[i] for i in COURSE_IDX), strict=True)))
+        self.course_fps.extend(
+            map(hash, zip(*[typed[i] for i in self.course_idx], strict=True)) if self.course_idx
+            else [hash(())] * len(numbers))  # _fingerprints' hash of no course columns
         self.course_rows.extend(numbers)
 
     def reparse(self, cells: list[str]) -> tuple[list[Any], dict[int, str]]:
