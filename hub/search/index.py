@@ -180,9 +180,17 @@ def _insert(bind: Bind, documents: list[tuple[int, list[str], list[str]]]) -> No
                       for oid, t, b in documents])
         return
     # doc: every token (title and the rest), indexed; title: the title's, for ranking only.
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    if connection.dialect.driver != "psycopg":  # another driver: no psycopg COPY
+        bind.execute(sa.text(
+            "INSERT INTO offer_search (offer_id, title, doc) VALUES "
+            "(:id, array_to_tsvector(CAST(:title AS text[])), "
+            "array_to_tsvector(CAST(:doc AS text[])))"),
+            [{"id": oid, "title": t, "doc": list(dict.fromkeys([*t, *b]))}
+             for oid, t, b in documents])
+        return
     # COPY with tsvector texts of quoted lexemes: the same values array_to_tsvector makes of
     # the token arrays (no parser, no positions), at a fraction of an INSERT per offer.
-    connection = bind.connection() if isinstance(bind, Session) else bind
     dbapi = connection.connection.dbapi_connection
     assert dbapi is not None
     with dbapi.cursor() as cursor:  # type: ignore[attr-defined]
