@@ -129,11 +129,13 @@ def harvest_run(url: str, feed: str, items: int, instance: Path) -> None:
             yield page
 
     before = rss_mib()
+    cpu_start = time.process_time()
     start = time.perf_counter()
     outcome = harvest_source(sessions, "nachbar", sampled, base_uri=settings.hub_base_uri,
                              allow_hosts="127.0.0.1",
                              limits=HarvestLimits(max_seconds=3600, max_pages=100_000))
     took = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start  # this process, both threads: the machine is shared
     with engine.connect() as conn:
         live = conn.execute(sa.select(sa.func.count()).select_from(Offer)
                             .where(Offer.deleted.is_(False))).scalar_one()
@@ -145,6 +147,8 @@ def harvest_run(url: str, feed: str, items: int, instance: Path) -> None:
           f"{c.created:,} created, {live:,} live offers")
     print(f"            of which reading the feed (client, neighbour serving): {waited:.2f} s, "
           f"writing (ingest): {took - waited:.2f} s")
+    print(f"            CPU {cpu:.2f} s ({c.items / cpu if cpu else 0:,.0f} items/CPU-s), "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"            RSS MiB: start {before:.0f}, at 20% {marks.get(20, 0):.0f}, "
           f"at 50% {marks.get(50, 0):.0f}, at 100% {marks.get(100, 0):.0f}; peak {peak:.0f}")
 

@@ -104,6 +104,14 @@ class Settings:
         60, "Höchstdauer eines Abrufs (DNS, Verbindung, Weiterleitungen und Inhalt zusammen) / overall deadline of one fetch")
     fetch_run_deadline_seconds: int = setting(
         900, "Zeitbudget aller Abrufe eines Job-Laufs (z. B. aller Anbieterdateien) / time budget of all fetches of one job run")
+    # the RPDE client's limits for one harvest of a source (hub/federation/items.HarvestLimits);
+    # its time limit is FETCH_RUN_DEADLINE_SECONDS
+    harvest_max_pages: int = setting(
+        10_000, "Höchstzahl RPDE-Seiten je Ernte einer Quelle; danach endet der Lauf als „partial“ und der nächste setzt fort / maximum RPDE pages per harvest run of a source (the next run goes on)")
+    harvest_max_page_bytes: int = setting(
+        20 * 1024 * 1024, "Größte RPDE-Seite einer Quelle in Bytes; eine größere beendet den Lauf mit Fehler / largest RPDE page of a source in bytes")
+    harvest_max_items_per_page: int = setting(
+        5_000, "Höchstzahl Einträge je RPDE-Seite einer Quelle; eine Seite mit mehr beendet den Lauf mit Fehler / maximum items per RPDE page of a source")
     imprint_text: str = setting(
         "", "Text des Impressums (Absätze durch Leerzeilen); leer = Angaben aus PUBLISHER_NAME und CONTACT_EMAIL / imprint text; empty = built from the publisher settings")
     privacy_text: str = setting(

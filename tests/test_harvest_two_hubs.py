@@ -204,3 +204,26 @@ def test_sources_add_refuses_loopback_unless_allowed(app):
     add_source(hub.sessions, hub.settings, "lokal", "http://127.0.0.1:8000/feeds/offers/rpde")
     with hub.sessions() as session:
         assert session.execute(sa.select(Source.name)).scalars().all() == ["lokal"]
+
+
+def test_harvest_limits_come_from_the_settings(app, client, neighbour):
+    """HARVEST_MAX_PAGES ends a run after that many pages as "partial" and the next run goes
+    on from there; HARVEST_MAX_ITEMS_PER_PAGE refuses a longer page with a health entry."""
+    nachbar_app, base = neighbour
+    hub = app.extensions["hub"]
+    hub.settings.fetch_allow_hosts = "127.0.0.1"
+    write(nachbar_app.extensions["hub"].engine,
+          [simple_offer(k, ODW, title=f"Kurs {k}", venue=ERBACH) for k in "abc"])  # pages of 2
+    add_source(hub.sessions, hub.settings, "odenwald", base + "/feeds/offers/rpde")
+
+    hub.settings.harvest_max_items_per_page = 1
+    refused = harvest(hub.sessions, hub.settings, "odenwald")
+    assert (refused.status, refused.error_code, refused.counts.created) == (
+        "failed", "too-many-items", 0), refused
+    hub.settings.harvest_max_items_per_page = 5_000
+    hub.settings.harvest_max_pages = 1
+    runs = [harvest(hub.sessions, hub.settings, "odenwald") for _ in range(3)]
+    assert [(r.status, r.counts.created) for r in runs] == [
+        ("partial", 2), ("partial", 1), ("done", 0)], runs
+    assert runs[0].error_code == "page-limit"
+    assert ids(client) == ["odenwald--vhs-odw/a", "odenwald--vhs-odw/b", "odenwald--vhs-odw/c"]

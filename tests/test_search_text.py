@@ -221,3 +221,30 @@ def test_sqlite_and_postgresql_find_the_same(both_databases: tuple[Engine, Engin
     # The same offers; in relevance order within the title matches each has its own ranker.
     assert ({q: sorted(search(lite, q)) for q in queries}
             == {q: sorted(search(pg, q)) for q in queries})
+
+
+def test_postgresql_index_rows_are_the_tsvectors_of_the_token_arrays(
+        both_databases: tuple[Engine, Engine]) -> None:
+    """The index rows go in by COPY as tsvector texts: the same values array_to_tsvector
+    makes of the token arrays, also for lexemes our tokenizer never makes (quote, backslash,
+    space) and for an empty list."""
+    from bildungsdaten.hub.search.index import _documents, _tsvector
+    _lite, pg = both_databases
+    cases = [["kur", "englisch", "für", "bensheim", "2026"], ["a'b", "c\\d", "z y", "ä"], [],
+             ["o'", "'", "\\"]]
+    with pg.connect() as conn:
+        for tokens in cases:
+            assert conn.execute(sa.text(
+                "SELECT array_to_tsvector(CAST(:a AS text[])) = CAST(:b AS tsvector)"),
+                {"a": tokens, "b": _tsvector(tokens)}).scalar() is True, tokens
+        # and each stored row of the sample is that of its offer's token arrays
+        ids = list(conn.execute(sa.select(offers_t.c.id)).scalars())
+        documents, _words = _documents(conn, ids)
+        assert documents
+        for oid, title, body in documents:
+            assert conn.execute(sa.text(
+                "SELECT title = array_to_tsvector(CAST(:t AS text[])) AND "
+                "doc = array_to_tsvector(CAST(:d AS text[])) FROM offer_search "
+                "WHERE offer_id = :id"),
+                {"t": title, "d": list(dict.fromkeys([*title, *body])), "id": oid}
+            ).scalar() is True, oid

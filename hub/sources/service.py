@@ -153,7 +153,16 @@ def harvest(sessions: sessionmaker[Session], settings: Settings, name: str,
         get_source(session, name)
     return harvest_source(sessions, name, walk, base_uri=settings.hub_base_uri,
                           allow_hosts=settings.fetch_allow_hosts,
-                          limits=HarvestLimits(max_seconds=float(settings.fetch_run_deadline_seconds)))
+                          limits=harvest_limits(settings))
+
+
+def harvest_limits(settings: Settings) -> HarvestLimits:
+    """The RPDE client's limits of one run, from the settings (HARVEST_MAX_…, and
+    FETCH_RUN_DEADLINE_SECONDS for its time)."""
+    return HarvestLimits(max_pages=settings.harvest_max_pages,
+                         max_page_bytes=settings.harvest_max_page_bytes,
+                         max_items_per_page=settings.harvest_max_items_per_page,
+                         max_seconds=float(settings.fetch_run_deadline_seconds))
 
 
 def harvest_due(sessions: sessionmaker[Session], settings: Settings,
