@@ -76,6 +76,18 @@ def test_no_results_say_which_filter_to_drop(client, sample):
     assert 'href="/angebote?life_phase=fruehe_kindheit"' in html
 
 
+def test_no_results_offer_a_spelling_from_the_indexed_words(client, sample):
+    html = client.get("/angebote?q=Compterkurs&life_phase=senioren").get_data(as_text=True)
+    assert "Keine Angebote gefunden" in text_of(html)
+    assert ('Meinten Sie <a href="/angebote?life_phase=senioren&amp;q=computerkurs">'
+            "„computerkurs“</a>?") in html
+    found = client.get("/angebote?life_phase=senioren&q=computerkurs").get_data(as_text=True)
+    assert "Computerkurs für Senioren" in found
+    # The text finds offers, only the filters leave none: no spelling to offer.
+    other = client.get("/angebote?q=Computerkurs&mode=online_live").get_data(as_text=True)
+    assert "Keine Angebote gefunden" in text_of(other) and "Meinten Sie" not in other
+
+
 @pytest.mark.parametrize("query, parameter", [
     ("life_phase=rentner", "life_phase"), ("municipality=12345678", "municipality"),
     ("from=2025-02-30", "from"), ("q=" + "x" * 10_000, "q"), ("nach=kaputt", "nach"),

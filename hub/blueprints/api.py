@@ -16,10 +16,9 @@ from ..models import Offer, Provider
 from ..offers.filters import OfferFilters
 from ..offers.store import load_offer, load_offer_records
 from ..pages_nav import PageLink
-from ..portal.search import count_cache
+from ..portal.search import count_cache, spelling
 from ..problems import Problem, bad_parameter
 from ..search.order import decode_cursor, encode_cursor, ordered_ids
-from ..search.suggest import suggest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -80,7 +79,7 @@ def offers() -> Response:
             # and a popular search, count once.
             extra["total"], extra["facets"] = count_cache(current_app).found(session, filters)
         if not rows and after is None and filters.q is not None:
-            suggestion = suggest(session, filters.q)
+            suggestion = spelling(session, filters)
             if suggestion is not None:
                 extra["suggestion"] = suggestion
     items = [_offer_json(record) for record in records]

@@ -24,6 +24,7 @@ from ..portal.search import (
     form_fields,
     provider_names,
     search_url,
+    spelling,
     what_to_drop,
 )
 from ..problems import Problem, bad_parameter
@@ -68,19 +69,24 @@ def search() -> Any:
     with current_hub().sessions() as session:
         providers = provider_names(session)
         filters, after, problem = _parse(session)
-        page, total, drop = OfferPage([], None), 0, []
+        page, total, drop, better = OfferPage([], None), 0, [], None
         if problem is None:
             total = _counts().total(session, filters)  # with the facets, one pass
             page = offer_page(session, filters, after)
             if total == 0:
                 drop = what_to_drop(session, filters, providers)
+                better = spelling(session, filters)
         fields = form_fields(session, filters, request.args, providers, problem is None,
                              _counts())
         active = active_filters(filters, providers)
     args = filters.to_args()
     next_url = search_url(args + [("nach", page.next)]) if page.next else None
+    # The same search with the suggested spelling (the other filters kept).
+    better_url = search_url([("q", better) if k == "q" else (k, v) for k, v in args]) \
+        if better else None
     html = render_template(
         "search.html", filters=filters, fields=fields, page=page, total=total, drop=drop,
+        better=better, better_url=better_url,
         active=active, problem=problem, next_url=next_url, order=ORDER_WORDS[filters.order()],
         first_url=search_url(args) if after else None,
         q=request.args.get("q", "")[:200] if problem else (filters.q or ""),

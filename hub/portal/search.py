@@ -20,6 +20,8 @@ from ..offers.filter_params import filter_params
 from ..offers.filters import OfferFilters
 from ..offers.queries import read_version
 from ..search.facets import facet_counts
+from ..search.fast import text_has_matches
+from ..search.suggest import suggest
 from .listing import count_matches
 
 offers_t = Offer.__table__
@@ -168,6 +170,14 @@ def active_filters(filters: OfferFilters, providers: dict[str, str], path: str =
     return [ActiveFilter(name, f"{param_label(name)}: {value_label(name, value, providers)}",
                          search_url([a for j, a in enumerate(args) if j != i], path))
             for i, (name, value) in enumerate(args) if name not in ORDER_ARGS]
+
+
+def spelling(session: Session, filters: OfferFilters) -> str | None:
+    """A spelling suggestion for a search without results (hub.search.suggest), or None; none
+    is needed when its text finds offers and only the other filters leave nothing."""
+    if filters.q is None or text_has_matches(session, filters):
+        return None
+    return suggest(session, filters.q)
 
 
 def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, str]

@@ -97,3 +97,13 @@ def count(session: Session, filters: OfferFilters) -> int | None:
     if found is None:
         return None
     return int(_hits(session, *found, filters)[0].sum())
+
+
+def text_has_matches(session: Session, filters: OfferFilters) -> bool | None:
+    """Some live offer holds the text `q` (whatever the other filters), from the matrix; None
+    without a matrix."""
+    found = _matrix(session, filters)
+    if found is None or filters.q is None:
+        return None
+    store, matrix = found
+    return bool(store.text_hits(session, matrix, filters.search_terms()).mask.any())
