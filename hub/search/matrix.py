@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from ...vocab.codelists import codelist, municipality_by_ags
+from .facets import FACETS
 
 if TYPE_CHECKING:
     from ..offers.filters import OfferFilters
@@ -31,18 +31,18 @@ NO_DAY = np.iinfo(np.int32).min  # a date that is NULL in the database
 LAST_DAY = date(9999, 12, 31).toordinal()  # offers without a date come last in sort=date
 ALL_PHASES = "alle"
 
-# facet -> (OfferFilters field, code list of its values or None for the municipalities)
-MULTI = {"life_phase": ("life_phases", "lebensphase"), "language": ("languages", "sprache"),
-         "funding": ("fundings", "foerderung")}
+# The multi-valued facets: an offer holds a list of codes (hub.search.facets.FACETS).
+MULTI = ("life_phase", "language", "funding")
 
 
 def facet_values(name: str) -> tuple[str, ...]:
     """The values of a facet in the order the answers list them."""
-    if name == "municipality":
-        return tuple(municipality_by_ags())
-    list_name = {"life_phase": "lebensphase", "topic": "themenbereich", "mode": "lernform",
-                 "language": "sprache", "funding": "foerderung"}[name]
-    return codelist(list_name).codes
+    return FACETS[name][2]()
+
+
+def _attr(name: str) -> str:
+    """The OfferFilters field of a facet."""
+    return FACETS[name][0]
 
 
 def code_index(values: Sequence[str | None], codes: Sequence[str]) -> npt.NDArray[np.int16]:
@@ -127,8 +127,8 @@ class OfferMatrix:
             mask &= one_of(self.topic, [facet_values("topic").index(t) for t in f.topics])
         if f.modified_since is not None:
             mask &= self.modified >= f.modified_since
-        for name, (attr, _) in MULTI.items():
-            wanted = getattr(f, attr)
+        for name in MULTI:
+            wanted = getattr(f, _attr(name))
             if wanted and skip != name:
                 mask &= self.holding(name, wanted)
         return mask
@@ -207,18 +207,23 @@ class OfferMatrix:
                      ) -> tuple[int, dict[str, dict[str, int]]]:
         """The total and, per facet value v, the offers the same search finds with v added
         (a selected facet ORs v into its selection); `found`: matches(f, text) if known."""
-        found = self.matches(f, text) if found is None else found
+        # Dropping a facet's selection leaves the other part (offer or date conditions) as it
+        # is: each computed once, and only when a selection or a missing `found` needs it.
+        offers = dated = None
+        if found is None or any(getattr(f, _attr(name)) for name in FACETS):
+            offers, dated = self.offer_mask(f, text), self.with_a_date(self.date_mask(f))
+            found = offers & dated if found is None else found
         total = int(found.sum())
         out: dict[str, dict[str, int]] = {}
-        for name in ("life_phase", "municipality", "topic", "mode", "language", "funding"):
-            selected = bool(getattr(f, _ATTRS[name]))
+        for name in FACETS:
+            selected = bool(getattr(f, _attr(name)))
             if name in ("municipality", "mode"):
-                counts = self._date_facet(f, name, found, selected, text)
+                counts = self._date_facet(f, name, found, offers if selected else None)
             else:
                 # Offers the search finds with F's selection dropped: with v added, the count
                 # is the hits plus those of them holding v that the selection left out.
-                rest = (self.offer_mask(f, text, skip=name)
-                        & self.with_a_date(self.date_mask(f))) if selected else found
+                rest = (self.offer_mask(f, text, skip=name) & dated
+                        if selected and dated is not None else found)
                 counts = self._offer_facet(name, rest & ~found if selected else found)
                 if selected:
                     counts = {v: total + n for v, n in counts.items()}
@@ -243,14 +248,15 @@ class OfferMatrix:
                           else counts[v]) for k, v in enumerate(values)}
         return counts
 
-    def _date_facet(self, f: OfferFilters, name: str, found: Bools, selected: bool,
-                    text: Bools | None) -> dict[str, int]:
+    def _date_facet(self, f: OfferFilters, name: str, found: Bools,
+                    offers: Bools | None) -> dict[str, int]:
         """Municipality or mode: an offer counts for v when one of its dates has v and meets
-        the other date conditions. With a selection: the hits plus the offers outside them
-        that meet the offer conditions and have such a date."""
+        the other date conditions. With a selection (`offers`: the offer conditions' mask):
+        the hits plus the offers outside them that meet those and have such a date."""
         d = self.dates
+        selected = offers is not None
         rest_dates = self.date_mask(f, skip=name)
-        among = (self.offer_mask(f, text) & ~found) if selected else found
+        among = (offers & ~found) if offers is not None else found
         keep = among[d.offer]
         if rest_dates is not None:
             keep &= rest_dates.mask
@@ -279,10 +285,6 @@ class OfferMatrix:
         np.minimum.at(out, d.offer[inside], metres[at[inside]])
         out[out == np.iinfo(np.int64).max] = -1
         return out
-
-
-_ATTRS = {"life_phase": "life_phases", "municipality": "municipalities", "topic": "topics",
-          "mode": "modes", "language": "languages", "funding": "fundings"}
 
 
 def page(keys: Ints, ids: Ints, descending: bool, after: tuple[int, int] | None,

@@ -65,7 +65,7 @@ def build_matrix(session: Session) -> OfferMatrix:
         modified=np.fromiter((r[4] for r in rows), np.int64, n),
         multi={}, dates=_empty_dates(), has_dates=np.zeros(n, np.bool_),
         provider_ids=dict(session.execute(sa.select(providers_t.c.slug, providers_t.c.id)).all()))
-    for column, name in enumerate(MULTI, start=5):
+    for column, name in enumerate(MULTI, start=5):  # life_phases, languages, funding
         lists = [_json_list(r[column]) for r in rows]
         offer = np.repeat(np.arange(n, dtype=np.int32), [len(x) for x in lists])
         codes = code_index([c for x in lists for c in x], facet_values(name))
