@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 
 from bildungsdaten.hub.db import make_engine
 from bildungsdaten.hub.migrate import upgrade
-from tests.support import fresh_postgres_database
+from tests.support import fresh_postgres_database, served_app
 
 
 @pytest.fixture(scope="session")
@@ -91,11 +90,5 @@ def client(app: Any) -> Any:
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
     """The app served over real HTTP on a free loopback port; yields its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with served_app(app) as base:
+        yield base

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +24,7 @@ from bildungsdaten.hub.sources.service import SourceError, add_source, harvest
 from bildungsdaten.vocab.records import ProviderRecord, VenueRecord
 from tests.feed_data import KVHS, simple_offer, write
 from tests.fetch_support import answer, serve
-from tests.support import fresh_postgres_database
+from tests.support import fresh_postgres_database, served_app
 
 ODW = ProviderRecord(slug="vhs-odw", name="VHS Odenwaldkreis", type="vhs",
                      url="https://vhs-odenwald.example")
@@ -53,23 +52,16 @@ def neighbour_db(db_url: str, tmp_path: Path, sqlite_template: Path) -> Iterator
 @contextmanager
 def served_hub(url: str, instance: Path) -> Iterator[tuple[Any, str]]:
     """The neighbour hub (Odenwaldkreis) on a free loopback port; its base URI is that port."""
-    from werkzeug.serving import make_server
-
     from bildungsdaten.hub.app import create_app
 
     app = create_app({"database_url": url, "instance_path": instance, "secret_key": "nachbar",
                       "hub_base_uri": "http://127.0.0.1:1", "district_key": "06437",
                       "district_name": "Odenwaldkreis", "rpde_page_size": 2})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["hub"].settings.hub_base_uri = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield app, base
+        with served_app(app) as base:
+            app.extensions["hub"].settings.hub_base_uri = base  # before anyone asks
+            yield app, base
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
         app.extensions["hub"].engine.dispose()
 
 

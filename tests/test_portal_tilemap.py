@@ -17,6 +17,7 @@ from bildungsdaten.hub.app import create_app
 from bildungsdaten.hub.settings import SettingsError, load_settings
 from tests.browser_support import axe_violations, chromium
 from tests.portal_sample import store_portal_sample
+from tests.support import served_app
 
 # A real PNG to answer every tile with (Leaflet scales it to 256 px).
 TILE = (Path(__file__).parents[1] / "hub" / "static" / "vendor" / "leaflet" / "images"
@@ -66,19 +67,13 @@ def tiles() -> Iterator[TileServer]:
 @pytest.fixture
 def tile_site(db_url: str, tmp_path: Path, tiles: TileServer) -> Iterator[str]:
     """The hub with MAP_TILE_URL at the local tile server, served over real HTTP."""
-    from werkzeug.serving import make_server
-
     app = create_app({"database_url": db_url, "instance_path": tmp_path / "instance",
                       "hub_base_uri": "http://hub.test", "secret_key": "test-secret",
                       "map_tile_url": tiles.origin + "/{z}/{x}/{y}.png",
                       "map_tile_attribution": "Testkacheln"})
     store_portal_sample(app.extensions["hub"].engine)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with served_app(app) as base:
+        yield base
     app.extensions["hub"].engine.dispose()
 
 
