@@ -64,6 +64,7 @@ PAGES = {
     "suche": "/angebote?life_phase=senioren",
     "suche-leer": "/angebote?life_phase=fruehe_kindheit&mode=online_live",
     "suche-text": "/angebote?q=Computerkurs&sort=relevance",
+    "suche-schreibweise": "/angebote?q=Compterkurs&life_phase=senioren",  # "Meinten Sie …?"
     "angebot": "/offers/kvhs-bergstrasse/senioren-pc",
     "angebot-voll": "/offers/kvhs-bergstrasse/25H-10102",
     "anbieter": "/anbieter/kvhs-bergstrasse",
