@@ -5,6 +5,7 @@ next search; a big hub builds the matrix in the background while the SQL answers
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,10 +16,12 @@ from werkzeug.datastructures import MultiDict
 from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.offers.filters import OfferFilters
 from bildungsdaten.hub.offers.store import ensure_provider, write_offers
-from bildungsdaten.hub.search import fast
+from bildungsdaten.hub.search import fast, ts_rank
 from bildungsdaten.hub.search.facets import sql_facet_counts
-from bildungsdaten.hub.search.matrix_store import MatrixStore
+from bildungsdaten.hub.search.index import TITLE_FLAG, fts5_entries, ranked_matches
+from bildungsdaten.hub.search.matrix_store import MatrixStore, _pg_text, _sqlite_text
 from bildungsdaten.hub.search.order import Cursor, sql_ordered_ids
+from bildungsdaten.hub.search.text import Term, query_terms
 from bildungsdaten.vocab.codelists import codelist, municipality_by_ags
 from tests.demo_district import TODAY, load_demo
 from tests.search_sample import BENSHEIM, VHS, _offer
@@ -127,3 +130,65 @@ def test_a_big_hub_builds_in_the_background_while_the_sql_answers(demo: Any) -> 
         store.wait()
         assert store.current(session) is not None
         assert fast.facet_counts(session, filters) == sql_facet_counts(session, filters)
+
+
+TEXTS = ["Kurs", "kur", "Englischkurs", "Deutschkurse", "Computerkurse für Senioren",
+         "Yoga Rücken", "Kurs Kurse Kursen", "Musik Kinder Eltern", "Fuehrung", "eng",
+         "Bewerbungstraining", "zzzunbekannt"]
+
+
+@pytest.mark.parametrize("postings", [True, False], ids=["in-memory", "from-the-index"])
+def test_every_text_match_ranks_as_the_database_does(demo: Any, postings: bool) -> None:
+    """Each text's matches and their rank, from the matrix's copy of the index (SQLite: bm25
+    over FTS5's entries; PostgreSQL: hub.search.ts_rank over the lexemes) and without it, are
+    those of hub.search.index.ranked_matches, for every match, not only a page's."""
+    store = demo.extensions["search_matrix"]
+    with make_sessionmaker(demo.extensions["hub"].engine)() as session:
+        matrix = store.current(session)
+        assert matrix is not None and matrix.postings is not None
+        if not postings:
+            matrix = replace(matrix, postings=None)
+        dialect = session.get_bind().dialect.name
+        found = 0
+        for text in TEXTS:
+            terms = query_terms(text)
+            hits = (_sqlite_text(session, matrix, terms) if dialect == "sqlite"
+                    else _pg_text(session, matrix, terms))
+            ranked = ranked_matches(dialect, terms)
+            expected = dict(session.execute(sa.select(ranked.c.offer_id, ranked.c.rank)).all())
+            ids = matrix.ids[hits.mask].tolist()
+            assert ids == sorted(i for i in expected if i in set(matrix.ids.tolist())), text
+            assert hits.ranks(session, hits.mask).tolist() == [expected[i] for i in ids], text
+            found += len(ids)
+        assert found > 300  # common words and compounds, not only rare ones
+
+
+def test_the_copy_of_the_index_holds_every_entry_of_it(demo: Any) -> None:
+    """Postings.of gives, for whole words and prefixes, the index's own entries: SQLite's
+    fts5vocab rows; PostgreSQL's lexemes of `doc`, and of `title` marked as the title's."""
+    with make_sessionmaker(demo.extensions["hub"].engine)() as session:
+        matrix = demo.extensions["search_matrix"].current(session)
+        assert matrix is not None and matrix.postings is not None
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        for token, prefix in [("kur", True), ("kur", False), ("englisch", True), ("ä", True),
+                              ("zzz", True), ("yoga", False)]:
+            if sqlite:
+                stmt: Any = fts5_entries(Term(token, prefix, token))
+            else:
+                match = "t.lexeme LIKE :token || '%'" if prefix else "t.lexeme = :token"
+                stmt = sa.text(f"SELECT s.offer_id + CASE WHEN v.col = 'title' THEN {TITLE_FLAG}"
+                               " ELSE 0 END FROM offer_search s, LATERAL (VALUES ('title', "
+                               "s.title), ('doc', s.doc)) v(col, vec), unnest(v.vec) t "
+                               f"WHERE {match}").bindparams(token=token)
+            expected = sorted(r[0] for r in session.execute(stmt))
+            assert sorted(matrix.postings.of(token, prefix).tolist()) == expected, token
+            assert expected or token in ("ä", "zzz")
+
+
+def test_a_token_both_whole_and_prefix_is_ranked_by_the_database() -> None:
+    """tsrank.c keeps one of two operands with the same string (which one is up to its sort):
+    such a query has no operands here, so PostgreSQL ranks it."""
+    assert ts_rank.operands([Term("kur", True, "kurs")]) == [("kur", True)]
+    assert ts_rank.operands([Term("englischkur", True, "englischkurs",
+                                  (Term("englisch", True, "englisch"), Term("kur", True, "kurs"))),
+                             Term("kur", False, "kur")]) is None

@@ -306,7 +306,7 @@ def pg_ranks_of(bind: Bind, terms: Sequence[Term], offer_ids: Sequence[int]) -> 
 
 
 # fts5vocab's text ordering is by bytes: no index term sorts after a prefix followed by this.
-_AFTER_ALL = "\U0010ffff"
+AFTER_ALL = "\U0010ffff"
 TITLE_FLAG = 2**32  # above any offer id: marks a title entry in fts5_entries' integers
 
 
@@ -318,7 +318,7 @@ def fts5_entries(term: Term) -> sa.Select[Any]:
     entries = sa.table("offer_search_instances", sa.column("term"), sa.column("doc"),
                        sa.column("col"))
     c = entries.c
-    found = ((c.term >= term.token) & (c.term < term.token + _AFTER_ALL) if term.prefix
+    found = ((c.term >= term.token) & (c.term < term.token + AFTER_ALL) if term.prefix
              else c.term == term.token)
     return sa.select(c.doc + sa.case((c.col == "title", TITLE_FLAG), else_=0)).where(found)
 

@@ -23,6 +23,7 @@ from .facets import FACETS
 
 if TYPE_CHECKING:
     from ..offers.filters import OfferFilters
+    from .postings import Postings
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -111,6 +112,7 @@ class OfferMatrix:
     doc_tokens: npt.NDArray[np.float64] | None = None
     index_rows: int = 0
     index_tokens: int = 0
+    postings: Postings | None = None  # the text index's entries (hub.search.postings)
 
     def __len__(self) -> int:
         return len(self.ids)

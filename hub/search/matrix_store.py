@@ -6,6 +6,7 @@ Also the text index's answers (matching offers and their rank) per text, for the
 value: a page and its counts, and the next page, ask once."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -24,10 +25,19 @@ from ...vocab.records import PRICE_FREE
 from ..models import Offer, OfferInstance, Provider, Venue
 from ..offers.filters import live_offers, unindexed
 from ..offers.queries import feed_version, read_snapshot, read_version
-from . import bm25
+from . import bm25, ts_rank
 from .bm25 import bm25_ranks, column_sizes
-from .index import TITLE_FLAG, TITLE_WEIGHT, fts5_entries, fts5_sizes, pg_ranks_of, text_ids
+from .index import (
+    RANK_SCALE,
+    TITLE_FLAG,
+    TITLE_WEIGHT,
+    fts5_entries,
+    fts5_sizes,
+    pg_ranks_of,
+    text_ids,
+)
 from .matrix import LAST_DAY, MULTI, NO_DAY, Dates, OfferMatrix, code_index, facet_values
+from .postings import read_postings
 from .text import Term
 
 log = logging.getLogger(__name__)
@@ -83,6 +93,7 @@ def build_matrix(session: Session) -> OfferMatrix:
         at, live = _positions(ids, [r[0] for r in sizes])
         matrix.doc_tokens = np.zeros(n, np.float64)
         matrix.doc_tokens[at] = tokens[live]
+    matrix.postings = read_postings(session)
     return matrix
 
 
@@ -144,11 +155,14 @@ class TextHits:
     hub.search.index.ranked_matches does."""
 
     def __init__(self, matrix: OfferMatrix, terms: Sequence[Term], mask: Any,
-                 phrases: list[tuple[float, Any]] | None = None) -> None:
+                 phrases: list[tuple[float, Any]] | None = None,
+                 matches: tuple[Any, Any, int] | None = None) -> None:
         self.matrix = matrix
         self.terms = tuple(terms)
         self.mask = mask
         self.phrases = phrases  # SQLite: (idf, weighted frequency per offer) of each phrase
+        # PostgreSQL: matching lexemes per offer in title and doc, and the query's operands
+        self.matches = matches
 
     def ranks(self, session: Session, hits: Any) -> Any:
         """The rank of each offer of the boolean mask `hits` (a subset of `mask`), in id
@@ -158,6 +172,9 @@ class TextHits:
             assert m.doc_tokens is not None
             return bm25_ranks([(idf_, freq[hits]) for idf_, freq in self.phrases],
                               m.doc_tokens[hits], m.index_tokens / max(1, m.index_rows))
+        if self.matches is not None:
+            title, doc, size = self.matches
+            return ts_rank.ranks(title[hits], doc[hits], size, TITLE_WEIGHT, RANK_SCALE)
         ids = m.ids[hits]
         found: dict[int, int] = {row[0]: row[1] for row in session.execute(
             pg_ranks_of(session, self.terms, ids.tolist()))}
@@ -169,10 +186,7 @@ def _sqlite_text(session: Session, matrix: OfferMatrix, terms: Sequence[Term]) -
     index entries of each phrase (hub.search.bm25)."""
     anywhere, weights = [], []
     for phrase in bm25.phrases(terms):
-        # As the driver gives them: row objects cost more than the index itself for a common
-        # word's 20,000 entries.
-        found = _raw(session, fts5_entries(phrase))
-        entries = np.array([r[0] for r in found], np.int64)
+        entries = _entries(session, matrix, phrase)
         in_title = entries >= TITLE_FLAG
         rows = np.where(in_title, entries - TITLE_FLAG, entries)
         at, live = _positions(matrix.ids, rows)
@@ -181,6 +195,46 @@ def _sqlite_text(session: Session, matrix: OfferMatrix, terms: Sequence[Term]) -
         anywhere.append(freq > 0)
         weights.append((bm25.idf(matrix.index_rows, len(np.unique(rows))), freq))
     return TextHits(matrix, terms, bm25.matching(terms, iter(anywhere)), weights)
+
+
+def _entries(session: Session, matrix: OfferMatrix, phrase: Term) -> Any:
+    """SQLite: the index entries of a phrase (hub.search.index.fts5_entries), from the
+    matrix's copy of the index when it has one."""
+    if matrix.postings is not None:
+        return matrix.postings.of(phrase.token, phrase.prefix)
+    # As the driver gives them: row objects cost more than the index itself for a common
+    # word's 20,000 entries.
+    return np.array([r[0] for r in _raw(session, fts5_entries(phrase))], np.int64)
+
+
+def _pg_text(session: Session, matrix: OfferMatrix, terms: Sequence[Term]) -> TextHits:
+    """PostgreSQL: the offers holding the text and their matching lexemes (for ts_rank), from
+    the matrix's copy of the index's lexemes when it has one, else through the GIN index
+    (18,000 ids for a common word; ranked by PostgreSQL)."""
+    postings = matrix.postings
+    if postings is None:
+        rows = _raw(session, text_ids("postgresql", terms))
+        return TextHits(matrix, terms, _mask(matrix, [r[0] for r in rows]))
+
+    @functools.cache
+    def lexemes(token: str, prefix: bool) -> tuple[Any, Any]:
+        """(title, doc): how many lexemes of each offer's vectors match the operand."""
+        entries = postings.of(token, prefix)
+        in_title = entries >= TITLE_FLAG
+        counts = []
+        for rows in (entries[in_title] - TITLE_FLAG, entries[~in_title]):
+            at, _live = _positions(matrix.ids, rows)
+            counts.append(np.bincount(at, minlength=len(matrix.ids)))
+        return counts[0], counts[1]
+    anywhere = (lexemes(p.token, p.prefix)[1] > 0 for p in bm25.phrases(terms))
+    mask = bm25.matching(terms, anywhere)
+    found = ts_rank.operands(terms)
+    if found is None:
+        return TextHits(matrix, terms, mask)
+    counted = [lexemes(token, prefix) for token, prefix in found]
+    title = np.sum([c[0] for c in counted], axis=0)
+    doc = np.sum([c[1] for c in counted], axis=0)
+    return TextHits(matrix, terms, mask, matches=(title, doc, len(found)))
 
 
 def _mask(matrix: OfferMatrix, offer_ids: Any) -> Any:
@@ -276,8 +330,7 @@ class MatrixStore:
         if session.get_bind().dialect.name == "sqlite" and matrix.doc_tokens is not None:
             hits = _sqlite_text(session, matrix, terms)
         else:
-            rows = _raw(session, text_ids("postgresql", terms))  # 18,000 ids for a common word
-            hits = TextHits(matrix, terms, _mask(matrix, [r[0] for r in rows]))
+            hits = _pg_text(session, matrix, terms)
         with self._lock:
             self._texts[key] = hits
             while len(self._texts) > TEXT_CACHE:
