@@ -1,5 +1,6 @@
 """sitemap.xml of every live public page (sitemaps.org 0.9), streamed in batches; beyond the
-protocol's 50,000 URLs per file, /sitemap.xml becomes an index of numbered parts."""
+protocol's 50,000 URLs per file, /sitemap.xml becomes an index of numbered parts, none with
+more than 50,000."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -57,13 +58,11 @@ def _directory_paths(engine: Engine) -> list[str]:
 
 def part_count(engine: Engine, max_urls: int = MAX_URLS) -> int:
     """How many files the sitemap needs: 1 (no index) while everything fits one file; else
-    part 1 holds the directory pages and each further part `max_urls` offers."""
+    the directory pages, then the offers, cut into files of `max_urls` each."""
     with read_snapshot(engine) as session:
         offers = session.execute(sa.select(sa.func.count()).select_from(offers_t)
                                  .where(LIVE)).scalar_one()
-    if offers + len(_directory_paths(engine)) <= max_urls:
-        return 1
-    return 1 + -(-offers // max_urls)
+    return max(1, -(-(offers + len(_directory_paths(engine))) // max_urls))
 
 
 def _offer_urls(engine: Engine, base: str, first: int, limit: int | None) -> Iterator[str]:
@@ -92,15 +91,16 @@ def _offer_urls(engine: Engine, base: str, first: int, limit: int | None) -> Ite
 
 def urlset(engine: Engine, base: str, part: int | None, max_urls: int = MAX_URLS
            ) -> Iterator[str]:
-    """One sitemap file: everything (part None), the directory pages (part 1) or the offers of
-    part n >= 2."""
+    """One sitemap file: everything (part None), or the n-th `max_urls` of the directory
+    pages followed by the offers (a hub with many venues fills more than the first file)."""
     yield HEAD
-    if part in (None, 1):
-        yield "".join(_url(base + path) for path in _directory_paths(engine))
-    if part is None:
-        yield from _offer_urls(engine, base, 0, None)
-    elif part >= 2:
-        yield from _offer_urls(engine, base, (part - 2) * max_urls, max_urls)
+    directory = _directory_paths(engine)
+    first = 0 if part is None else (part - 1) * max_urls
+    paths = directory[first:] if part is None else directory[first:first + max_urls]
+    yield "".join(_url(base + path) for path in paths)
+    left = None if part is None else max_urls - len(paths)
+    if left is None or left > 0:
+        yield from _offer_urls(engine, base, max(0, first - len(directory)), left)
     yield "</urlset>\n"
 
 
