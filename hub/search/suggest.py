@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from .compound import LONG_WORD, with_compound_parts
 from .index import Bind, has_matches, words_t
-from .text import QueryError, Term, query_terms, stem, words
+from .text import GENERIC, PART_MIN, QueryError, Term, query_terms, stem, term_of, words
 
 CANDIDATES_CHECKED = 3  # per word: each costs one query, and this runs only without results
+CUTS_MENDED = 2  # cuts of a compound tried: each costs a few queries
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -28,8 +30,14 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 def suggest_word(bind: Bind, word: str) -> str | None:
     """The indexed word closest to `word` (at most 1 edit for words up to 5 letters, else 2)
-    that finds live offers, or None. Ties go to the alphabetically first word."""
+    that finds live offers; else, for a compound, the word with the typo in one of its parts
+    mended ("Computrkurs": "computerkurs", though only "Computer" and "Kurs" are indexed
+    words); or None. Ties go to the alphabetically first word."""
     word = (words(word) or [""])[0]
+    return _closest_word(bind, word) or _mended_compound(bind, word)
+
+
+def _closest_word(bind: Bind, word: str) -> str | None:
     if len(word) < 3:
         return None
     limit = 1 if len(word) <= 5 else 2
@@ -54,11 +62,36 @@ def suggest_word(bind: Bind, word: str) -> str | None:
     return None
 
 
+def _mended_compound(bind: Bind, word: str) -> str | None:
+    """`word` cut in two where one part is an indexed word (or a generic one: "kurs") and the
+    other has an indexed word close to it, that word put in its place, when the whole finds
+    offers as a compound (hub.search.compound); the longest known part first."""
+    if len(word) < LONG_WORD:
+        return None
+    cuts = [(word[:n], word[n:]) for n in range(PART_MIN, len(word) - PART_MIN + 1)]
+    parts = sorted({p for cut in cuts for p in cut})
+    known = GENERIC | set(bind.execute(sa.select(words_t.c.word).where(
+        words_t.c.word.in_(parts))).scalars())
+    # Mend the part that is not a word, beside the longest part that is.
+    tries = sorted(((len(good), head, tail, good == tail) for head, tail in cuts
+                    for good, bad in ((head, tail), (tail, head))
+                    if good in known and bad not in known and len(bad) >= PART_MIN),
+                   key=lambda t: -t[0])
+    for _length, head, tail, mend_head in tries[:CUTS_MENDED]:
+        better = _closest_word(bind, head if mend_head else tail)
+        if better is None:
+            continue
+        mended = better + tail if mend_head else head + better
+        if has_matches(bind, with_compound_parts(bind, [term_of(mended)])):
+            return mended
+    return None
+
+
 def suggest(bind: Bind, text: str) -> str | None:
     """The query with each word that finds nothing on its own replaced by its suggestion,
     when that whole query finds offers; else None."""
     try:
-        terms = query_terms(text)
+        terms = with_compound_parts(bind, query_terms(text))  # as the search takes them
     except QueryError:
         return None
     fixed: list[Term] = []
@@ -68,7 +101,7 @@ def suggest(bind: Bind, text: str) -> str | None:
             better = suggest_word(bind, term.word)
             if better is None:
                 return None
-            term = Term(stem(better), False, better)
+            term = with_compound_parts(bind, [Term(stem(better), False, better)])[0]
             changed = True
         fixed.append(term)
     if not changed or not has_matches(bind, fixed):
