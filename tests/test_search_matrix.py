@@ -132,6 +132,36 @@ def test_a_big_hub_builds_in_the_background_while_the_sql_answers(demo: Any) -> 
         assert fast.facet_counts(session, filters) == sql_facet_counts(session, filters)
 
 
+
+def test_a_big_hub_pauses_between_builds_while_offers_keep_changing(demo: Any) -> None:
+    """A stale matrix is rebuilt only after REBUILD_PAUSE x the last build's duration: during
+    a harvest the builds do not take the cores from the writes."""
+    engine = demo.extensions["hub"].engine
+    store = MatrixStore(engine, sync_max_offers=10, rebuild_pause=1e6)
+    fast.register(store)
+    sessions = make_sessionmaker(engine)
+
+    def change(angebot_id: str) -> None:
+        with transaction(sessions) as session:
+            write_offers(session, ensure_provider(session, VHS),
+                         [_offer(VHS, angebot_id, "Zauberwürfel", venues=(BENSHEIM,))])
+    with sessions() as session:
+        assert store.current(session) is None
+    store.wait()
+    first = store._building
+    change("w1")
+    with sessions() as session:
+        assert store.current(session) is None  # stale, and the pause is not over
+    assert store._building is first and not first.is_alive()  # no new build started
+    store.rebuild_pause = 0.0
+    with sessions() as session:
+        assert store.current(session) is None  # the pause is over: building again
+    store.wait()
+    assert store._building is not first
+    with sessions() as session:
+        assert store.current(session) is not None
+
+
 TEXTS = ["Kurs", "kur", "Englischkurs", "Deutschkurse", "Computerkurse für Senioren",
          "Yoga Rücken", "Kurs Kurse Kursen", "Musik Kinder Eltern", "Fuehrung", "eng",
          "Bewerbungstraining", "zzzunbekannt"]

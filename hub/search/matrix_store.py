@@ -48,6 +48,10 @@ providers_t: sa.Table = Provider.__table__  # type: ignore[assignment]
 
 # Up to this many offers the matrix is built in the request (~0.2 s at 5,000 offers).
 SYNC_MAX_OFFERS = 5_000
+# While offers keep changing (a harvest commits page after page) every new matrix is stale
+# at once: a big hub starts the next build only after this many times the last build's
+# duration, so the builds take at most a third of a core from the writes meanwhile.
+REBUILD_PAUSE = 2.0
 TEXT_CACHE = 64  # texts whose matches are kept per clock value
 
 
@@ -249,10 +253,13 @@ class MatrixStore:
     """The app's current matrix and the text answers for its clock value."""
 
     def __init__(self, engine: Engine, enabled: bool = True,
-                 sync_max_offers: int = SYNC_MAX_OFFERS) -> None:
+                 sync_max_offers: int = SYNC_MAX_OFFERS,
+                 rebuild_pause: float = REBUILD_PAUSE) -> None:
         self.engine = engine
         self.enabled = enabled
         self.sync_max_offers = sync_max_offers
+        self.rebuild_pause = rebuild_pause
+        self._last_built: float | None = None  # time.monotonic() when the last build ended
         self._matrix: OfferMatrix | None = None
         self._lock = threading.RLock()  # current() builds small matrices holding it
         self._building: threading.Thread | None = None
@@ -273,7 +280,8 @@ class MatrixStore:
                 return None
             size = len(matrix) if matrix is not None else self._count(session)
             if size > self.sync_max_offers:
-                self.warm()
+                if not self._pausing():
+                    self.warm()
                 return None
             self._build()
         matrix = self._matrix
@@ -289,6 +297,12 @@ class MatrixStore:
                 self._building = threading.Thread(target=self._build_logged, daemon=True,
                                                   name="search-matrix")
                 self._building.start()
+
+    def _pausing(self) -> bool:
+        """The last background build ended less than REBUILD_PAUSE x its duration ago."""
+        if self._last_built is None or self.last_build_seconds is None:
+            return False
+        return time.monotonic() - self._last_built < self.rebuild_pause * self.last_build_seconds
 
     def wait(self, timeout: float = 120.0) -> None:
         """Until a background build has finished (bench, tests)."""
@@ -308,6 +322,7 @@ class MatrixStore:
             self._matrix = matrix
             self._texts.clear()
         self.last_build_seconds = time.perf_counter() - started
+        self._last_built = time.monotonic()
 
     def _build_logged(self) -> None:
         try:
