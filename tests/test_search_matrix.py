@@ -17,6 +17,7 @@ from bildungsdaten.hub.db import make_sessionmaker, transaction
 from bildungsdaten.hub.offers.filters import OfferFilters
 from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.hub.search import fast, ts_rank
+from bildungsdaten.hub.search.compound import with_compound_parts
 from bildungsdaten.hub.search.facets import sql_facet_counts
 from bildungsdaten.hub.search.index import TITLE_FLAG, fts5_entries, ranked_matches
 from bildungsdaten.hub.search.matrix_store import MatrixStore, _pg_text, _sqlite_text
@@ -164,7 +165,7 @@ def test_a_big_hub_pauses_between_builds_while_offers_keep_changing(demo: Any) -
 
 TEXTS = ["Kurs", "kur", "Englischkurs", "Deutschkurse", "Computerkurse für Senioren",
          "Yoga Rücken", "Kurs Kurse Kursen", "Musik Kinder Eltern", "Fuehrung", "eng",
-         "Bewerbungstraining", "zzzunbekannt"]
+         "Bewerbungstraining", "Bildungsurlaub", "Kinderyoga", "Elternabend", "zzzunbekannt"]
 
 
 @pytest.mark.parametrize("postings", [True, False], ids=["in-memory", "from-the-index"])
@@ -173,7 +174,13 @@ def test_every_text_match_ranks_as_the_database_does(demo: Any, postings: bool) 
     over FTS5's entries; PostgreSQL: hub.search.ts_rank over the lexemes) and without it, are
     those of hub.search.index.ranked_matches, for every match, not only a page's."""
     store = demo.extensions["search_matrix"]
-    with make_sessionmaker(demo.extensions["hub"].engine)() as session:
+    sessions = make_sessionmaker(demo.extensions["hub"].engine)
+    with transaction(sessions) as session:  # a compound found by its token or by both parts
+        write_offers(session, ensure_provider(session, VHS), [
+            _offer(VHS, "bu1", "Bildungsurlaub: politische Bildung", venues=(BENSHEIM,)),
+            _offer(VHS, "bu2", "Bildung im Urlaub", "Bildungsurlaub am Meer", venues=(BENSHEIM,)),
+            _offer(VHS, "bu3", "Urlaub und Bildung", venues=(BENSHEIM,))])
+    with sessions() as session:
         matrix = store.current(session)
         assert matrix is not None and matrix.postings is not None
         if not postings:
@@ -181,7 +188,7 @@ def test_every_text_match_ranks_as_the_database_does(demo: Any, postings: bool) 
         dialect = session.get_bind().dialect.name
         found = 0
         for text in TEXTS:
-            terms = query_terms(text)
+            terms = with_compound_parts(session, query_terms(text))  # as the search takes it
             hits = (_sqlite_text(session, matrix, terms) if dialect == "sqlite"
                     else _pg_text(session, matrix, terms))
             ranked = ranked_matches(dialect, terms)

@@ -47,6 +47,26 @@ def matching(terms: Sequence[Term], anywhere: Iterator[npt.NDArray[np.bool_]]
     return found
 
 
+def counted(terms: Sequence[Term], anywhere: Sequence[npt.NDArray[np.bool_]],
+            where: npt.NDArray[np.bool_] | None = None
+            ) -> list[npt.NDArray[np.bool_] | None]:
+    """For each phrase of `phrases(terms)`, from the rows holding each (`anywhere`, same
+    order), the rows in which FTS5 counts its instances for bm25 (None: every row it is in).
+    The parts of a compound are an AND below an OR: in a row the AND does not match, FTS5 has
+    moved that AND's phrases past the row (fts5_expr.c), so they count nothing there, though
+    the row matches through the compound's own token."""
+    out: list[npt.NDArray[np.bool_] | None] = []
+    for term in terms:
+        out.append(where)
+        if term.parts:
+            at = len(out)
+            size = len(phrases(term.parts))
+            group = matching(term.parts, iter(anywhere[at:at + size]))
+            out.extend(counted(term.parts, anywhere[at:at + size],
+                               group if where is None else group & where))
+    return out
+
+
 def idf(rows: int, hits: int) -> float:
     """fts5_aux.c: log((nRow - nHit + 0.5) / (nHit + 0.5)), at least MIN_IDF."""
     value = math.log(((rows - hits) + 0.5) / (hits + 0.5))

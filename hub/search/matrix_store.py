@@ -198,6 +198,9 @@ def _sqlite_text(session: Session, matrix: OfferMatrix, terms: Sequence[Term]) -
                            minlength=len(matrix.ids))
         anywhere.append(freq > 0)
         weights.append((bm25.idf(matrix.index_rows, len(np.unique(rows))), freq))
+    for n, where in enumerate(bm25.counted(terms, anywhere)):
+        if where is not None:  # a compound's part counts only where all its parts match
+            weights[n] = (weights[n][0], np.where(where, weights[n][1], 0.0))
     return TextHits(matrix, terms, bm25.matching(terms, iter(anywhere)), weights)
 
 
