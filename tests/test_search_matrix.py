@@ -28,7 +28,8 @@ from tests.demo_district import TODAY, load_demo
 from tests.search_sample import BENSHEIM, VHS, _offer
 
 WORDS = ["Kurs", "Englisch", "Yoga", "Computer", "Deutsch", "Rücken", "Musik", "engl",
-         "Fuehrung", "Eltern", "Kinder", "Bewerbung", "Töpfern", "zzzunbekannt"]
+         "Fuehrung", "Eltern", "Kinder", "Bewerbung", "Töpfern", "zzzunbekannt", "Bildungsurlaub",
+         "Englischkurs", "Kinderyoga"]
 PLACES = ["Bensheim", "64646", "06431011", "Viernheim", "49.68,8.62"]
 
 
@@ -104,7 +105,7 @@ def test_random_searches_answer_as_the_sql_does(demo: Any) -> None:
             assert len(pages) == from_matrix[0]
             compared += 1
             hits += from_matrix[0] > 0
-    assert compared == 120 and hits > 60, hits  # most searches find something
+    assert compared == 120 and hits > 45, hits  # many searches find something
 
 
 def test_the_next_search_sees_a_change(demo: Any, client: Any) -> None:
