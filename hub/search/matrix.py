@@ -1,8 +1,9 @@
 """The search matrix: what the filters, facets and orders of a listing look at, for every live
 offer and each of its dates, held in memory as numpy columns. A search with text, filters and
-facets then costs one text-index statement (the text's matches, with their rank) and a few
-vectorised passes over 100,000 offers, instead of SQL that finds and checks every text match
-again per facet (bench/README.md: "Kurs" at 100,000 offers, ~1 s of PostgreSQL time).
+facets then costs a few vectorised passes over 100,000 offers (the text's matches and their
+rank from the matrix's copy of the text index, hub.search.postings), instead of SQL that finds
+and checks every text match again per facet (bench/README.md: "Kurs" at 100,000 offers, ~1 s
+of PostgreSQL time).
 
 The SQL of hub.offers.filters and hub.search.facets stays the reference: the same rules are
 written here once more over arrays, and tests/test_search_matrix.py compares the two on random
