@@ -86,6 +86,10 @@ def test_no_results_offer_a_spelling_from_the_indexed_words(client, sample):
     # The text finds offers, only the filters leave none: no spelling to offer.
     other = client.get("/angebote?q=Computerkurs&mode=online_live").get_data(as_text=True)
     assert "Keine Angebote gefunden" in text_of(other) and "Meinten Sie" not in other
+    # The mended text would find nothing with the filters either: no suggestion that leads
+    # to "nothing found" again; the page names the filters to drop instead.
+    narrow = client.get("/angebote?q=Compterkurs&mode=online_live").get_data(as_text=True)
+    assert "Meinten Sie" not in narrow and "Mit weniger Filtern" in narrow
 
 
 @pytest.mark.parametrize("query, parameter", [

@@ -19,9 +19,11 @@ from ..models import Offer, Provider
 from ..offers.filter_params import filter_params
 from ..offers.filters import OfferFilters
 from ..offers.queries import read_version
+from ..search.compound import with_compound_parts
 from ..search.facets import facet_counts
 from ..search.fast import text_has_matches
 from ..search.suggest import suggest
+from ..search.text import query_terms
 from .listing import count_matches
 
 offers_t = Offer.__table__
@@ -173,11 +175,17 @@ def active_filters(filters: OfferFilters, providers: dict[str, str], path: str =
 
 
 def spelling(session: Session, filters: OfferFilters) -> str | None:
-    """A spelling suggestion for a search without results (hub.search.suggest), or None; none
-    is needed when its text finds offers and only the other filters leave nothing."""
+    """A spelling suggestion for a search without results (hub.search.suggest) that finds
+    offers with the search's other filters too (a suggestion that leads to nothing again is
+    no help: what_to_drop names the filters then), or None; none is needed when its text finds
+    offers and only the other filters leave nothing."""
     if filters.q is None or text_has_matches(session, filters):
         return None
-    return suggest(session, filters.q)
+    found = suggest(session, filters.q)
+    if found is None:
+        return None
+    terms = tuple(with_compound_parts(session, query_terms(found)))
+    return found if count_matches(session, replace(filters, q=found, terms=terms)) else None
 
 
 def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, str]
