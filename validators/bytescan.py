@@ -35,14 +35,26 @@ _CLASSES = _byte_classes()
 _LEADS = _CLASSES.replace(b"A", b"L").replace(b"B", b"L").replace(b"C", b"L")
 
 
+# Leads of the ill-formed sequences the pattern accepts and the UTF-8 decoder rejects
+# (overlong E0 80, surrogates ED A0, overlong F0 80, beyond U+10FFFF F4 90).
+_ILL_FORMED_LEADS = singles(b"\xe0\xed\xf0\xf4")
+
+
 def has_utf8_multi(chunk: bytes) -> bool:
     """Whether `chunk` holds a sequence matching sources' _UTF8_MULTI pattern.
 
-    Each byte becomes its class (one translate pass), then the pattern's three alternatives
-    are plain substring searches: a lead byte followed by as many continuation bytes as it
-    needs. Decoding instead cost twice as much on a cp1252 file full of umlauts.
+    The C decoder with errors="ignore" drops what is not UTF-8 and keeps every valid
+    multi-byte sequence (an invalid byte never swallows the lead of a valid sequence after
+    it), so non-ASCII in its output is a match. Without one, only the ill-formed forms can
+    match: when their leads occur, each byte becomes its class (one translate pass) and the
+    pattern's three alternatives are plain substring searches. On a cp1252 file the decoder
+    and four memchr passes cost ~0.06 s per 58 MB against ~0.09 s for the translate.
     """
-    if chunk.isascii() or b"LT" not in chunk.translate(_LEADS):
+    if chunk.isascii():
+        return False
+    if not chunk.decode("utf-8", "ignore").isascii():
+        return True
+    if not has_any(chunk, _ILL_FORMED_LEADS) or b"LT" not in chunk.translate(_LEADS):
         return False
     classes = chunk.translate(_CLASSES)
     return b"AT" in classes or b"BTT" in classes or b"CTTT" in classes
