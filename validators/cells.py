@@ -282,7 +282,7 @@ def _text_parser(max_length: int | None, is_list: bool) -> Parser:
                                                length=len(text), limit=max_length)
         if is_list:
             # Lists are tuples while checking: hashable, and safe to share from the memo.
-            return tuple(item.strip() for item in text.split("|") if item.strip()), problems
+            return tuple(filter(None, map(str.strip, text.split("|")))), problems
         return text, problems
     return parse
 

@@ -168,9 +168,10 @@ class RowChecker:
         width = self.width
         errors: list[ValidationError] = []
         bad: dict[int, set[int]] = {}  # batch index -> COLUMNS indexes with a problem
-        for i, cells in enumerate(rows):
-            if len(cells) != width:
-                rows[i] = self._fit(numbers[i], cells, errors, bad.setdefault(i, set()))
+        if list(map(len, rows)).count(width) != len(rows):  # a C pass; the loop if any differs
+            for i, cells in enumerate(rows):
+                if len(cells) != width:
+                    rows[i] = self._fit(numbers[i], cells, errors, bad.setdefault(i, set()))
         columns = list(zip(*rows, strict=False)) if width else []  # extra cells cut off
         return self._check_columns(numbers, rows, columns, errors, bad, keep)
 
@@ -189,6 +190,13 @@ class RowChecker:
         lossy = self.lossy
         for pos, idx, label, parse, memo, required, plain_limit in self.plan:
             raw = columns[pos]
+            if not any(raw):
+                # Every cell empty (an optional column the provider leaves blank): one C pass
+                # that stops at the first filled cell, instead of every pass below.
+                typed[idx] = [None] * size
+                if required:
+                    self._required(errors, bad, numbers, idx, label, raw)
+                continue
             if lossy and "\ufffd" in "".join(raw):
                 for i, text in enumerate(raw):
                     if "\ufffd" in text:
@@ -197,7 +205,10 @@ class RowChecker:
             if plain_limit:
                 stripped = list(map(str.strip, raw))
                 joined = "\x00".join(stripped)
-                if not ("\r" in joined or max(map(len, stripped)) > plain_limit
+                # Lengths of the filled cells only (filter is a C pass): a sparse column's
+                # empty cells would each cost a len() call and a comparison.
+                if not ("\r" in joined
+                        or max(map(len, filter(None, stripped)), default=0) > plain_limit
                         or joined.startswith(FORMULA_PREFIXES) or _FORMULA_AFTER.search(joined)):
                     # Plain text without any problem in this batch: the values are the texts.
                     if "" in stripped:
