@@ -220,8 +220,8 @@ def _validate(source: bytes | str | os.PathLike[str], filename: str | None, lang
         def table() -> Iterator[Row]:
             return csv_rows(src, encoding)
         if splittable and parallel_.can_split(src, encoding, parallel):
-            # Collected rows travel back from the helper (pickled): give it a bit less.
-            split = parallel_.split_offset(src, 0.55 if collect else 0.5)
+            split = parallel_.split_offset(
+                src, parallel_.first_share(scanned=guess is None, collect=collect))
         if split is None and guess is not None and sink is None:
             encoding = detect_encoding(src)
             lossy = encoding.lossy
