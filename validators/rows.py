@@ -205,10 +205,7 @@ class RowChecker:
             if plain_limit:
                 stripped = list(map(str.strip, raw))
                 joined = "\x00".join(stripped)
-                # Lengths of the filled cells only (filter is a C pass): a sparse column's
-                # empty cells would each cost a len() call and a comparison.
-                if not ("\r" in joined
-                        or max(map(len, filter(None, stripped)), default=0) > plain_limit
+                if not ("\r" in joined or max(map(len, stripped)) > plain_limit
                         or joined.startswith(FORMULA_PREFIXES) or _FORMULA_AFTER.search(joined)):
                     # Plain text without any problem in this batch: the values are the texts.
                     if "" in stripped:
