@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bildungsdaten.hub.db import make_engine, make_sessionmaker, transaction
+from bildungsdaten.hub.demo.district import demo_records
 from bildungsdaten.hub.migrate import upgrade
 from bildungsdaten.hub.offers.store import ensure_provider, write_offers
 from bildungsdaten.hub.search.compound import with_compound_parts
@@ -231,7 +233,7 @@ def test_postgresql_index_rows_are_the_tsvectors_of_the_token_arrays(
     """The index rows go in by COPY as tsvector texts: the same values array_to_tsvector
     makes of the token arrays, also for lexemes our tokenizer never makes (quote, backslash,
     space) and for an empty list."""
-    from bildungsdaten.hub.search.index import _documents, _tsvector
+    from bildungsdaten.hub.search.index import _documents, _stored_texts, _tsvector
     _lite, pg = both_databases
     cases = [["kur", "englisch", "für", "bensheim", "2026"], ["a'b", "c\\d", "z y", "ä"], [],
              ["o'", "'", "\\"]]
@@ -242,7 +244,7 @@ def test_postgresql_index_rows_are_the_tsvectors_of_the_token_arrays(
                 {"a": tokens, "b": _tsvector(tokens)}).scalar() is True, tokens
         # and each stored row of the sample is that of its offer's token arrays
         ids = list(conn.execute(sa.select(offers_t.c.id)).scalars())
-        documents, _words = _documents(conn, ids)
+        documents, _words = _documents(_stored_texts(conn, ids))
         assert documents
         for oid, title, body in documents:
             assert conn.execute(sa.text(
@@ -251,3 +253,38 @@ def test_postgresql_index_rows_are_the_tsvectors_of_the_token_arrays(
                 "WHERE offer_id = :id"),
                 {"t": title, "d": list(dict.fromkeys([*title, *body])), "id": oid}
             ).scalar() is True, oid
+
+
+def _index_rows(engine: Engine) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """Every row of the search index (as text) and the suggestion words."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.execute(sa.text(
+                "SELECT rowid, title, body FROM offer_search ORDER BY rowid")).all()
+        else:
+            rows = conn.execute(sa.text("SELECT offer_id, CAST(title AS text), CAST(doc AS text) "
+                                        "FROM offer_search ORDER BY offer_id")).all()
+        found = list(conn.execute(sa.text("SELECT word FROM search_words ORDER BY word")).scalars())
+    return [tuple(row) for row in rows], found
+
+
+def test_the_write_path_indexes_records_as_a_rebuild_reads_them_back(engine: Engine) -> None:
+    """write_offers indexes the texts of the records it was given (no read-back): the index
+    rows are exactly those rebuild_index makes from the stored offers; 1,500 demo offers with
+    venues shared by several dates, offers without any venue, updates and tombstones."""
+    sessions = make_sessionmaker(engine)
+    for provider, records in demo_records(1500, seed=3):
+        with transaction(sessions) as session:
+            pid = ensure_provider(session, provider)
+            write_offers(session, pid, records[:len(records) // 2])
+            for record in records[::7]:  # updates: new titles, venues dropped
+                record.title += " Aufbaukurs Töpfern"
+                for inst in record.instances[1:]:
+                    inst.venue = None
+            write_offers(session, pid, records, replace=True)
+            write_offers(session, pid, records[:-3], replace=True)  # three tombstones
+    written = _index_rows(engine)
+    assert len(written[0]) > 1000 and written[1]
+    with transaction(sessions) as session:
+        rebuild_index(session)
+    assert _index_rows(engine) == written

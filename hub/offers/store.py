@@ -30,7 +30,7 @@ from ...vocab.records import (
 )
 from ..db import among
 from ..models import Offer, OfferInstance, Provider, Venue, utcnow
-from ..search.index import reindex_offers, remove_offers
+from ..search.index import OfferText, index_texts, reindex_offers, remove_offers
 from ..sources.models import OfferSource, Source
 from .changelog import reserve_stamps
 from .rows import (
@@ -99,7 +99,8 @@ def write_offers(session: Session, provider_id: int, records: Sequence[OfferReco
     feed_ids = {r.angebot_id: r.feed_id for r in records}
     existing = stored_offers(session, provider_id, list(feed_ids)) if some else None
     return write_prepared(session, provider_id, offers, venues, feed_ids.__getitem__,
-                          replace=replace, progress=progress, existing=existing)
+                          replace=replace, progress=progress, existing=existing,
+                          texts={r.angebot_id: r for r in records}.__getitem__)
 
 
 def stored_offers(session: Session, provider_id: int,
@@ -153,11 +154,14 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
                    venues: dict[str, tuple[Any, ...]], feed_id: Callable[[str], str], *,
                    replace: bool = False,
                    progress: Callable[[int], None] | None = None,
-                   existing: dict[str, Any] | None = None) -> WriteResult:
+                   existing: dict[str, Any] | None = None,
+                   texts: Callable[[str], OfferRecord] | None = None) -> WriteResult:
     """write_offers for offers already prepared by hub.offers.rows (database values, hash);
     `venues` holds the typed values of their venues by key, `feed_id(angebot_id)` the ids.
     `existing` (stored_offers as read earlier in this transaction) replaces the provider's
-    offers as the ones to compare with and, with `replace`, to tombstone when missing."""
+    offers as the ones to compare with and, with `replace`, to tombstone when missing.
+    `texts(angebot_id)`: the record the offer was prepared from, if at hand: the search index
+    takes its texts from there instead of reading the written offers back."""
     result = WriteResult()
     if existing is None:
         existing = stored_offers(session, provider_id)
@@ -224,10 +228,33 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
         done += len(part)
         if progress is not None:
             progress(done)
-    reindex_offers(session, ids.values())  # the search index follows every write
+    # the search index follows every write
+    if texts is None:
+        reindex_offers(session, ids.values())
+    else:
+        index_texts(session, _offer_texts(session, provider_id, ids, texts))
     remove_offers(session, [row.id for row in to_delete])
     result.ids.update(ids)
     return result
+
+
+def _offer_texts(session: Session, provider_id: int, ids: dict[str, int],
+                 record_of: Callable[[str], OfferRecord]) -> list[OfferText]:
+    """The search index's texts of the offers just written (`ids`), from their records: what
+    hub.search.index would read back (the provider's name as stored, the distinct venues)."""
+    provider = session.execute(sa.select(providers_t.c.name)
+                               .where(providers_t.c.id == provider_id)).scalar_one()
+    out = []
+    for angebot_id, oid in ids.items():
+        record = record_of(angebot_id)
+        places: dict[tuple[str | None, str | None, str | None], None] = {}
+        for inst in record.instances:
+            venue = inst.venue
+            if venue is not None and not venue.is_empty():  # else no venue row is linked
+                places[(venue.venue_name, venue.locality, venue.ags)] = None
+        out.append(OfferText(oid, record.title, record.description, record.keywords,
+                             provider, list(places)))
+    return out
 
 
 class OfferIds:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -58,16 +58,43 @@ def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
 
 # --- writing -------------------------------------------------------------------------------
 
+class OfferText(NamedTuple):
+    """The texts of one live offer the index is made of: its title, description, keywords,
+    provider name and, per distinct venue of its dates (in date order), the venue's name,
+    locality and AGS."""
+
+    offer_id: int
+    title: str | None
+    description: str | None
+    keywords: Sequence[str] | None
+    provider: str | None
+    places: Sequence[tuple[str | None, str | None, str | None]]
+
+
 def reindex_offers(bind: Bind, offer_ids: Iterable[int]) -> int:
     """Bring the index entries of these offers up to date with the rows (live offers indexed,
     tombstones and unknown ids removed); the caller owns the transaction. Returns the number
     of offers indexed."""
     ids = sorted(set(offer_ids))
+    return _index(bind, ((chunk, _stored_texts(bind, chunk)) for chunk in _chunks(ids)))
+
+
+def index_texts(bind: Bind, texts: Sequence[OfferText]) -> int:
+    """reindex_offers for live offers whose texts the caller holds (the write path, which has
+    just written them): the same entries, without reading the offers back."""
+    ordered = sorted(texts, key=lambda text: text.offer_id)
+    return _index(bind, (([t.offer_id for t in part], part)
+                         for part in (ordered[at:at + CHUNK]
+                                      for at in range(0, len(ordered), CHUNK))))
+
+
+def _index(bind: Bind, chunks: Iterable[tuple[Sequence[int], Sequence[OfferText]]]) -> int:
+    """Replace the entries of each chunk's ids by the documents of its texts."""
     done = 0
     seen_words: set[str] = set()
-    for chunk in _chunks(ids):
-        documents, vocabulary = _documents(bind, chunk)
-        _delete(bind, chunk)
+    for ids, texts in chunks:
+        documents, vocabulary = _documents(texts)
+        _delete(bind, ids)
         _insert(bind, documents)
         _add_words(bind, vocabulary - seen_words)
         seen_words |= vocabulary
@@ -92,33 +119,41 @@ def rebuild_index(bind: Bind) -> int:
     return reindex_offers(bind, ids)
 
 
-def _documents(bind: Bind, ids: Sequence[int]
-               ) -> tuple[list[tuple[int, list[str], list[str]]], set[str]]:
-    """(offer id, title tokens, other tokens) of the live offers among `ids`, and the words
-    worth suggesting."""
+def _stored_texts(bind: Bind, ids: Sequence[int]) -> list[OfferText]:
+    """The OfferTexts of the live offers among `ids`, read from the database."""
     rows = bind.execute(
         sa.select(offers_t.c.id, offers_t.c.title, offers_t.c.description,
                   offers_t.c.keywords, providers_t.c.name)
         .join(providers_t, providers_t.c.id == offers_t.c.provider_id)
         .where(among(bind, offers_t.c.id, ids), offers_t.c.deleted.is_(False))).all()
     if not rows:
-        return [], set()
-    places: dict[int, list[str | None]] = {}
-    by_ags = municipality_by_ags()
+        return []
+    places: dict[int, dict[tuple[str | None, str | None, str | None], None]] = {}
     for oid, name, locality, ags in bind.execute(
             sa.select(instances_t.c.offer_id, venues_t.c.venue_name, venues_t.c.locality,
-                      venues_t.c.ags).distinct()
+                      venues_t.c.ags)
             .join(venues_t, venues_t.c.id == instances_t.c.venue_id)
-            .where(among(bind, instances_t.c.offer_id, ids))):
-        municipality = by_ags.get(ags or "")
-        places.setdefault(oid, []).extend(
-            (name, locality, municipality.short_name if municipality else None))
+            .where(among(bind, instances_t.c.offer_id, ids))
+            .order_by(instances_t.c.offer_id, instances_t.c.position)):
+        places.setdefault(oid, {})[(name, locality, ags)] = None
+    return [OfferText(oid, title, description, keywords, provider, list(places.get(oid, ())))
+            for oid, title, description, keywords, provider in rows]
+
+
+def _documents(texts: Sequence[OfferText]
+               ) -> tuple[list[tuple[int, list[str], list[str]]], set[str]]:
+    """(offer id, title tokens, other tokens) of each offer, and the words worth suggesting."""
+    by_ags = municipality_by_ags()
     documents = []
     vocabulary: set[str] = set()
-    for oid, title, description, keywords, provider in rows:
+    for oid, title, description, keywords, provider, places in texts:
         title_tokens, title_words = _analysed(title)
         body: dict[str, None] = {}
-        for text in (description, *(keywords or ()), provider, *places.get(oid, [])):
+        located: list[str | None] = []
+        for name, locality, ags in places:
+            municipality = by_ags.get(ags or "")
+            located.extend((name, locality, municipality.short_name if municipality else None))
+        for text in (description, *(keywords or ()), provider, *located):
             text_tokens, text_words = _analysed(text)
             body.update(dict.fromkeys(text_tokens))
             vocabulary.update(text_words)
