@@ -51,7 +51,32 @@ def json_default(value: Any) -> Any:
     return converted
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
+_STDLIB_ENCODER = json.JSONEncoder(ensure_ascii=False, default=json_default)
+
+
+def _made_once_encoder() -> Callable[[Any], str]:
+    """_STDLIB_ENCODER.encode with its C encoder made once: `encode` builds a new one (and a
+    circular-reference memo) for every value, which cost more than encoding the hash's short
+    lists. The same C code with the same settings, so the same text (tested); without the C
+    encoder, the plain `encode`."""
+    base = _STDLIB_ENCODER
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or base.indent is not None:
+        return base.encode
+    text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+    # markers None: no circular check (the hashed values are flat lists of scalars and lists)
+    run = make(None, base.default, text, None, base.key_separator, base.item_separator,
+               base.sort_keys, base.skipkeys, base.allow_nan)
+
+    def dumps(value: Any) -> str:
+        if isinstance(value, str):  # as JSONEncoder.encode: a string never reaches the C part
+            return text(value)  # type: ignore[no-any-return]
+        return "".join(run(value, 0))
+
+    return dumps
+
+
+_dumps = _made_once_encoder()
 
 
 def digest_head(provider_name: str) -> str:
