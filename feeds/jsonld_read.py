@@ -9,6 +9,7 @@ Codes are taken only when the code list knows them (an unknown code is left out,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -73,7 +74,9 @@ def _many(value: Any) -> list[Any]:
 
 
 def _nodes(value: Any) -> list[dict[str, Any]]:
-    return [_node(v) for v in _many(value) if isinstance(v, dict)]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return [value] if isinstance(value, dict) else []
 
 
 def _text(value: Any) -> str | None:
@@ -110,6 +113,8 @@ def _iri(value: Any) -> str | None:
 
 
 def _date(value: Any, what: str) -> date | None:
+    if value is None:  # most optional values are absent: no call further
+        return None
     text = _text(value)
     if text is None:
         return None
@@ -120,6 +125,8 @@ def _date(value: Any, what: str) -> date | None:
 
 
 def _time(value: Any) -> time | None:
+    if value is None:
+        return None
     text = _text(value)
     if text is None:
         return None
@@ -132,6 +139,8 @@ def _time(value: Any) -> time | None:
 
 
 def _decimal(value: Any, what: str) -> Decimal | None:
+    if value is None:
+        return None
     text = _text(value)
     if text is None:
         return None
@@ -145,6 +154,8 @@ def _decimal(value: Any, what: str) -> Decimal | None:
 
 
 def _int(value: Any, what: str) -> int | None:
+    if value is None:
+        return None
     number = _decimal(value, what)
     if number is None:
         return None
@@ -160,11 +171,18 @@ def _scheme_iri(scheme: str) -> str:
 
 @cache
 def _known(scheme: str) -> frozenset[str]:
-    return frozenset(codelist(scheme).codes)
+    codes = frozenset(codelist(scheme).codes)
+    # _code's shortcut relies on it: a known code is its own text (no spaces, not an IRI)
+    assert all(c and c == c.strip() and not c.startswith("http") for c in codes), scheme
+    return codes
 
 
 def _code(term: Any, scheme: str) -> str | None:
     """The code of a DefinedTerm (or a bare code / concept IRI) if `scheme` knows it."""
+    if type(term) is dict:  # shortcut for the hub's own terms: a termCode the list knows
+        found = term.get("termCode")
+        if type(found) is str and found in _known(scheme):
+            return found
     node = _node(term)
     candidates = [_text(node.get("termCode")), _text(node.get("@id"))] if node else [_text(term)]
     for text in candidates:
@@ -370,13 +388,26 @@ def _check_lengths(record: OfferRecord) -> None:
     """Texts longer than the hub stores are refused, not cut (a cut text would be wrong)."""
     if len(record.angebot_id) > MAX_ID_LENGTH:
         raise ReadError(f"Die Kennung ist länger als {MAX_ID_LENGTH} Zeichen.")
-    values = [(f, getattr(record, f)) for f in _MAX_LENGTH if hasattr(record, f)]
+    _check_limits(record, _COURSE_LIMITS)
     for inst in record.instances:
-        values.extend((f, getattr(inst, f)) for f in _MAX_LENGTH if hasattr(inst, f))
+        _check_limits(inst, _INSTANCE_LIMITS)
         if inst.venue is not None:
-            values.extend((f, getattr(inst.venue, f)) for f in _MAX_LENGTH
-                          if hasattr(inst.venue, f))
-    for name, value in values:
-        limit = _MAX_LENGTH[name]
+            _check_limits(inst.venue, _VENUE_LIMITS)
+
+
+def _limits(record_type: type) -> tuple[tuple[str, int], ...]:
+    """(field, longest length) of the limited fields a record type has, in _MAX_LENGTH order."""
+    names = {f.name for f in fields(record_type)}
+    return tuple((name, limit) for name, limit in _MAX_LENGTH.items() if name in names)
+
+
+_COURSE_LIMITS = _limits(OfferRecord)
+_INSTANCE_LIMITS = _limits(InstanceRecord)
+_VENUE_LIMITS = _limits(VenueRecord)
+
+
+def _check_limits(record: Any, limits: tuple[tuple[str, int], ...]) -> None:
+    for name, limit in limits:
+        value = getattr(record, name)
         if isinstance(value, str) and len(value) > limit:
             raise ReadError(f"„{name}“ ist länger als {limit} Zeichen.")
