@@ -35,8 +35,10 @@ from ..sources.models import OfferSource, Source
 from .changelog import reserve_stamps
 from .rows import (
     I_VENUE,
+    Grouping,
     PreparedOffer,
     Preparer,
+    RowItem,
     date_span,
 )
 
@@ -98,9 +100,43 @@ def write_offers(session: Session, provider_id: int, records: Sequence[OfferReco
     offers, venues = preparer.prepare_records(records)
     feed_ids = {r.angebot_id: r.feed_id for r in records}
     existing = stored_offers(session, provider_id, list(feed_ids)) if some else None
+    by_id = {r.angebot_id: r for r in records}
     return write_prepared(session, provider_id, offers, venues, feed_ids.__getitem__,
                           replace=replace, progress=progress, existing=existing,
-                          texts={r.angebot_id: r for r in records}.__getitem__)
+                          texts=lambda angebot_id: record_texts(by_id[angebot_id]))
+
+
+# What the search index takes of a record besides its provider: title, description, keywords
+# and (venue name, locality, AGS) of each distinct venue of its dates, in date order.
+CourseTexts = tuple[str, str, list[str], list[tuple[str | None, str | None, str | None]]]
+
+
+def record_texts(record: OfferRecord) -> CourseTexts:
+    """The CourseTexts of a record, as hub.search.index would read them back once stored."""
+    places: dict[tuple[str | None, str | None, str | None], None] = {}
+    for inst in record.instances:
+        venue = inst.venue
+        if venue is not None and not venue.is_empty():  # else no venue row is linked
+            places[(venue.venue_name, venue.locality, venue.ags)] = None
+    return record.title, record.description, record.keywords, list(places)
+
+
+def write_items(session: Session, provider_id: int, provider_name: str,
+                items: Sequence[tuple[str, list[RowItem], CourseTexts]],
+                feed_id: Callable[[str], str]) -> WriteResult:
+    """write_offers(some=True) of records already turned into their row items and texts
+    (Preparer.record_items, record_texts: the harvest does that ahead, in its reader):
+    (angebot_id, row items, texts) each, distinct angebot_ids; `provider_name` as the
+    records' provider names (the content hash begins with it)."""
+    grouping = Grouping()
+    texts: dict[str, CourseTexts] = {}
+    for angebot_id, rows, text in items:
+        grouping.add(rows)
+        texts[angebot_id] = text
+    offers, venues = grouping.finish(provider_name)
+    existing = stored_offers(session, provider_id, list(texts))
+    return write_prepared(session, provider_id, offers, venues, feed_id, existing=existing,
+                          texts=texts.__getitem__)
 
 
 def stored_offers(session: Session, provider_id: int,
@@ -155,13 +191,13 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
                    replace: bool = False,
                    progress: Callable[[int], None] | None = None,
                    existing: dict[str, Any] | None = None,
-                   texts: Callable[[str], OfferRecord] | None = None) -> WriteResult:
+                   texts: Callable[[str], CourseTexts] | None = None) -> WriteResult:
     """write_offers for offers already prepared by hub.offers.rows (database values, hash);
     `venues` holds the typed values of their venues by key, `feed_id(angebot_id)` the ids.
     `existing` (stored_offers as read earlier in this transaction) replaces the provider's
     offers as the ones to compare with and, with `replace`, to tombstone when missing.
-    `texts(angebot_id)`: the record the offer was prepared from, if at hand: the search index
-    takes its texts from there instead of reading the written offers back."""
+    `texts(angebot_id)`: the CourseTexts of the record the offer was prepared from, if at
+    hand: the search index takes them instead of reading the written offers back."""
     result = WriteResult()
     if existing is None:
         existing = stored_offers(session, provider_id)
@@ -239,21 +275,15 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
 
 
 def _offer_texts(session: Session, provider_id: int, ids: dict[str, int],
-                 record_of: Callable[[str], OfferRecord]) -> list[OfferText]:
-    """The search index's texts of the offers just written (`ids`), from their records: what
-    hub.search.index would read back (the provider's name as stored, the distinct venues)."""
+                 texts: Callable[[str], CourseTexts]) -> list[OfferText]:
+    """The search index's texts of the offers just written (`ids`): what hub.search.index
+    would read back (with the provider's name as stored)."""
     provider = session.execute(sa.select(providers_t.c.name)
                                .where(providers_t.c.id == provider_id)).scalar_one()
     out = []
     for angebot_id, oid in ids.items():
-        record = record_of(angebot_id)
-        places: dict[tuple[str | None, str | None, str | None], None] = {}
-        for inst in record.instances:
-            venue = inst.venue
-            if venue is not None and not venue.is_empty():  # else no venue row is linked
-                places[(venue.venue_name, venue.locality, venue.ags)] = None
-        out.append(OfferText(oid, record.title, record.description, record.keywords,
-                             provider, list(places)))
+        title, description, keywords, places = texts(angebot_id)
+        out.append(OfferText(oid, title, description, keywords, provider, places))
     return out
 
 
