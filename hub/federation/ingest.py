@@ -14,9 +14,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
-import queue
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -26,19 +24,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from ...feeds.jsonld_read import ReadError, read_offer
+from ...feeds.jsonld_read import ReadError
 from ...validators.core import gc_paused
-from ...vocab.records import OfferRecord, ProviderRecord
+from ...vocab.records import ProviderRecord
 from ..db import among, begin_write
 from ..models import Offer, Provider, utcnow
+from ..offers.rows import Preparer
 from ..offers.store import (
     ensure_provider,
     restamp_provider_offers,
     tombstone_offers,
-    write_offers,
+    write_items,
 )
 from ..sources.models import OfferSource, Source
 from .items import HarvestError, HarvestItem, HarvestLimits, HarvestPage
+from .reader import GC_EVERY_PAGES, Read, ReadItem, read_ahead, read_item
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ SEPARATOR = "--"
 Walk = Callable[..., Iterable[HarvestPage]]
 # The RPDE client's codes for a run that read well but hit a limit of the run (not a failure).
 LIMITS = ("page-limit", "time-limit")
-GC_EVERY_PAGES = 20
 
 
 @dataclass
@@ -105,29 +104,36 @@ def namespaced_slug(source: str, slug: str) -> str:
 
 
 def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
-                   base_uri: str, allow_hosts: str, limits: HarvestLimits | None = None
-                   ) -> RunOutcome:
+                   base_uri: str, allow_hosts: str, limits: HarvestLimits | None = None,
+                   on_page: Callable[[RunCounts], None] | None = None,
+                   reader_process: bool | None = None) -> RunOutcome:
     """Read the source's feed from its resume point to the end (or a limit), writing page by
-    page; record the run in the source's health. `walk` is the RPDE client."""
+    page; record the run in the source's health. `walk` is the RPDE client; `on_page`, if
+    given, is called with the counts so far after each page is committed; `reader_process`:
+    read ahead in a forked process or a thread (None: a process where that is safe, see
+    hub.federation.reader)."""
     with sessions() as session:
         source = session.execute(sa.select(Source).where(Source.name == name)).scalar_one()
         source.last_attempt_at = utcnow()
         start = source.next_url or source.rpde_url
+        dialect = session.get_bind().dialect
         session.commit()
     counts = RunCounts()
     try:
-        # No cyclic garbage collection during the run (both threads): a page makes some 10^5
-        # dicts, tuples, rows and records that form no cycles, and the collector walked them,
-        # and the pages in flight, again and again (a tenth of the CPU even when it ran only
-        # between pages); a full collection every GC_EVERY_PAGES pages frees the few cycles
-        # a page leaves (some hundred objects), so they stay bounded.
+        # No cyclic garbage collection during the run (nor in the reader): a page makes some
+        # 10^5 dicts, tuples, rows and records that form no cycles, and the collector walked
+        # them, and the pages in flight, again and again (a tenth of the CPU even when it ran
+        # only between pages); a full collection every GC_EVERY_PAGES pages frees the few
+        # cycles a page leaves (some hundred objects), so they stay bounded.
         with gc_paused():
-            pages = prefetched(walk(start, limits=limits or HarvestLimits(),
-                                    allow_hosts=allow_hosts))
+            pages = read_ahead(walk(start, limits=limits or HarvestLimits(),
+                                    allow_hosts=allow_hosts), dialect, reader_process)
             for number, (page, read) in enumerate(pages, start=1):
                 with sessions() as session:
                     ingest_page(session, name, page, base_uri, counts, read)
                     session.commit()
+                if on_page is not None:
+                    on_page(counts)
                 if page.is_last:
                     break
                 if number % GC_EVERY_PAGES == 0:
@@ -142,67 +148,6 @@ def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
                 None, None)
         raise
     return _record(sessions, name, counts, None, None, None, None)
-
-
-_END = object()
-
-
-Read = dict[str, "OfferRecord | ReadError"]
-
-
-def read_items(page: HarvestPage) -> Read:
-    """Each updated item of the page read into a record (or the reason it cannot be one)."""
-    out: Read = {}
-    with gc_paused():  # records of 10^3 items and no cycles among them, as in ingest_page
-        for item in page.items:
-            if item.state == "updated" and item.data is not None:
-                try:
-                    out[item.item_id] = read_offer(item.data)
-                except ReadError as exc:
-                    out[item.item_id] = exc
-    return out
-
-
-def prefetched(pages: Iterable[HarvestPage]) -> Iterator[tuple[HarvestPage, Read]]:
-    """The same pages in the same order with their items read (read_items), the next page
-    fetched, checked and read in a helper thread while the caller writes the current one
-    (the source's answer time and our reading overlap the database's work).
-    An error of the walk is raised here, in its turn; a page read ahead but not written is
-    simply read again by the next run, as the resume point was not moved past it."""
-    box: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(entry: tuple[Any, BaseException | None]) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(entry, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for page in pages:
-                if not put(((page, read_items(page)), None)):
-                    return
-        except BaseException as exc:  # handed over to the caller's thread
-            put((None, exc))
-            return
-        put((_END, None))
-
-    thread = threading.Thread(target=run, name="rpde-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            page, error = box.get()
-            if error is not None:
-                raise error
-            if page is _END:
-                return
-            yield page
-    finally:
-        stop.set()  # the helper ends after its current fetch
 
 
 def _record(sessions: sessionmaker[Session], name: str, counts: RunCounts, code: str | None,
@@ -234,7 +179,8 @@ def _record(sessions: sessionmaker[Session], name: str, counts: RunCounts, code:
 def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri: str,
                 counts: RunCounts, read: Read | None = None) -> None:
     """Write one page's items and then its `next_url` as the resume point, in the caller's
-    transaction (commit afterwards: both or neither). `read`: the items already read."""
+    transaction (commit afterwards: both or neither). `read`: the items already read
+    (hub.federation.reader); the others are read here."""
     begin_write(session)  # SQLite: one writer at a time from the start, as uploads do
     if session.get_bind().dialect.name == "postgresql":
         # psycopg prepares a repeated statement after five runs, and PostgreSQL may keep the
@@ -250,9 +196,10 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
     for item in page.items:  # an id twice in a page: its last state counts
         latest.pop(item.item_id, None)
         latest[item.item_id] = item
-    groups: dict[str, dict[str, tuple[OfferRecord, HarvestItem]]] = {}
+    groups: dict[str, dict[str, tuple[ProviderRecord, ReadItem, HarvestItem]]] = {}
     gone: list[str] = []
     providers: dict[tuple[str | None, ...], ProviderRecord] = {}
+    preparer: Preparer | None = None
     own_prefix = base_uri.rstrip("/") + "/"
     known = _known_versions(session, source.id, list(latest))
     for item in latest.values():
@@ -267,36 +214,39 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
             continue
         found = read.get(item.item_id) if read is not None else None
         if found is None:
+            preparer = preparer or Preparer(session.get_bind().dialect)
             try:
-                found = read_offer(item.data)
+                found = read_item(item.data, preparer)
             except ReadError as exc:
                 found = exc
         if isinstance(found, ReadError):
             counts.add_reason(f"Eintrag {item.item_id}: {found.reason}")
             continue
-        record = found
-        theirs = record.provider
-        key = (theirs.slug, theirs.name, theirs.type, theirs.url, theirs.email,
-               theirs.telephone, theirs.licence)
+        key, angebot_id = found[0], found[1]
         ours = providers.get(key)
-        if ours is None:  # a page holds few providers: namespaced and copied once each
+        if ours is None:  # a page holds few providers: namespaced once each
+            theirs = ProviderRecord(*key)  # type: ignore[arg-type]
             ours = providers[key] = replace(
                 theirs, slug=namespaced_slug(source.name, theirs.slug),
                 licence=theirs.licence or page.licence or source.licence)
-        record.provider = ours
-        groups.setdefault(ours.slug, {})[record.angebot_id] = (record, item)
+        groups.setdefault(ours.slug, {})[angebot_id] = (ours, found, item)
     written: list[tuple[int, HarvestItem, str | None]] = []
-    for by_id in groups.values():
-        records = [record for record, _item in by_id.values()]
-        provider_id = _sync_provider(session, records[-1].provider)
-        result = write_offers(session, provider_id, records, some=True)
+    for slug, by_id in groups.items():
+        entries = list(by_id.values())
+        provider_id = _sync_provider(session, entries[-1][0])
+        prefix = slug + "/"
+        # as write_offers(records, some=True) of these items' records: the hash begins with
+        # the first one's provider name
+        result = write_items(session, provider_id, entries[0][0].name,
+                             [(aid, rows, texts) for _p, (_k, aid, rows, texts), _i in entries],
+                             prefix.__add__)
         counts.created += len(result.created)
         counts.updated += len(result.updated)
         counts.unchanged += len(result.unchanged)
         changed = {fid.split("/", 1)[1] for fid in (*result.created, *result.updated)}
         ids = result.ids
         linked = _linked(session, [oid for aid, oid in ids.items() if aid not in changed])
-        for aid, (_record, item) in by_id.items():
+        for aid, (_provider, _read, item) in by_id.items():
             if aid in changed or ids[aid] not in linked:
                 written.append((ids[aid], item, _original_iri(item.data)))
     _write_links(session, source.id, written)
