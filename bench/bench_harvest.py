@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ import sqlalchemy as sa
 from bildungsdaten.hub.db import begin_write, make_engine, make_sessionmaker, transaction
 from bildungsdaten.hub.demo.district import demo_records
 from bildungsdaten.hub.federation.ingest import harvest_source
-from bildungsdaten.hub.federation.items import HarvestLimits, HarvestPage
+from bildungsdaten.hub.federation.items import HarvestLimits
 from bildungsdaten.hub.migrate import downgrade, upgrade
 from bildungsdaten.hub.models import Offer, Provider
 from bildungsdaten.hub.offers.documents import render_target
@@ -102,55 +101,65 @@ def fresh_target(url: str, instance: Path) -> tuple[Any, Any]:
     return engine, settings
 
 
-def harvest_run(url: str, feed: str, items: int, instance: Path) -> None:
+def process_rss_mib() -> float:
+    """RSS of this process and its children (the harvest's forked reader), MiB."""
+    total = rss_mib()
+    for task in Path("/proc/self/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                with open(f"/proc/{pid}/statm") as f:
+                    total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return total
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its children reaped so far."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def harvest_run(url: str, feed: str, items: int, instance: Path,
+                reader: str = "auto") -> None:
     from bildungsdaten.hub.federation.rpde_client import walk
 
     engine, settings = fresh_target(url, instance)
     sessions = make_sessionmaker(engine)
     add_source(sessions, settings, "nachbar", feed)
     marks: dict[int, float] = {}
-    seen = 0
 
-    waited = 0.0
-
-    def sampled(start: str, **kw: Any) -> Iterator[HarvestPage]:
-        nonlocal seen, waited
-        pages = iter(walk(start, **kw))
-        while True:
-            asked = time.perf_counter()
-            page = next(pages, None)
-            waited += time.perf_counter() - asked  # fetching and checking the page
-            if page is None:
-                return
-            seen += len(page.items)
-            for share in (20, 50, 100):
-                if share not in marks and seen >= items * share // 100:
-                    marks[share] = rss_mib()
-            yield page
+    def sample(counts: Any) -> None:  # after each page written, in this process
+        for share in (20, 50, 100):
+            if share not in marks and counts.items >= items * share // 100:
+                marks[share] = process_rss_mib()
 
     before = rss_mib()
-    cpu_start = time.process_time()
+    cpu_start = cpu_seconds()
     start = time.perf_counter()
-    outcome = harvest_source(sessions, "nachbar", sampled, base_uri=settings.hub_base_uri,
+    outcome = harvest_source(sessions, "nachbar", walk, base_uri=settings.hub_base_uri,
                              allow_hosts="127.0.0.1",
-                             limits=HarvestLimits(max_seconds=3600, max_pages=100_000))
+                             limits=HarvestLimits(max_seconds=3600, max_pages=100_000),
+                             on_page=sample,
+                             reader_process={"auto": None, "process": True,
+                                             "thread": False}[reader])
     took = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start  # this process, both threads: the machine is shared
+    cpu = cpu_seconds() - cpu_start  # the machine is shared: wall swings, CPU much less
     with engine.connect() as conn:
         live = conn.execute(sa.select(sa.func.count()).select_from(Offer)
                             .where(Offer.deleted.is_(False))).scalar_one()
     engine.dispose()
     c = outcome.counts
     rate = c.items / took if took else 0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     print(f"  harvest   {took:7.2f} s {rate:>9,.0f} items/s  {outcome.status}, {c.pages} pages, "
           f"{c.created:,} created, {live:,} live offers")
-    print(f"            of which reading the feed (client, neighbour serving): {waited:.2f} s, "
-          f"writing (ingest): {took - waited:.2f} s")
-    print(f"            CPU {cpu:.2f} s ({c.items / cpu if cpu else 0:,.0f} items/CPU-s), "
-          f"load average {os.getloadavg()[0]:.1f}")
-    print(f"            RSS MiB: start {before:.0f}, at 20% {marks.get(20, 0):.0f}, "
-          f"at 50% {marks.get(50, 0):.0f}, at 100% {marks.get(100, 0):.0f}; peak {peak:.0f}")
+    print(f"            CPU {cpu:.2f} s ({c.items / cpu if cpu else 0:,.0f} items/CPU-s; this "
+          f"process and its reader), load average {os.getloadavg()[0]:.1f}")
+    print(f"            RSS MiB (with the reader): start {before:.0f}, at 20% "
+          f"{marks.get(20, 0):.0f}, at 50% {marks.get(50, 0):.0f}, at 100% "
+          f"{marks.get(100, 0):.0f}; peak {peak:.0f}")
 
 
 def upload_run(url: str, feed_csv: bytes, instance: Path) -> None:
@@ -205,10 +214,12 @@ def main() -> int:
     parser.add_argument("--target", help=argparse.SUPPRESS)
     parser.add_argument("--feed", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
+    parser.add_argument("--reader", choices=["auto", "process", "thread"], default="auto",
+                        help="where the harvest reads ahead (default: a forked process)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
     if args.run == "harvest":  # one measurement in its own process: its own peak RSS
-        harvest_run(args.target, args.feed, args.items, tmp)
+        harvest_run(args.target, args.feed, args.items, tmp, args.reader)
         return 0
     if args.run == "upload":
         upload_run(args.target, Path(args.csv).read_bytes(), tmp)

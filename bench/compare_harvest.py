@@ -36,14 +36,17 @@ RSS_MARKS = re.compile(r"at 20% (\d+), at 50% (\d+), at 100% (\d+)")
 HARVEST = re.compile(r"harvest\s+([\d.]+) s\s+([\d,]+) items/s\s+(\S+), (\d+) pages, ([\d,]+) created")
 
 
-def run_revision(tree: Path, pkg: Path, target: str, feed: str, items: int) -> dict[str, str]:
-    """One harvest by the revision's own bench in its own process; its output and rusage."""
+def run_revision(tree: Path, pkg: Path, target: str, feed: str, items: int,
+                 extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """One harvest by the revision's own bench in its own process; its output and rusage
+    (its children's included: a forked reader is reaped before the bench ends)."""
     if target.startswith("sqlite"):
         Path(target.removeprefix("sqlite:///")).unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": f"{pkg}{os.pathsep}{tree}"}
     load = os.getloadavg()[0]
     proc = subprocess.Popen([sys.executable, "-m", "bench.bench_harvest", "--run", "harvest",
-                             "--target", target, "--feed", feed, "--items", str(items)],
+                             "--target", target, "--feed", feed, "--items", str(items),
+                             *extra],
                             cwd=tree, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     out = proc.stdout.read()
@@ -71,6 +74,8 @@ def main() -> int:
                         "built by an earlier run (its documents link to that port)")
     parser.add_argument("--pg-url", default=os.environ.get(
         "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_harvest"))
+    parser.add_argument("--head-reader", choices=["thread", "process"], default=None,
+                        help="run the head a second time with this reader (bench_harvest --reader)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-compare-harvest-"))
     if args.neighbour:
@@ -82,12 +87,16 @@ def main() -> int:
         build_neighbour(f"sqlite:///{neighbour}", args.items, neighbour.parent / "nachbar",
                         f"http://127.0.0.1:{port}")
         print(f"neighbour built in {time.perf_counter() - start:.0f} s: {neighbour}:{port}")
-    revisions = []
+    revisions: list[tuple[str, Path, Path, tuple[str, ...]]] = []
     for n, revision in enumerate((args.base, args.head)):
         folder = tmp / f"rev{n}"
         sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", revision],
                              check=True, capture_output=True, text=True).stdout.strip()
-        revisions.append((f"{revision} ({sha})", export(revision, folder), folder / "pkg"))
+        revisions.append((f"{revision} ({sha})", export(revision, folder), folder / "pkg", ()))
+    if args.head_reader:  # the head once more, reading ahead in a thread or a process
+        name, tree, pkg, _ = revisions[-1]
+        revisions.append((f"{name.split()[0]} {args.head_reader}", tree, pkg,
+                          ("--reader", args.head_reader)))
     targets = [("SQLite", f"sqlite:///{tmp / 'hub.sqlite'}"), ("PostgreSQL", args.pg_url)]
     print(f"{args.items:,} items, RPDE pages of {PAGE_SIZE}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
@@ -100,10 +109,10 @@ def main() -> int:
             if url.startswith("postgresql") and not _pg_reachable(url):
                 print(f"{label}: not reachable, skipped")
                 continue
-            for name, tree, pkg in revisions:
+            for name, tree, pkg, extra in revisions:
                 print(f"\n===== {label}, {name}", flush=True)
-                rows.append((label, name,
-                             run_revision(tree, pkg, url, base + "/feeds/offers/rpde", args.items)))
+                rows.append((label, name, run_revision(tree, pkg, url, base + "/feeds/offers/rpde",
+                                                       args.items, extra)))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
