@@ -114,10 +114,11 @@ def process_rss_mib() -> float:
     return total
 
 
-def cpu_seconds() -> float:
-    """User + system CPU of this process and of its children reaped so far."""
-    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
-                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU of this process, and of its children reaped so far."""
+    return tuple(u.ru_utime + u.ru_stime  # type: ignore[return-value]
+                 for u in (resource.getrusage(resource.RUSAGE_SELF),
+                           resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def harvest_run(url: str, feed: str, items: int, instance: Path,
@@ -144,7 +145,9 @@ def harvest_run(url: str, feed: str, items: int, instance: Path,
                              reader_process={"auto": None, "process": True,
                                              "thread": False}[reader])
     took = time.perf_counter() - start
-    cpu = cpu_seconds() - cpu_start  # the machine is shared: wall swings, CPU much less
+    # the machine is shared: wall swings, CPU much less
+    own, reader = (end - begin for end, begin in zip(cpu_seconds(), cpu_start, strict=True))
+    cpu = own + reader
     with engine.connect() as conn:
         live = conn.execute(sa.select(sa.func.count()).select_from(Offer)
                             .where(Offer.deleted.is_(False))).scalar_one()
@@ -155,8 +158,8 @@ def harvest_run(url: str, feed: str, items: int, instance: Path,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     print(f"  harvest   {took:7.2f} s {rate:>9,.0f} items/s  {outcome.status}, {c.pages} pages, "
           f"{c.created:,} created, {live:,} live offers")
-    print(f"            CPU {cpu:.2f} s ({c.items / cpu if cpu else 0:,.0f} items/CPU-s; this "
-          f"process and its reader), load average {os.getloadavg()[0]:.1f}")
+    print(f"            CPU {cpu:.2f} s ({c.items / cpu if cpu else 0:,.0f} items/CPU-s; of "
+          f"which the forked reader {reader:.2f} s), load average {os.getloadavg()[0]:.1f}")
     print(f"            RSS MiB (with the reader): start {before:.0f}, at 20% "
           f"{marks.get(20, 0):.0f}, at 50% {marks.get(50, 0):.0f}, at 100% "
           f"{marks.get(100, 0):.0f}; peak {peak:.0f}")
