@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -143,23 +142,42 @@ def _stored_texts(bind: Bind, ids: Sequence[int]) -> list[OfferText]:
 def _documents(texts: Sequence[OfferText]
                ) -> tuple[list[tuple[int, list[str], list[str]]], set[str]]:
     """(offer id, title tokens, other tokens) of each offer, and the words worth suggesting."""
-    by_ags = municipality_by_ags()
     documents = []
     vocabulary: set[str] = set()
     for oid, title, description, keywords, provider, places in texts:
         title_tokens, title_words = _analysed(title)
         body: dict[str, None] = {}
-        located: list[str | None] = []
-        for name, locality, ags in places:
-            municipality = by_ags.get(ags or "")
-            located.extend((name, locality, municipality.short_name if municipality else None))
-        for text in (description, *(keywords or ()), provider, *located):
+        for text in (description, *(keywords or ())):
             text_tokens, text_words = _analysed(text)
             body.update(dict.fromkeys(text_tokens))
             vocabulary.update(text_words)
+        # then the provider's and places' tokens (a token met before keeps its place)
+        tail_tokens, tail_words = _provider_and_places(provider, tuple(places))
+        body.update(dict.fromkeys(tail_tokens))
+        vocabulary.update(tail_words)
         vocabulary.update(title_words)
         documents.append((oid, list(title_tokens), list(body)))
     return documents, vocabulary
+
+
+@functools.lru_cache(maxsize=4_096)
+def _provider_and_places(provider: str | None,
+                         places: tuple[tuple[str | None, str | None, str | None], ...]
+                         ) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The distinct tokens (in order) and the words of a provider's name and its places'
+    names, localities and municipalities: the same for most of a provider's offers."""
+    by_ags = municipality_by_ags()
+    texts: list[str | None] = [provider]
+    for name, locality, ags in places:
+        municipality = by_ags.get(ags or "")
+        texts.extend((name, locality, municipality.short_name if municipality else None))
+    tokens: dict[str, None] = {}
+    found: set[str] = set()
+    for text in texts:
+        text_tokens, text_words = _analysed(text)
+        tokens.update(dict.fromkeys(text_tokens))
+        found.update(text_words)
+    return tuple(tokens), frozenset(found)
 
 
 def _analysed(text: str | None) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -248,9 +266,14 @@ def _tsvector(tokens: Iterable[str]) -> str:
 def _add_words(bind: Bind, vocabulary: set[str]) -> None:
     if not vocabulary:
         return
-    rows = [{"word": w} for w in sorted(vocabulary)]
-    insert = sqlite_insert if _dialect(bind) == "sqlite" else pg_insert
-    bind.execute(insert(words_t).on_conflict_do_nothing(), rows)
+    words_sorted = sorted(vocabulary)
+    if _dialect(bind) == "sqlite":
+        bind.execute(sqlite_insert(words_t).on_conflict_do_nothing(),
+                     [{"word": w} for w in words_sorted])
+        return
+    # PostgreSQL: one statement for all of them, not one round trip per word
+    bind.execute(sa.text("INSERT INTO search_words (word) SELECT unnest(CAST(:words AS "
+                         "text[])) ON CONFLICT DO NOTHING"), {"words": words_sorted})
 
 
 # --- querying ------------------------------------------------------------------------------
