@@ -31,6 +31,7 @@ from ..db import among, begin_write
 from ..models import Offer, Provider, utcnow
 from ..offers.rows import Preparer
 from ..offers.store import (
+    BulkWriter,
     ensure_provider,
     restamp_provider_offers,
     tombstone_offers,
@@ -325,9 +326,9 @@ def _write_links(session: Session, source_id: int,
         session.execute(links_t.delete().where(among(session, links_t.c.offer_id, chunk)))
     live_moved = _live(session, moved)
     tombstone_offers(session, live_moved)
-    session.execute(links_t.insert(), [
-        {"offer_id": oid, "source_id": source_id, "item_id": item.item_id[:200],
-         "item_url": iri, "modified": item.modified} for oid, item, iri in written])
+    BulkWriter(session).insert_rows(  # COPY on PostgreSQL, not a statement per link
+        links_t, ("offer_id", "source_id", "item_id", "item_url", "modified"),
+        [(oid, source_id, item.item_id[:200], iri, item.modified) for oid, item, iri in written])
 
 
 def _tombstone_items(session: Session, source_id: int, item_ids: list[str]) -> int:

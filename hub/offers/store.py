@@ -354,6 +354,11 @@ class BulkWriter:
     def insert_instances(self, rows: list[tuple[Any, ...]]) -> None:
         self._run(instances_t.insert(), _INSTANCE_NAMES, rows)
 
+    def insert_rows(self, table: sa.Table, names: Sequence[str],
+                    rows: list[tuple[Any, ...]]) -> None:
+        """Rows of `names` (every column but an id, database values) into `table`."""
+        self._run(table.insert(), names, rows)
+
     def update_offers(self, rows: list[tuple[Any, ...]]) -> None:
         self.update_offer_columns(OFFER_NAMES, rows)
 
