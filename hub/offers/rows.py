@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from decimal import Decimal
 from operator import attrgetter, itemgetter
 from typing import Any, Final
@@ -45,6 +46,9 @@ _venue_values = attrgetter(*VENUE_FIELDS)
 
 def json_default(value: Any) -> Any:
     """json.dumps hook: the conversions of `plain`, called only for non-JSON values."""
+    kind = type(value)
+    if kind is date or kind is time or kind is datetime:  # plain's first case, called less
+        return value.isoformat()
     converted = plain(value)
     if converted is value:
         raise TypeError(f"not JSON-able: {type(value).__name__}")
@@ -319,7 +323,7 @@ class Preparer:
         out: list[RowItem] = []
         for record in records:
             course_vals = _course_values(record)
-            course = (_dumps(course_vals), self.course(_hashable(list(course_vals))))
+            course = (_dumps(course_vals), self.course(_hashable(list(course_vals), _RECORD_COURSE_LISTS)))
             if not record.instances:
                 out.append((record.angebot_id, course, None, None))
                 continue
@@ -336,7 +340,7 @@ class Preparer:
                     if venue_key is None:
                         venue_key = self.venue_keys[typed] = venue_key_of(typed)
                     venue_json = _dumps(typed)
-                item = (self.instance(_hashable(vals)), inst.key[:60], venue_key,
+                item = (self.instance(_hashable(vals, _RECORD_INSTANCE_LISTS)), inst.key[:60], venue_key,
                         _dumps(vals) + ", " + venue_json)
                 out.append((record.angebot_id, course if position == 0 else None, item, typed))
         return out
@@ -350,12 +354,18 @@ class Preparer:
         return grouping.finish(records[0].provider.name if records else "")
 
 
-def _hashable(values: list[Any]) -> list[Any]:
-    """Lists as tuples (the converters memoise by value)."""
-    for pos, value in enumerate(values):
+def _hashable(values: list[Any], lists: tuple[int, ...]) -> list[Any]:
+    """The list fields' lists (at `lists`) as tuples: the converters memoise by value."""
+    for pos in lists:
+        value = values[pos]
         if type(value) is list:
             values[pos] = tuple(value)
     return values
+
+
+# Positions of the list fields in a record's course and instance values (record_items).
+_RECORD_COURSE_LISTS = tuple(n for n, f in enumerate(COURSE_FIELDS) if f in LIST_FIELDS)
+_RECORD_INSTANCE_LISTS = tuple(n for n, f in enumerate(INSTANCE_FIELDS) if f in LIST_FIELDS)
 
 
 _COURSE_COLS = tuple(IDX[f] for f in COURSE_FIELDS)
