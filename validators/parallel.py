@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -107,8 +107,9 @@ class UntilSentinel:
             yield number, cells
 
 
-def start_child(work: Callable[[], PartResult]) -> tuple[int, int]:
-    """Fork a child that runs `work` and pipes back its pickled result; (pid, read fd)."""
+def fork_writer(write: Callable[[IO[bytes]], object]) -> tuple[int, int]:
+    """Fork a child that runs `write` on the write end of a pipe and exits, 0 when `write`
+    returned; (pid, read fd of the pipe)."""
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -117,17 +118,22 @@ def start_child(work: Callable[[], PartResult]) -> tuple[int, int]:
         code = 1
         try:
             os.close(read_fd)
-            payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
+                write(pipe)
             code = 0
-        except BaseException:  # noqa: BLE001, S110 - the parent checks again in one pass
+        except BaseException:  # noqa: BLE001, S110 - the parent sees the exit code
             pass
         finally:
             # Never run the parent's exit handlers (database connections, temp files).
             os._exit(code)
     os.close(write_fd)
     return pid, read_fd
+
+
+def start_child(work: Callable[[], PartResult]) -> tuple[int, int]:
+    """Fork a child that runs `work` and pipes back its pickled result; (pid, read fd)."""
+    return fork_writer(lambda pipe: pipe.write(
+        pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def collect_child(pid: int, read_fd: int) -> PartResult:

@@ -16,7 +16,6 @@ import os
 import pickle
 import queue
 import struct
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -26,7 +25,7 @@ from sqlalchemy.engine import Dialect
 
 from ...feeds.jsonld_read import ReadError, read_offer
 from ...validators.core import gc_paused
-from ...validators.parallel import stop_child
+from ...validators.parallel import fork_writer, stop_child
 from ..offers.rows import Preparer, RowItem
 from ..offers.store import CourseTexts, record_texts
 from .items import HarvestError, HarvestItem, HarvestPage
@@ -119,21 +118,7 @@ def _threaded(pages: Iterable[HarvestPage], dialect: Dialect
 
 def _forked(pages: Iterable[HarvestPage], dialect: Dialect
             ) -> Iterator[tuple[HarvestPage, Read]]:
-    read_fd, write_fd = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child (coverage does not follow forks)
-        code = 1
-        try:
-            os.close(read_fd)
-            with os.fdopen(write_fd, "wb") as pipe:
-                _run_helper(pages, dialect, pipe)
-            code = 0
-        finally:
-            # Never run the parent's exit handlers (database connections, temp files).
-            os._exit(code)
-    os.close(write_fd)
+    pid, read_fd = fork_writer(lambda pipe: _run_helper(pages, dialect, pipe))
     done = False
     try:
         with os.fdopen(read_fd, "rb") as pipe:
