@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -148,3 +149,26 @@ def among(bind: Session | sa.Connection, column: Any, values: Any) -> Any:
     if dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def copy_rows(conn: sa.Connection, table: str, names: Sequence[str],
+              rows: Iterable[Sequence[Any]],
+              prepare: Callable[[psycopg.Cursor[Any]], None] | None = None) -> None:
+    """PostgreSQL with psycopg: COPY FROM STDIN of `rows` (database values) into the columns
+    `names` of `table`, in the connection's transaction; several times faster than INSERT for
+    thousands of rows. `prepare(cursor)` may set the cursor's adapters first. A psycopg error
+    is raised as SQLAlchemy itself would raise it."""
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table)} ({', '.join(map(quote, names))}) FROM STDIN"
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    try:
+        with dbapi.cursor() as cursor:  # type: ignore[attr-defined]
+            if prepare is not None:
+                prepare(cursor)
+            with cursor.copy(sql) as copy:
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import set_json_dumps
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ from ...vocab.records import (
     SourceRecord,
     VenueRecord,
 )
-from ..db import among
+from ..db import among, copy_rows
 from ..models import Offer, OfferInstance, Provider, Venue, utcnow
 from ..search.index import OfferText, index_texts, reindex_offers, remove_offers
 from ..sources.models import OfferSource, Source
@@ -395,21 +394,9 @@ class BulkWriter:
 
 
     def _copy(self, table: sa.TableClause, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """PostgreSQL: COPY FROM STDIN in this transaction, several times faster than INSERT
-        for thousands of rows (psycopg adapts the values as it would for INSERT)."""
-        quote = self.dialect.identifier_preparer.quote
-        sql = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
-        dbapi = self.conn.connection.dbapi_connection
-        assert dbapi is not None
-        try:
-            with dbapi.cursor() as cursor:  # type: ignore[attr-defined]
-                set_json_dumps(_jsonb_dumps, context=cursor)
-                with cursor.copy(sql) as copy:
-                    write_row = copy.write_row
-                    for row in rows:
-                        write_row(row)
-        except psycopg.Error as exc:  # as SQLAlchemy itself would raise it
-            raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+        """PostgreSQL: COPY (hub.db.copy_rows), JSON columns written with _jsonb_dumps."""
+        copy_rows(self.conn, table.name, names, rows,
+                  prepare=lambda cursor: set_json_dumps(_jsonb_dumps, context=cursor))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ...vocab.codelists import municipality_by_ags
-from ..db import among
+from ..db import among, copy_rows
 from ..models import Offer, OfferInstance, Provider, Venue
 from .text import Term, tokens_of, words
 
@@ -244,12 +244,8 @@ def _insert(bind: Bind, documents: list[tuple[int, list[str], list[str]]]) -> No
         return
     # COPY with tsvector texts of quoted lexemes: the same values array_to_tsvector makes of
     # the token arrays (no parser, no positions), at a fraction of an INSERT per offer.
-    dbapi = connection.connection.dbapi_connection
-    assert dbapi is not None
-    with dbapi.cursor() as cursor:  # type: ignore[attr-defined]
-        with cursor.copy("COPY offer_search (offer_id, title, doc) FROM STDIN") as copy:
-            for oid, t, b in documents:
-                copy.write_row((oid, _tsvector(t), _tsvector(dict.fromkeys([*t, *b]))))
+    copy_rows(connection, "offer_search", ("offer_id", "title", "doc"),
+              ((oid, _tsvector(t), _tsvector(dict.fromkeys([*t, *b]))) for oid, t, b in documents))
 
 
 def _tsvector(tokens: Iterable[str]) -> str:
