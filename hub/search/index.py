@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -40,6 +40,7 @@ pg_search_t = sa.Table("offer_search", search_meta,
                        sa.Column("offer_id", sa.Integer, primary_key=True),
                        sa.Column("title", TSVECTOR), sa.Column("doc", TSVECTOR))
 CHUNK = 500
+T = TypeVar("T")
 WORD_MIN = 4  # shorter words are not worth a suggestion
 WORD_MAX = 100
 
@@ -50,7 +51,7 @@ def _dialect(bind: Bind) -> str:
     return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
 
 
-def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -82,9 +83,7 @@ def index_texts(bind: Bind, texts: Sequence[OfferText]) -> int:
     """reindex_offers for live offers whose texts the caller holds (the write path, which has
     just written them): the same entries, without reading the offers back."""
     ordered = sorted(texts, key=lambda text: text.offer_id)
-    return _index(bind, (([t.offer_id for t in part], part)
-                         for part in (ordered[at:at + CHUNK]
-                                      for at in range(0, len(ordered), CHUNK))))
+    return _index(bind, (([t.offer_id for t in part], part) for part in _chunks(ordered)))
 
 
 def _index(bind: Bind, chunks: Iterable[tuple[Sequence[int], Sequence[OfferText]]]) -> int:
