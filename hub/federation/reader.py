@@ -24,7 +24,6 @@ from typing import IO, Any
 from sqlalchemy.engine import Dialect
 
 from ...feeds.jsonld_read import ReadError, read_offer
-from ...validators.core import gc_paused
 from ...validators.parallel import fork_writer, stop_child
 from ..offers.rows import Preparer, RowItem
 from ..offers.store import CourseTexts, record_texts
@@ -51,15 +50,16 @@ def read_item(data: dict[str, Any], preparer: Preparer) -> ReadItem:
 
 
 def read_items(page: HarvestPage, preparer: Preparer) -> Read:
-    """Each updated item of the page read (or the reason it cannot be an offer)."""
+    """Each updated item of the page read (or the reason it cannot be an offer). The cyclic
+    collector is already paused for the whole run (ingest.harvest_source; a forked reader
+    inherits that)."""
     out: Read = {}
-    with gc_paused():  # 10^5 objects a page and no cycles among them
-        for item in page.items:
-            if item.state == "updated" and item.data is not None:
-                try:
-                    out[item.item_id] = read_item(item.data, preparer)
-                except ReadError as exc:
-                    out[item.item_id] = exc
+    for item in page.items:
+        if item.state == "updated" and item.data is not None:
+            try:
+                out[item.item_id] = read_item(item.data, preparer)
+            except ReadError as exc:
+                out[item.item_id] = exc
     return out
 
 
@@ -185,5 +185,4 @@ def _receive(pipe: IO[bytes]) -> tuple[bytes, Any]:
     body = pipe.read(size)
     if len(body) < size:
         return _BROKEN, "mitten in einer Seite beendet"
-    with gc_paused():
-        return head[:1], pickle.loads(body)
+    return head[:1], pickle.loads(body)  # the run's collector is paused (harvest_source)
