@@ -1,6 +1,6 @@
 """Lines split at LF alone (`Encoding.lf_lines`, newline="\\n") are exactly the lines of
 universal newlines (newline="") whenever the encoding guess allows them: no CR is followed by
-anything but LF (validators/sources.py: _LoneCR, detect_encoding, guess_utf8)."""
+anything but LF (validators/sources.py: _LineScan, detect_encoding, guess_utf8)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bildungsdaten.validators.sources import (
     Encoding,
     Source,
-    _LoneCR,
+    _LineScan,
     detect_encoding,
     guess_utf8,
 )
@@ -32,10 +32,11 @@ def _lone_cr(data: bytes) -> bool:
 @given(TEXTS, st.integers(1, 9))
 def test_lone_cr_scan_is_the_definition_across_chunk_edges(text: str, size: int) -> None:
     data = text.encode("utf-8")
-    scan = _LoneCR()
+    scan = _LineScan()
     for start in range(0, len(data), size):
         scan.scan(data[start:start + size])
-    assert scan.found == _lone_cr(data)
+    assert scan.lone_cr == _lone_cr(data)
+    assert scan.nul == (b"\x00" in data)
 
 
 def _read(source: Source, encoding: Encoding, **part: int) -> tuple[list, str | None]:

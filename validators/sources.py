@@ -163,16 +163,15 @@ def detect_encoding(source: Source) -> Encoding:
         return Encoding("utf-8-sig", not _decodes(source, "utf-8-sig"), *_nul_and_lf(source))
     if _decodes(source, "utf-8"):
         return Encoding("utf-8", False, *_nul_and_lf(source))
-    nul = multi = c1 = undefined = latin9 = False
-    cr = _LoneCR()
+    multi = c1 = undefined = latin9 = False
+    lines = _LineScan()
     for chunk in source.chunks():  # the patterns above, scanned in C (bytescan)
-        nul = nul or b"\x00" in chunk  # in the same pass: the file is read once more, not twice
-        cr.scan(chunk)
+        lines.scan(chunk)  # in the same pass: the file is read once more, not twice
         multi = multi or has_utf8_multi(chunk)
         c1 = c1 or has_any(chunk, _C1_BYTES)
         undefined = undefined or has_any(chunk, _CP1252_UNDEFINED_BYTES)
         latin9 = latin9 or has_any(chunk, _LATIN9_ONLY_BYTES)
-    lf = not cr.found
+    nul, lf = lines.result()
     if multi:  # mostly UTF-8 with stray single bytes
         return Encoding("utf-8", lossy=True, nul=nul, lf_lines=lf)
     if c1:
@@ -183,35 +182,39 @@ def detect_encoding(source: Source) -> Encoding:
 _CR_NOT_LF = re.compile(rb"\r(?!\n)")
 
 
-class _LoneCR:
-    """Whether some CR of a byte stream, read chunk by chunk, is not followed by LF (a line
-    end of its own under universal newlines); a CR as the stream's last byte ends the last
-    line under either newline mode and does not count. Bytes, so only for encodings where
-    0x0D and 0x0A are always CR and LF (not UTF-16)."""
+class _LineScan:
+    """What a byte stream, read chunk by chunk, holds for reading its lines: NUL bytes, and a
+    CR not followed by LF (a line end of its own under universal newlines); a CR as the
+    stream's last byte ends the last line under either newline mode and does not count.
+    Bytes, so only for encodings where 0x0D and 0x0A are always CR and LF (not UTF-16)."""
 
     def __init__(self) -> None:
-        self.found = False
+        self.nul = False
+        self.lone_cr = False
         self.open_cr = False  # the previous chunk ended with a CR
 
     def scan(self, chunk: bytes) -> None:
-        if self.found or not chunk:
+        self.nul = self.nul or b"\x00" in chunk
+        if self.lone_cr or not chunk:
             return
         if self.open_cr and chunk[:1] != b"\n":
-            self.found = True
+            self.lone_cr = True
             return
         match = _CR_NOT_LF.search(chunk)
         self.open_cr = match is not None and match.start() == len(chunk) - 1
-        self.found = match is not None and not self.open_cr
+        self.lone_cr = match is not None and not self.open_cr
+
+    def result(self) -> tuple[bool, bool]:
+        """(NUL bytes occur, lines may split at LF alone)."""
+        return self.nul, not self.lone_cr
 
 
 def _nul_and_lf(source: Source) -> tuple[bool, bool]:
     """(NUL bytes occur, lines may split at LF alone), in one pass over the file."""
-    nul = False
-    cr = _LoneCR()
+    lines = _LineScan()
     for chunk in source.chunks():
-        nul = nul or b"\x00" in chunk
-        cr.scan(chunk)
-    return nul, not cr.found
+        lines.scan(chunk)
+    return lines.result()
 
 
 def guess_utf8(source: Source) -> Encoding | None:
