@@ -112,9 +112,13 @@ class OfferFilters:
             raise bad_parameter("to", "„to“ liegt vor „from“.")
         filters._check_providers(session)
         if filters.q is not None:
-            filters = replace(filters, terms=tuple(with_compound_parts(
-                session, query_terms(filters.q))))
+            filters = filters.with_text(session, filters.q)
         return filters._with_place(session)
+
+    def with_text(self, session: Session, q: str) -> OfferFilters:
+        """The same search with the free text `q`, its terms resolved as parse does (long
+        words with their compound parts); QueryError for a text that cannot be searched."""
+        return replace(self, q=q, terms=tuple(with_compound_parts(session, query_terms(q))))
 
     def _with_place(self, session: Session) -> OfferFilters:
         if self.radius_km is not None and self.near is None:

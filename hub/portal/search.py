@@ -19,11 +19,9 @@ from ..models import Offer, Provider
 from ..offers.filter_params import filter_params
 from ..offers.filters import OfferFilters
 from ..offers.queries import read_version
-from ..search.compound import with_compound_parts
 from ..search.facets import facet_counts
 from ..search.fast import text_has_matches
 from ..search.suggest import suggest
-from ..search.text import query_terms
 from .listing import count_matches
 
 offers_t = Offer.__table__
@@ -184,8 +182,7 @@ def spelling(session: Session, filters: OfferFilters) -> str | None:
     found = suggest(session, filters.q)
     if found is None:
         return None
-    terms = tuple(with_compound_parts(session, query_terms(found)))
-    return found if count_matches(session, replace(filters, q=found, terms=terms)) else None
+    return found if count_matches(session, filters.with_text(session, found)) else None
 
 
 def what_to_drop(session: Session, filters: OfferFilters, providers: dict[str, str]
