@@ -31,7 +31,6 @@ from ..db import transaction
 bp = Blueprint("accounts", __name__, url_prefix="/verwaltung", template_folder="../templates")
 
 
-
 def _pending_secret(user_id: int) -> str:
     """The second-factor secret offered for enrolment: derived from the app key, the account
     and this sign-in (its session id), so it never travels in the cookie (Flask's is signed,
