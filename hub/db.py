@@ -107,6 +107,25 @@ def begin_write(session: Session) -> None:
         session.execute(sa.text("UPDATE feed_clock SET last = last WHERE id = 0"))
 
 
+@contextmanager
+def custom_plans(session: Session) -> Iterator[None]:
+    """PostgreSQL: within the block, psycopg prepares none of the session's statements, so each
+    is planned for its own values (a no-op on SQLite). For bulk writes whose tables grow under
+    them: a plan prepared while a table was nearly empty scans it. Not `SET plan_cache_mode =
+    force_custom_plan`: that also re-plans every foreign-key check of every row written
+    (PostgreSQL's own cached statements), ten times the harvest's server time."""
+    dbapi = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name != "postgresql" or dbapi is None:
+        yield
+        return
+    before = dbapi.prepare_threshold  # type: ignore[attr-defined]
+    dbapi.prepare_threshold = None  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        dbapi.prepare_threshold = before  # type: ignore[attr-defined]
+
+
 def json_list_contains(column: Any, value: str) -> Any:
     """SQL: the JSON list in `column` contains `value` (SQLite json_each / PostgreSQL @>)."""
     return _JsonContains(column, value)

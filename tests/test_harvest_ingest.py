@@ -121,6 +121,39 @@ def test_changed_and_deleted_items_follow_and_repeats_change_nothing(app, client
     assert {i["id"]: i["modified"] for i in api_items(client)} == after_change
 
 
+def test_items_that_make_another_offer_now_move_their_provenance(app, client):
+    """An item whose provider changed at the source tombstones the offer it made; an offer
+    that another item makes now (the old item deleted in the same page) stays live, linked to
+    the new item; a third item taking over an offer leaves its old item unlinked."""
+    sessions, settings = setup(app)
+    other = dataclasses.replace(ODW, slug="vhs-neu", name="VHS Neu")
+    a, b, c = (simple_offer(k, ODW, title=t) for k, t in
+               (("a", "Aquarell"), ("b", "Batik"), ("c", "Collage")))
+
+    def as_item(record: OfferRecord, item_id: str, modified: int) -> HarvestItem:
+        return dataclasses.replace(item(record, modified), item_id=item_id)
+
+    harvest(sessions, settings, "odenwald",
+            pages([as_item(a, "x", 1), as_item(b, "y", 2), as_item(c, "w", 3)]))
+    outcome = harvest(sessions, settings, "odenwald", pages([
+        as_item(dataclasses.replace(a, provider=other), "x", 4),
+        dataclasses.replace(gone(b, 5), item_id="y"), as_item(b, "z", 6),
+        as_item(c, "v", 7)]))
+    assert (outcome.status, outcome.counts.deleted) == ("done", 0)
+    live = {i["id"]: i["source"]["item_id"] for i in api_items(client)}
+    assert live == {"odenwald--vhs-neu/a": "x", "odenwald--vhs-odw/b": "z",
+                    "odenwald--vhs-odw/c": "v"}
+    assert rpde_ids(client)["odenwald--vhs-odw/a"] == "deleted"
+    with sessions() as session:
+        items = session.execute(sa.text("SELECT item_id FROM offer_sources")).scalars()
+        assert sorted(items) == ["v", "x", "z"]
+    # the item that lost its offer to another item, deleted later, deletes nothing
+    again = harvest(sessions, settings, "odenwald", pages([
+        dataclasses.replace(gone(c, 8), item_id="w")]))
+    assert again.counts.deleted == 0
+    assert "odenwald--vhs-odw/c" in {i["id"] for i in api_items(client)}
+
+
 def test_two_sources_with_the_same_ids_do_not_collide(app, client):
     sessions, settings = setup(app)
     setup(app, "darmstadt")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...feeds.jsonld_read import ReadError
 from ...validators.core import gc_paused
 from ...vocab.records import ProviderRecord
-from ..db import among, begin_write
+from ..db import among, begin_write, custom_plans
 from ..models import Offer, Provider, utcnow
 from ..offers.rows import Preparer
 from ..offers.store import (
@@ -129,10 +129,13 @@ def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
         with gc_paused():
             pages = read_ahead(walk(start, limits=limits or HarvestLimits(),
                                     allow_hosts=allow_hosts), dialect, reader_process)
+            statistics = PlannerStatistics(sessions) if dialect.name == "postgresql" else None
             for number, (page, read) in enumerate(pages, start=1):
                 with sessions() as session:
                     ingest_page(session, name, page, base_uri, counts, read)
                     session.commit()
+                if statistics is not None:
+                    statistics.grown(len(page.items))
                 if on_page is not None:
                     on_page(counts)
                 if page.is_last:
@@ -149,6 +152,40 @@ def harvest_source(sessions: sessionmaker[Session], name: str, walk: Walk, *,
                 None, None)
         raise
     return _record(sessions, name, counts, None, None, None, None)
+
+
+class PlannerStatistics:
+    """PostgreSQL: ANALYZE the tables a harvest fills once they hold more rows than the
+    planner's statistics know of. A first harvest of a big source grows them from nothing
+    within seconds, before autovacuum looks; without statistics the planner takes "source_id
+    = 1" for a rare value and filtered all of offer_sources per lookup of a page's items (the
+    harvest's largest wait). At most ~log2(items / page) runs of ANALYZE (≈ 0.1 s each)."""
+
+    TABLES = ("offer_sources",)
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.since = 0  # items written since the last ANALYZE
+        self.enabled = True
+
+    def grown(self, items: int) -> None:
+        self.since += items
+        if not self.enabled:
+            return
+        with self.sessions() as session:
+            known = session.execute(sa.text(
+                "SELECT coalesce(max(reltuples), 0) FROM pg_class WHERE oid = "
+                "CAST('offer_sources' AS regclass)")).scalar_one()
+            if self.since <= max(known, 1000):
+                return
+            try:
+                session.execute(sa.text(f"ANALYZE {', '.join(self.TABLES)}"))
+                session.commit()
+            except sa.exc.DBAPIError as exc:  # not the tables' owner: autovacuum will do it
+                log.info("ANALYZE nach Ernte nicht möglich: %s", exc.orig)
+                self.enabled = False
+                return
+        self.since = 0
 
 
 def _record(sessions: sessionmaker[Session], name: str, counts: RunCounts, code: str | None,
@@ -183,10 +220,18 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
     transaction (commit afterwards: both or neither). `read`: the items already read
     (hub.federation.reader); the others are read here."""
     begin_write(session)  # SQLite: one writer at a time from the start, as uploads do
+    # psycopg prepares a repeated statement after five runs, and PostgreSQL may keep the
+    # generic plan it made while offer_sources was nearly empty (a scan per ANY list).
     if session.get_bind().dialect.name == "postgresql":
-        # psycopg prepares a repeated statement after five runs, and PostgreSQL may keep the
-        # generic plan it made while offer_sources was nearly empty (a scan per IN list).
-        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        # No wait for the WAL flush at commit: a crash loses at most the last pages together
+        # with their resume point (one transaction), and the next run reads them again.
+        session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+    with custom_plans(session):
+        _ingest_page(session, source_name, page, base_uri, counts, read)
+
+
+def _ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri: str,
+                 counts: RunCounts, read: Read | None) -> None:
     source = session.execute(sa.select(Source).where(Source.name == source_name)
                              .with_for_update()).scalar_one()
     counts.pages += 1
@@ -202,12 +247,13 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
     providers: dict[tuple[str | None, ...], ProviderRecord] = {}
     preparer: Preparer | None = None
     own_prefix = base_uri.rstrip("/") + "/"
-    known = _known_versions(session, source.id, list(latest))
+    links = _stored_links(session, source.id, list(latest))
     for item in latest.values():
         if item.state == "deleted" or item.data is None:
             gone.append(item.item_id)
             continue
-        if known.get(item.item_id) == item.modified:
+        link = links.get(item.item_id)
+        if link is not None and link[1] == item.modified:
             counts.unchanged += 1  # this very version is stored (a page read again)
             continue
         if _is_own(item.data, own_prefix):
@@ -232,6 +278,7 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
                 licence=theirs.licence or page.licence or source.licence)
         groups.setdefault(ours.slug, {})[angebot_id] = (ours, found, item)
     written: list[tuple[int, HarvestItem, str | None]] = []
+    fresh: set[int] = set()  # offers created by this page: no provenance can point at them
     for slug, by_id in groups.items():
         entries = list(by_id.values())
         provider_id = _sync_provider(session, entries[-1][0])
@@ -244,14 +291,18 @@ def ingest_page(session: Session, source_name: str, page: HarvestPage, base_uri:
         counts.created += len(result.created)
         counts.updated += len(result.updated)
         counts.unchanged += len(result.unchanged)
-        changed = {fid.split("/", 1)[1] for fid in (*result.created, *result.updated)}
         ids = result.ids
-        linked = _linked(session, [oid for aid, oid in ids.items() if aid not in changed])
+        fresh.update(ids[fid.split("/", 1)[1]] for fid in result.created)
         for aid, (_provider, _read, item) in by_id.items():
-            if aid in changed or ids[aid] not in linked:
+            # provenance (re)written unless it names this offer and version already: an
+            # unchanged offer that another item made before is this item's now
+            if links.get(item.item_id) != (ids[aid], item.modified):
                 written.append((ids[aid], item, _original_iri(item.data)))
-    _write_links(session, source.id, written)
-    counts.deleted += _tombstone_items(session, source.id, gone)
+    _write_links(session, source.id, written, links, fresh)
+    taken = {oid for oid, _item, _iri in written}  # made by another item of this page now
+    counts.deleted += tombstone_offers(session, _live(session, [
+        links[item_id][0] for item_id in gone
+        if item_id in links and links[item_id][0] not in taken]))
     source.next_url = page.next_url
     source.pages_read += 1
     source.items_seen += len(page.items) + len(page.skipped)
@@ -292,52 +343,37 @@ def _sync_provider(session: Session, provider: ProviderRecord) -> int:
     return int(row.id)
 
 
-def _known_versions(session: Session, source_id: int, item_ids: list[str]) -> dict[str, int]:
-    """The `modified` of the version each of these items made its offer from, if stored."""
-    return {item_id: modified for chunk in _chunks(item_ids, 500)
-            for item_id, modified in session.execute(
-                sa.select(links_t.c.item_id, links_t.c.modified).where(
+def _stored_links(session: Session, source_id: int,
+                  item_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """The stored provenance of these items: item_id -> (offer id, `modified` of the version
+    the offer was made from). One read per page, used for every decision of the page."""
+    return {item_id: (offer_id, modified) for chunk in _chunks(item_ids, 500)
+            for item_id, offer_id, modified in session.execute(
+                sa.select(links_t.c.item_id, links_t.c.offer_id, links_t.c.modified).where(
                     links_t.c.source_id == source_id, among(session, links_t.c.item_id, chunk)))}
 
 
-def _linked(session: Session, offer_ids: list[int]) -> set[int]:
-    """Those of `offer_ids` that have their provenance stored."""
-    return {oid for chunk in _chunks(offer_ids, 500) for oid in session.execute(
-        sa.select(links_t.c.offer_id).where(among(session, links_t.c.offer_id, chunk))).scalars()}
-
-
 def _write_links(session: Session, source_id: int,
-                 written: list[tuple[int, HarvestItem, str | None]]) -> None:
-    """Provenance of the offers just written. An item that now makes another offer than before
-    (its provider or id changed at the source) tombstones the offer it made before."""
+                 written: list[tuple[int, HarvestItem, str | None]],
+                 links: dict[str, tuple[int, int]], fresh: set[int]) -> None:
+    """Provenance of the offers just written (`links`: the items' provenance as stored before
+    the page; `fresh`: offers the page created). An item that now makes another offer than
+    before (its provider or id changed at the source) tombstones the offer it made before."""
     if not written:
         return
-    item_ids = [item.item_id for _oid, item, _iri in written]
     offer_ids = {oid for oid, _item, _iri in written}
-    moved: list[int] = []
-    for chunk in _chunks(item_ids, 500):
-        for oid, in session.execute(sa.select(links_t.c.offer_id).where(
-                links_t.c.source_id == source_id, among(session, links_t.c.item_id, chunk))):
-            if oid not in offer_ids:
-                moved.append(oid)
+    relinked = [item.item_id for _oid, item, _iri in written if item.item_id in links]
+    moved = sorted({links[item_id][0] for item_id in relinked} - offer_ids)
+    for chunk in _chunks(relinked, 500):
         session.execute(links_t.delete().where(links_t.c.source_id == source_id,
                                                among(session, links_t.c.item_id, chunk)))
-    for chunk in _chunks(list(offer_ids), 500):
+    # an offer made before by another item or source is this item's now
+    for chunk in _chunks(sorted(offer_ids - fresh), 500):
         session.execute(links_t.delete().where(among(session, links_t.c.offer_id, chunk)))
-    live_moved = _live(session, moved)
-    tombstone_offers(session, live_moved)
+    tombstone_offers(session, _live(session, moved))
     BulkWriter(session).insert_rows(  # COPY on PostgreSQL, not a statement per link
         links_t, ("offer_id", "source_id", "item_id", "item_url", "modified"),
         [(oid, source_id, item.item_id[:200], iri, item.modified) for oid, item, iri in written])
-
-
-def _tombstone_items(session: Session, source_id: int, item_ids: list[str]) -> int:
-    """Tombstone the live offers made from these items; unknown items change nothing."""
-    found: list[int] = []
-    for chunk in _chunks(item_ids, 500):
-        found.extend(session.execute(sa.select(links_t.c.offer_id).where(
-            links_t.c.source_id == source_id, among(session, links_t.c.item_id, chunk))).scalars())
-    return tombstone_offers(session, _live(session, found))
 
 
 def _live(session: Session, offer_ids: list[int]) -> list[int]:

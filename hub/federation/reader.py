@@ -11,7 +11,9 @@ at (its @id and its origin, see ingest._is_own), so the pickle carries no JSON-L
 """
 from __future__ import annotations
 
+import copyreg
 import gc
+import io
 import os
 import pickle
 import queue
@@ -21,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import IO, Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Dialect
 
 from ...feeds.jsonld_read import ReadError, read_offer
@@ -170,8 +173,21 @@ def _without_data(page: HarvestPage) -> HarvestPage:
     return replace(page, items=items)
 
 
+def _jsonb(value: Jsonb) -> tuple[type[Jsonb], tuple[Any]]:
+    return Jsonb, (value.obj,)
+
+
+# A page holds some 10^4 Jsonb values (the JSON list columns on PostgreSQL): pickled as
+# Jsonb(obj) they cost a third less to send than by pickle's default (their __dict__ each).
+_DISPATCH = {**copyreg.dispatch_table, Jsonb: _jsonb}
+
+
 def _send(pipe: IO[bytes], kind: bytes, payload: Any) -> None:
-    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(payload)
+    data = buffer.getbuffer()
     pipe.write(kind + _LENGTH.pack(len(data)))
     pipe.write(data)
     pipe.flush()
