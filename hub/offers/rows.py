@@ -22,7 +22,9 @@ from decimal import Decimal
 from operator import attrgetter, itemgetter
 from typing import Any, Final
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
 from ...vocab.columns import COLUMNS
@@ -115,6 +117,31 @@ def offer_digest(head: str, course_json: str, instance_jsons: Iterable[str]) -> 
     return digest.hexdigest()
 
 
+def bind_processor(column: sa.Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column's bind processor; on PostgreSQL, a JSONB column takes the JSON text as a
+    plain str: COPY writes it with psycopg's C text dumper instead of a Python Jsonb dumper
+    per value (some 10^5 a page), a harvest's reader pickles a str instead of a Jsonb object,
+    and an UPDATE binds it as text cast to JSONB. The server stores the same jsonb."""
+    impl = column.type.dialect_impl(dialect)
+    proc = impl.bind_processor(dialect)
+    if dialect.name == "postgresql":
+        if isinstance(impl, JSONB):
+            return _jsonb_text
+        if proc is None and isinstance(impl, (sa.Numeric, sa.Date, sa.Time)):
+            # psycopg takes these as they are; through the converters' memo equal values
+            # become one object, which a pickled page (the harvest's reader) then sends once
+            return _same
+    return proc  # type: ignore[no-any-return]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _jsonb_text(value: Any) -> str:
+    return orjson.dumps(list(value) if isinstance(value, tuple) else value).decode()
+
+
 class _Converted(dict):  # type: ignore[type-arg]
     """value -> database value through one bind processor, each distinct value once."""
 
@@ -133,7 +160,7 @@ class Converter:
     def __init__(self, table: sa.Table, names: Sequence[str], dialect: Dialect) -> None:
         self.steps: list[tuple[int, _Converted]] = []
         for pos, name in enumerate(names):
-            proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            proc = bind_processor(table.c[name], dialect)
             if proc is not None:
                 self.steps.append((pos, _Converted(proc)))
 
@@ -170,7 +197,7 @@ class _Columns:
         self.plan: list[tuple[str, _Converted | None, dict[Any, str]]] = []
         for name in names:
             column = table.c[name]
-            proc = column.type.dialect_impl(dialect).bind_processor(dialect)
+            proc = bind_processor(column, dialect)
             convert = _Converted(proc) if proc is not None else None
             python_type = _python_type(column)
             json_memo: dict[Any, str]
@@ -258,7 +285,7 @@ class Preparer:
         self.course = Converter(Offer.__table__, COURSE_FIELDS, dialect)  # type: ignore[arg-type]
         self.instance = Converter(OfferInstance.__table__, INSTANCE_FIELDS, dialect)  # type: ignore[arg-type]
         self.seen_offers: set[str] = set()
-        self.venue_keys: dict[tuple[Any, ...], str] = {}
+        self.venue_keys: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self.venues: dict[tuple[Any, ...], tuple[str | None, str]] = {}
         self.course_columns = _Columns(Offer.__table__, COURSE_FIELDS, dialect)  # type: ignore[arg-type]
         self.instance_columns = _Columns(OfferInstance.__table__, INSTANCE_FIELDS, dialect)  # type: ignore[arg-type]
@@ -335,10 +362,12 @@ class Preparer:
                     venue_key, venue_json = None, "null" if venue is None else _dumps(
                         _venue_values(venue))
                 else:
-                    typed = _venue_values(venue)
-                    venue_key = self.venue_keys.get(typed)
-                    if venue_key is None:
-                        venue_key = self.venue_keys[typed] = venue_key_of(typed)
+                    known = self.venue_keys.get(_venue_values(venue))
+                    if known is None:
+                        typed = _venue_values(venue)
+                        known = self.venue_keys[typed] = (venue_key_of(typed), typed)
+                    # one tuple per venue: a pickled page (the harvest's reader) sends it once
+                    venue_key, typed = known
                     venue_json = _dumps(typed)
                 item = (self.instance(_hashable(vals, _RECORD_INSTANCE_LISTS)), inst.key[:60], venue_key,
                         _dumps(vals) + ", " + venue_json)
