@@ -282,5 +282,19 @@ def _pg_reachable(url: str) -> bool:
         return False
 
 
+def reset_pg_database(url: str) -> None:
+    """The database dropped and made anew, then a CHECKPOINT and a pause: a run does not
+    begin while PostgreSQL still writes out (or autovacuums) what the run before left."""
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    engine = make_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text("CHECKPOINT"))
+    engine.dispose()
+    time.sleep(2)
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -9,8 +9,9 @@ revision is exported from git as bench.compare_revisions does and runs its *own*
 `python -m bench.bench_harvest --run harvest` against that feed into a fresh SQLite file or
 PostgreSQL database, in a process of its own; its CPU seconds (user + system) and peak RSS come
 from wait4, so they count the whole process (start-up and migrations included, the same for
-every revision). Runs alternate base, head per database. The machine is shared: wall seconds
-swing with the load, CPU seconds much less.
+every revision). Runs alternate base, head per database; a PostgreSQL run starts from a new,
+empty database after a CHECKPOINT (the runs before left gigabytes to write out). The machine
+is shared: wall seconds swing with the load, CPU seconds much less.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from bench.bench_harvest import (
     _pg_reachable,
     build_neighbour,
     free_port,
+    reset_pg_database,
     serve_neighbour,
 )
 from bench.compare_revisions import REPO, export
@@ -42,6 +44,8 @@ def run_revision(tree: Path, pkg: Path, target: str, feed: str, items: int,
     (its children's included: a forked reader is reaped before the bench ends)."""
     if target.startswith("sqlite"):
         Path(target.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:  # every revision starts from an empty database on a settled server
+        reset_pg_database(target)
     env = {**os.environ, "PYTHONPATH": f"{pkg}{os.pathsep}{tree}"}
     load = os.getloadavg()[0]
     proc = subprocess.Popen([sys.executable, "-m", "bench.bench_harvest", "--run", "harvest",
