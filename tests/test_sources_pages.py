@@ -169,3 +169,47 @@ def test_scheduler_job_harvests_enabled_sources_when_their_interval_is_due(app):
     with hub.sessions() as session:
         rows = {s.name: s for s in session.execute(sa.select(Source)).scalars()}
     assert rows["aktiv"].last_success_at is not None and rows["ruhend"].last_attempt_at is None
+
+
+def test_scheduler_job_in_a_threaded_process_harvests_in_a_fresh_interpreter(app, client):
+    """The scheduler runs jobs in its thread pool; there the job hands the harvest to a new
+    interpreter (which may fork its reader) with the hub's settings, and gets its outcomes
+    back: the source's offers arrive as from the command line."""
+    import json
+    import threading
+
+    from bildungsdaten.feeds.jsonld import offer_to_jsonld
+    from bildungsdaten.hub.jobs.scheduler import run_job
+    from bildungsdaten.hub.sources.service import add_source
+    from bildungsdaten.vocab.records import ProviderRecord
+    from tests.feed_data import simple_offer
+    from tests.fetch_support import answer, serve
+
+    hub = app.extensions["hub"]
+    hub.settings.fetch_allow_hosts = "127.0.0.1"  # only the settings carry it to the child
+    odw = ProviderRecord(slug="vhs-odw", name="VHS Odenwaldkreis", type="vhs")
+    routes: dict[str, Any] = {}
+    with serve(routes) as server:
+        base = server.url("")
+        items = [{"state": "updated", "kind": "Course", "id": f"vhs-odw/k-{n}", "modified": n,
+                  "data": offer_to_jsonld(simple_offer(f"k-{n}", odw, title=f"Töpfern {n}"),
+                                          base, base + "/vocab/context.jsonld")}
+                 for n in (1, 2, 3)]
+        routes["/rpde"] = answer(json.dumps({"next": server.url("/rpde2"), "items": items[:2]})
+                                 .encode(), content_type="application/json")
+        routes["/rpde2"] = answer(json.dumps({"next": server.url("/rpde3"), "items": items[2:]})
+                                  .encode(), content_type="application/json")
+        routes["/rpde3"] = answer(json.dumps({"next": server.url("/rpde3"), "items": []})
+                                  .encode(), content_type="application/json")
+        add_source(hub.sessions, hub.settings, "odenwald", server.url("/rpde"))
+        result: list[Any] = []
+        worker = threading.Thread(target=lambda: result.extend(run_job(app, "harvest-sources")))
+        worker.start()
+        worker.join(timeout=120)
+    [outcome] = result
+    assert (outcome.source, outcome.status, outcome.counts.created) == ("odenwald", "done", 3)
+    found = client.get("/api/v1/offers?q=Töpfern").get_json()["items"]
+    assert sorted(i["id"] for i in found) == [f"odenwald--vhs-odw/k-{n}" for n in (1, 2, 3)]
+    with hub.sessions() as session:
+        source = session.execute(sa.select(Source)).scalar_one()
+    assert source.next_url == server.url("/rpde3") and source.items_seen == 3

@@ -165,12 +165,17 @@ def harvest_limits(settings: Settings) -> HarvestLimits:
                          max_seconds=float(settings.fetch_run_deadline_seconds))
 
 
+def due_sources(sessions: sessionmaker[Session]) -> list[str]:
+    """The names of the enabled sources whose interval is due now."""
+    now = utcnow()
+    with sessions() as session:
+        return [s.name for s in list_sources(session) if is_due(s, now)]
+
+
 def harvest_due(sessions: sessionmaker[Session], settings: Settings,
                 walk: Walk | None = None) -> list[RunOutcome]:
     """Harvest every enabled source whose interval is due; one failure never stops the rest."""
-    now = utcnow()
-    with sessions() as session:
-        due = [s.name for s in list_sources(session) if is_due(s, now)]
+    due = due_sources(sessions)
     outcomes = []
     for name in due:
         try:
