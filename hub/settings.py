@@ -108,6 +108,8 @@ class Settings:
     # its time limit is FETCH_RUN_DEADLINE_SECONDS
     harvest_max_pages: int = setting(
         10_000, "Höchstzahl RPDE-Seiten je Ernte einer Quelle; danach endet der Lauf als „partial“ und der nächste setzt fort / maximum RPDE pages per harvest run of a source (the next run goes on)")
+    harvest_button_seconds: int = setting(
+        60, "Zeitbudget einer Ernte, die „Jetzt ernten“ in der Verwaltung startet (unter dem Timeout des Webservers von 120 s); den Rest erntet der Scheduler / time budget of a harvest started from the admin page (the scheduler goes on)")
     harvest_max_page_bytes: int = setting(
         20 * 1024 * 1024, "Größte RPDE-Seite einer Quelle in Bytes; eine größere beendet den Lauf mit Fehler / largest RPDE page of a source in bytes")
     harvest_max_items_per_page: int = setting(

@@ -130,6 +130,45 @@ def test_admin_page_adds_refuses_disables_and_removes(app, admin, engine):
         "source.added", "source.disabled", "source.removed"]
 
 
+def test_admin_button_harvests_within_its_time_budget_and_leaves_the_rest(app, admin, engine):
+    """"Jetzt ernten" runs inside a web request: a source that would take longer than
+    HARVEST_BUTTON_SECONDS ends "partial" with a German note, keeps its pages and resume point,
+    and the request answers well within the web server's timeout."""
+    import json
+    import time
+
+    from bildungsdaten.hub.sources.service import add_source
+    from tests.fetch_support import serve
+
+    hub = app.extensions["hub"]
+    hub.settings.fetch_allow_hosts = "127.0.0.1"
+    hub.settings.harvest_button_seconds = 1
+
+    def endless(h: Any) -> None:  # page n leads to page n + 1, each after a pause
+        number = int(h.path.partition("p=")[2] or 0)
+        time.sleep(0.3)
+        body = json.dumps({"next": served.url(f"/rpde?p={number + 1}"), "items": []}).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    with serve({"/rpde": endless}) as served:
+        add_source(hub.sessions, hub.settings, "langsam", served.url("/rpde"))
+        started = time.monotonic()
+        answer = admin.post("/verwaltung/quellen", headers=AUTH, follow_redirects=True,
+                            data={"csrf": csrf(admin), "aktion": "ernten", "name": "langsam"})
+        took = time.monotonic() - started
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and took < 10, took
+    assert "Noch nicht fertig" in text and "Der Scheduler erntet den Rest." in text, text
+    with engine.connect() as conn:
+        source = conn.execute(sa.select(Source)).one()
+    assert source.last_run["status"] == "partial" and source.last_error_code == "time-limit"
+    assert source.pages_read >= 1 and source.next_url.startswith(served.url("/rpde?p="))
+
+
 def test_region_page_shows_health_attribution_and_licence(app, client, engine):
     from bildungsdaten.hub.sources.service import add_source
 

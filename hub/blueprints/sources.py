@@ -83,12 +83,17 @@ def admin_sources() -> Any:
                 withdrawn = remove_source(hub.sessions, name)
                 message = f"Quelle „{name}“ entfernt; {withdrawn} Angebote zurückgezogen."
             elif action == "ernten":
-                outcome = harvest(hub.sessions, hub.settings, name)
+                # within the web server's timeout: a big source is finished by the scheduler
+                outcome = harvest(hub.sessions, hub.settings, name,
+                                  max_seconds=hub.settings.harvest_button_seconds)
                 c = outcome.counts
                 message = (f"Ernte „{name}“: {c.created} neu, {c.updated} geändert, "
-                           f"{c.deleted} gelöscht, {c.skipped} übersprungen."
-                           + (f" Fehler: {outcome.error_message}" if outcome.error_message
-                              else ""))
+                           f"{c.deleted} gelöscht, {c.skipped} übersprungen.")
+                if outcome.status == "partial":
+                    message += (f" Noch nicht fertig: {outcome.error_message} Der Scheduler "
+                                "erntet den Rest.")
+                elif outcome.error_message:
+                    message += f" Fehler: {outcome.error_message}"
             else:
                 raise SourceError("bad-action", "Unbekannte Aktion.", "aktion")
         except SourceError as exc:

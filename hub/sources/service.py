@@ -3,7 +3,7 @@ fetch guard before anything is stored), list with health, enable/disable, remove
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -144,16 +144,19 @@ def is_due(source: Source, now: datetime) -> bool:
 
 
 def harvest(sessions: sessionmaker[Session], settings: Settings, name: str,
-            walk: Walk | None = None) -> RunOutcome:
-    """Run one harvest of the source (the RPDE client unless `walk` is given)."""
+            walk: Walk | None = None, max_seconds: float | None = None) -> RunOutcome:
+    """Run one harvest of the source (the RPDE client unless `walk` is given); `max_seconds`:
+    a shorter time budget than the settings' (the run ends "partial", the next goes on)."""
     if walk is None:
         from ..federation.rpde_client import walk as rpde_walk
         walk = rpde_walk
     with sessions() as session:
         get_source(session, name)
+    limits = harvest_limits(settings)
+    if max_seconds is not None:
+        limits = replace(limits, max_seconds=min(limits.max_seconds, max_seconds))
     return harvest_source(sessions, name, walk, base_uri=settings.hub_base_uri,
-                          allow_hosts=settings.fetch_allow_hosts,
-                          limits=harvest_limits(settings))
+                          allow_hosts=settings.fetch_allow_hosts, limits=limits)
 
 
 def harvest_limits(settings: Settings) -> HarvestLimits:
