@@ -45,6 +45,7 @@ lint: install-test
 	mkdir -p build/typecheck && ln -sfn ../.. build/typecheck/bildungsdaten
 	MYPYPATH=build/typecheck $(BIN)/mypy -p bildungsdaten.vocab -p bildungsdaten.feeds \
 		-p bildungsdaten.validators -p bildungsdaten.hub
+	MYPYPATH=build/typecheck $(BIN)/mypy bench
 
 # Leaflet for the optional tile map (MAP_TILE_URL), committed under hub/static/vendor/leaflet:
 # only to update it. The package from the npm registry, checked against its known digest.

@@ -78,8 +78,8 @@ def main() -> int:
                 pos = int(live * share)
                 keyset = OfferFilters().select_ids(session, ids[pos - 1] if pos else 0)
                 offset = OfferFilters().select_ids(session).offset(pos)
-                k = median_ms(lambda q=keyset: session.execute(q.limit(501)).all())
-                o = median_ms(lambda q=offset: session.execute(q.limit(501)).all())
+                k = median_ms(lambda q=keyset: session.execute(q.limit(501)).all())  # type: ignore[misc]
+                o = median_ms(lambda q=offset: session.execute(q.limit(501)).all())  # type: ignore[misc]
                 print(f"  Position {pos:>7}: keyset {k:6.2f} ms   OFFSET {o:6.2f} ms   "
                       f"({o / k:4.1f}x)")
 
@@ -92,7 +92,7 @@ def main() -> int:
         for share in (0.0, 0.5, 0.99):
             pos = int(live * share)
             after = (f"&after={encode_cursor('date', *dated[pos - 1])}" if pos else "")
-            ms = median_ms(lambda a=after: client.get(f"/api/v1/offers?limit=500{a}"))
+            ms = median_ms(lambda a=after: client.get(f"/api/v1/offers?limit=500{a}"))  # type: ignore[misc]
             print(f"  Position {pos:>7}: {ms:6.1f} ms")
 
         start = time.perf_counter()
@@ -114,7 +114,7 @@ def main() -> int:
         for query in (f"provider={biggest}", "life_phase=studium", "q=zzzz", "municipality=06431011",
                       "life_phase=senioren", "mode=online_live", "from=2026-01-01&to=2026-01-31",
                       "q=englisch", "q=übung&municipality=06431002&mode=praesenz"):
-            ms = median_ms(lambda q=query: client.get(f"/api/v1/offers?limit=50&{q}"))
+            ms = median_ms(lambda q=query: client.get(f"/api/v1/offers?limit=50&{q}"))  # type: ignore[misc]
             n = len(client.get(f"/api/v1/offers?limit=50&{query}").get_json()["items"])
             print(f"  {query:<48} {ms:7.1f} ms  ({n} Treffer auf Seite 1)")
         engine.dispose()

@@ -146,8 +146,8 @@ def harvest_run(url: str, feed: str, items: int, instance: Path,
                                              "thread": False}[reader])
     took = time.perf_counter() - start
     # the machine is shared: wall swings, CPU much less
-    own, reader = (end - begin for end, begin in zip(cpu_seconds(), cpu_start, strict=True))
-    cpu = own + reader
+    own, reader_cpu = (end - begin for end, begin in zip(cpu_seconds(), cpu_start, strict=True))
+    cpu = own + reader_cpu
     with engine.connect() as conn:
         live = conn.execute(sa.select(sa.func.count()).select_from(Offer)
                             .where(Offer.deleted.is_(False))).scalar_one()
@@ -159,7 +159,7 @@ def harvest_run(url: str, feed: str, items: int, instance: Path,
     print(f"  harvest   {took:7.2f} s {rate:>9,.0f} items/s  {outcome.status}, {c.pages} pages, "
           f"{c.created:,} created, {live:,} live offers")
     print(f"            CPU {cpu:.2f} s ({c.items / cpu if cpu else 0:,.0f} items/CPU-s; of "
-          f"which the forked reader {reader:.2f} s), load average {os.getloadavg()[0]:.1f}")
+          f"which the forked reader {reader_cpu:.2f} s), load average {os.getloadavg()[0]:.1f}")
     print(f"            RSS MiB (with the reader): start {before:.0f}, at 20% "
           f"{marks.get(20, 0):.0f}, at 50% {marks.get(50, 0):.0f}, at 100% "
           f"{marks.get(100, 0):.0f}; peak {peak:.0f}")

@@ -78,7 +78,7 @@ class Scenario:
         upgrade(self.engine)
         with self.engine.begin() as conn:
             self.pid = conn.execute(sa.insert(Provider).returning(Provider.id), {
-                "slug": "bench", "name": "Kreisvolkshochschule Bergstraße"}).scalar()
+                "slug": "bench", "name": "Kreisvolkshochschule Bergstraße"}).scalar_one()
         self.settings = load_settings({"database_url": url, "secret_key": "bench",
                                        "instance_path": tmp, "upload_max_bytes": len(data) + 1,
                                        "upload_max_rows": rows})
@@ -119,7 +119,7 @@ class Scenario:
 
     def offers(self) -> list[tuple[str, int]]:
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(
+            return [(r.feed_id, r.modified) for r in conn.execute(
                 sa.select(Offer.feed_id, Offer.modified).order_by(Offer.feed_id))]
 
 

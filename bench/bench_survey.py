@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,10 +27,10 @@ TOPICS2 = {"zusammenfassen": {"T1-T2": ["T1", "T2"], "andere": ["T3", "T4", "T5"
 LIKERT3 = {"zusammenfassen": {"unwichtig": ["1", "2"], "teils": ["3"], "wichtig": ["4", "5"]}}
 
 
-def thirty_tables() -> dict[str, object]:
+def thirty_tables() -> dict[str, Any]:
     """30 tables: every tabulated question by none, age, region, municipality, age × region."""
-    tables: list[dict[str, object]] = []
-    questions: list[tuple[str, dict[str, object]]] = [
+    tables: list[dict[str, Any]] = []
+    questions: list[tuple[str, dict[str, Any]]] = [
         ("Q1", {}), ("Q2", {}), ("Q3", LIKERT3), ("Q4", {}), ("Q7", {}),
         ("Q3[SQ001]", LIKERT3), ("Q3[SQ002]", LIKERT3), ("Q3[SQ003]", LIKERT3)]
     for code, extra in questions:
@@ -53,7 +54,8 @@ def thirty_tables() -> dict[str, object]:
 def main() -> None:
     structure = parse_lss(structure_lss())
     records, _, _ = read_responses(responses_csv(3000), structure)
-    answers = [r["answers"] for r in records if r["submitted"]]
+    answers: list[dict[str, Any]] = [r["answers"] for r in records  # type: ignore[misc]
+                                     if r["submitted"]]
     definition = resolve(thirty_tables(), structure)
     counts = {s.slug: count_table(s, answers) for s in definition.tables}
     cells = sum(len(c) for c in counts.values())

@@ -49,7 +49,7 @@ def run_ours(path: str, parallel: bool | None, arrow: bool = False) -> dict[str,
 
     limits = Limits(max_bytes=1 << 40, max_rows=10**9, max_inflated_bytes=1 << 40)
     start, cpu = time.perf_counter(), _cpu()
-    kwargs = {"arrow": True} if arrow else {}  # a baseline's validate may not know it
+    kwargs: dict[str, Any] = {"arrow": True} if arrow else {}  # a baseline's validate may not know it
     result = validate(path, limits=limits, parallel=parallel, **kwargs)
     return {"wall": time.perf_counter() - start, "cpu": _cpu() - cpu,
             "rows": result.report.stats["rows"], "errors": result.report.stats["errors"],
@@ -193,11 +193,11 @@ def main() -> int:
             for label, r in runs:
                 ratio = "" if r is ref or args.no_frictionless else (
                     f"{ref['wall'] / r['wall']:>8.1f}{ref['cpu'] / r['cpu']:>7.1f}")
-                pss = f"{r['pss']:>9.1f}" if "pss" in r else ""
-                if pss and not ratio:
+                pss_text = f"{r['pss']:>9.1f}" if "pss" in r else ""
+                if pss_text and not ratio:
                     ratio = " " * 15
                 print(f"{name:<24}{size:>6.1f} {label:<14}{r['wall']:>8.2f}{r['cpu']:>8.2f}"
-                      f"{r['peak']:>10.1f}{r['errors']:>8}{ratio}{pss}", flush=True)
+                      f"{r['peak']:>10.1f}{r['errors']:>8}{ratio}{pss_text}", flush=True)
             path.unlink()
     print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from bildungsdaten.vocab.codelists import municipalities
@@ -215,7 +216,7 @@ def write_export(folder: Path, n: int = 3000, seed: int = 2026, version: int = 5
     return csv_path, lss_path
 
 
-DEFINITION = {
+DEFINITION: dict[str, Any] = {
     "titel": "Bildungsumfrage für Jung und Alt – Ergebnisse",
     "k": 5, "mindestgruppe": 10, "schutzbreite": 2,
     "gliederungen": {
