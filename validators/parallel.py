@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -107,13 +108,43 @@ class UntilSentinel:
             yield number, cells
 
 
+_FRAME_LENGTH = struct.Struct("<Q")
+
+
+def write_frame(pipe: IO[bytes], kind: bytes, payload: Any) -> None:
+    """One frame to a helper's pipe: a one-byte kind, the length, the pickled payload; flushed,
+    so the reader has it at once."""
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(kind + _FRAME_LENGTH.pack(len(data)))
+    pipe.write(data)
+    pipe.flush()
+
+
+def read_frame(pipe: IO[bytes]) -> tuple[bytes, bytes] | None:
+    """The next frame written by write_frame as (kind, pickled payload); None where the pipe
+    ends before one, EOFError where it ends inside one (the writer died mid-frame)."""
+    head = pipe.read(1 + _FRAME_LENGTH.size)
+    if len(head) < 1 + _FRAME_LENGTH.size:
+        return None
+    (size,) = _FRAME_LENGTH.unpack(head[1:])
+    body = pipe.read(size)
+    if len(body) < size:
+        raise EOFError("the pipe ended inside a frame")
+    return head[:1], body
+
+
 def fork_writer(write: Callable[[IO[bytes]], object]) -> tuple[int, int]:
     """Fork a child that runs `write` on the write end of a pipe and exits, 0 when `write`
-    returned; (pid, read fd of the pipe)."""
+    returned; (pid, read fd of the pipe). OSError (no process to spare) leaves no pipe open."""
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
     if pid == 0:  # pragma: no cover - runs in the child (coverage does not follow forks)
         code = 1
         try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import pickle
 import queue
-import struct
 import subprocess
 import sys
 import threading
@@ -31,7 +30,6 @@ from .core import Limits, RowMapper, ValidationResult, validate
 from .report import Report
 from .sources import Source
 
-_LENGTH = struct.Struct("<Q")
 _BATCH, _DONE = b"B", b"D"
 # A fresh interpreter needs about half a second to start and import the mapper's modules:
 # below this size checking in the caller's process is as fast.
@@ -55,15 +53,11 @@ def _run_helper(args: tuple[Any, ...], out: IO[bytes]) -> None:
     """The helper's work: validate with a sink that writes each batch as a frame to `out`."""
     source, filename, lang, limits, mapper, defaults = args
 
-    def send(kind: bytes, payload: Any) -> None:
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(kind + _LENGTH.pack(len(data)) + data)
-
     result = validate(source, filename=filename, lang=lang, limits=limits, collect=True,
                       mapper=mapper, defaults=defaults,
-                      sink=lambda items, rows, errors: send(_BATCH, (items, rows, errors)))
-    send(_DONE, result.report)
-    out.flush()
+                      sink=lambda items, rows, errors: parallel_.write_frame(
+                          out, _BATCH, (items, rows, errors)))
+    parallel_.write_frame(out, _DONE, result.report)
 
 
 class CheckStream:
@@ -103,28 +97,11 @@ class CheckStream:
     # --- the helper -----------------------------------------------------------------------
 
     def _fork(self) -> None:
-        read_fd, write_fd = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
+        args = self._args
         try:
-            pid = os.fork()
+            pid, read_fd = parallel_.fork_writer(lambda pipe: _run_helper(args, pipe))
         except OSError:  # no process to spare: check in this process instead
-            os.close(read_fd)
-            os.close(write_fd)
             return
-        if pid == 0:  # pragma: no cover - runs in the child (coverage does not follow forks)
-            code = 1
-            try:
-                os.close(read_fd)
-                with os.fdopen(write_fd, "wb", buffering=0) as pipe:
-                    _run_helper(self._args, pipe)
-                code = 0
-            except BaseException:  # noqa: BLE001, S110 - the parent sees the missing report
-                pass
-            finally:
-                # Never run the parent's exit handlers (database connections, temp files).
-                os._exit(code)
-        os.close(write_fd)
         self._pid = pid
         self._running = True
         self._start_reader(os.fdopen(read_fd, "rb"))
@@ -156,17 +133,10 @@ class CheckStream:
         """Move whole frames from the pipe into the queue; None marks the end."""
         try:
             with pipe:
-                while True:
-                    head = pipe.read(1 + _LENGTH.size)
-                    if len(head) < 1 + _LENGTH.size:
-                        break
-                    (size,) = _LENGTH.unpack(head[1:])
-                    body = pipe.read(size)
-                    if len(body) < size:
-                        break
-                    self._frames.put(head[:1] + body)
-        except (OSError, ValueError):
-            pass  # the pipe was closed under us (close()): the end
+                while (frame := parallel_.read_frame(pipe)) is not None:
+                    self._frames.put(frame[0] + frame[1])
+        except (OSError, ValueError, EOFError):
+            pass  # the pipe was closed under us (close()) or the helper died mid-frame: the end
         finally:
             self._frames.put(None)
 

@@ -15,7 +15,6 @@ import gc
 import os
 import pickle
 import queue
-import struct
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -24,7 +23,7 @@ from typing import IO, Any
 from sqlalchemy.engine import Dialect
 
 from ...feeds.jsonld_read import ReadError, read_offer
-from ...validators.parallel import fork_writer, stop_child
+from ...validators.parallel import fork_writer, read_frame, stop_child, write_frame
 from ..offers.rows import Preparer, RowItem
 from ..offers.store import CourseTexts, record_texts
 from .items import HarvestError, HarvestItem, HarvestPage
@@ -37,7 +36,6 @@ Read = dict[str, "ReadItem | ReadError"]
 # ingest._original_iri).
 KEPT_KEYS = ("@id", "isBasedOn", "prov:wasDerivedFrom")
 GC_EVERY_PAGES = 20
-_LENGTH = struct.Struct("<Q")
 _PAGE, _END, _FAILED, _BROKEN = b"P", b"E", b"H", b"X"
 
 
@@ -171,18 +169,15 @@ def _without_data(page: HarvestPage) -> HarvestPage:
 
 
 def _send(pipe: IO[bytes], kind: bytes, payload: Any) -> None:
-    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    pipe.write(kind + _LENGTH.pack(len(data)))
-    pipe.write(data)
-    pipe.flush()
+    write_frame(pipe, kind, payload)
 
 
 def _receive(pipe: IO[bytes]) -> tuple[bytes, Any]:
-    head = pipe.read(1 + _LENGTH.size)
-    if len(head) < 1 + _LENGTH.size:
-        return _BROKEN, "ohne Ergebnis beendet"
-    (size,) = _LENGTH.unpack(head[1:])
-    body = pipe.read(size)
-    if len(body) < size:
+    try:
+        frame = read_frame(pipe)
+    except EOFError:
         return _BROKEN, "mitten in einer Seite beendet"
-    return head[:1], pickle.loads(body)  # the run's collector is paused (harvest_source)
+    if frame is None:
+        return _BROKEN, "ohne Ergebnis beendet"
+    kind, body = frame
+    return kind, pickle.loads(body)  # the run's collector is paused (harvest_source)
