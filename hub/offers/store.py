@@ -5,16 +5,13 @@ left alone, so re-delivering the same data produces no feed change.
 """
 from __future__ import annotations
 
-import functools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
-from psycopg.types.json import set_json_dumps
 from sqlalchemy.orm import Session
 
 from ...vocab.records import (
@@ -392,26 +389,10 @@ class BulkWriter:
             params = [dict(zip(names, row, strict=True)) for row in rows]
         self.conn.exec_driver_sql(compiled.string, params)
 
-
     def _copy(self, table: sa.TableClause, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """PostgreSQL: COPY (hub.db.copy_rows), JSON columns written with _jsonb_dumps."""
-        copy_rows(self.conn, table.name, names, rows,
-                  prepare=lambda cursor: set_json_dumps(_jsonb_dumps, context=cursor))
-
-
-@functools.lru_cache(maxsize=8192)
-def _json_of(value: Any) -> bytes:
-    return orjson.dumps(value)
-
-
-def _jsonb_dumps(value: Any) -> bytes:
-    """JSON text of a JSONB value for COPY: orjson, each distinct list once (the columns'
-    lists repeat: weekdays, languages, phases; psycopg's default is json.dumps per value).
-    Module level and closure-free: psycopg caches one dumper per function."""
-    try:
-        return _json_of(value)
-    except TypeError:  # a list, not a tuple: unhashable
-        return orjson.dumps(value)
+        """PostgreSQL: COPY (hub.db.copy_rows); JSON columns arrive as their JSON text
+        (hub.offers.rows.bind_processor), which psycopg's C text dumper writes."""
+        copy_rows(self.conn, table.name, names, rows)
 
 
 def tombstone_offers(session: Session, offer_ids: Sequence[int]) -> int:
