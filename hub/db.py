@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import psycopg
@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.visitors import InternalTraversal
 
 # JSON lists on both dialects; JSONB on PostgreSQL for containment filters.
+T = TypeVar("T")
 JSONList = sa.JSON().with_variant(JSONB(), "postgresql")
 
 NAMING = {
@@ -157,6 +158,12 @@ def _contains_pg(element: _JsonContains, compiler: Any, **kw: Any) -> str:
     col = compiler.process(element.column, **kw)
     val = compiler.process(sa.bindparam(None, [element.value], type_=JSONB()), **kw)
     return f"({col} @> {val})"
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size` (for `among` lists and bulk writes)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def among(bind: Session | sa.Connection, column: Any, values: Any) -> Any:

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...feeds.jsonld_read import ReadError
 from ...validators.core import gc_paused
 from ...vocab.records import ProviderRecord
-from ..db import among, begin_write, custom_plans
+from ..db import among, begin_write, chunks, custom_plans
 from ..models import Offer, Provider, utcnow
 from ..offers.rows import Preparer
 from ..offers.store import (
@@ -345,7 +345,7 @@ def _stored_links(session: Session, source_id: int,
                   item_ids: list[str]) -> dict[str, tuple[int, int]]:
     """The stored provenance of these items: item_id -> (offer id, `modified` of the version
     the offer was made from). One read per page, used for every decision of the page."""
-    return {item_id: (offer_id, modified) for chunk in _chunks(item_ids, 500)
+    return {item_id: (offer_id, modified) for chunk in chunks(item_ids, 500)
             for item_id, offer_id, modified in session.execute(
                 sa.select(links_t.c.item_id, links_t.c.offer_id, links_t.c.modified).where(
                     links_t.c.source_id == source_id, among(session, links_t.c.item_id, chunk)))}
@@ -362,12 +362,12 @@ def _write_links(session: Session, source_id: int,
     offer_ids = {oid for oid, _item, _iri in written}
     relinked = [item.item_id for _oid, item, _iri in written if item.item_id in links]
     moved = sorted({links[item_id][0] for item_id in relinked} - offer_ids)
-    for chunk in _chunks(relinked, 500):
+    for chunk in chunks(relinked, 500):
         session.execute(links_t.delete().where(links_t.c.source_id == source_id,
                                                among(session, links_t.c.item_id, chunk)))
     # an offer made before by another item or source is this item's now
-    for chunk in _chunks(sorted(offer_ids - fresh), 500):
-        session.execute(links_t.delete().where(among(session, links_t.c.offer_id, chunk)))
+    for ids in chunks(sorted(offer_ids - fresh), 500):
+        session.execute(links_t.delete().where(among(session, links_t.c.offer_id, ids)))
     tombstone_offers(session, _live(session, moved))
     BulkWriter(session).insert_rows(  # COPY on PostgreSQL, not a statement per link
         links_t, ("offer_id", "source_id", "item_id", "item_url", "modified"),
@@ -376,13 +376,10 @@ def _write_links(session: Session, source_id: int,
 
 def _live(session: Session, offer_ids: list[int]) -> list[int]:
     out: list[int] = []
-    for chunk in _chunks(offer_ids, 500):
+    for chunk in chunks(offer_ids, 500):
         out.extend(session.execute(sa.select(offers_t.c.id).where(
             among(session, offers_t.c.id, chunk), offers_t.c.deleted.is_(False))
             .order_by(offers_t.c.id)).scalars())
     return out
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

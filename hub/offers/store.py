@@ -6,7 +6,7 @@ left alone, so re-delivering the same data produces no feed change.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from ...vocab.records import (
     SourceRecord,
     VenueRecord,
 )
-from ..db import among, copy_rows
+from ..db import among, chunks, copy_rows
 from ..models import Offer, OfferInstance, Provider, Venue, utcnow
 from ..search.index import OfferText, index_texts, reindex_offers, remove_offers
 from ..sources.models import OfferSource, Source
@@ -143,7 +143,7 @@ def stored_offers(session: Session, provider_id: int,
                       offers_t.c.deleted).where(offers_t.c.provider_id == provider_id)
     if angebot_ids is None:
         return {row.angebot_id: row for row in session.execute(query)}
-    return {row.angebot_id: row for chunk in _chunks(angebot_ids, 500)
+    return {row.angebot_id: row for chunk in chunks(angebot_ids, 500)
             for row in session.execute(query.where(among(session, offers_t.c.angebot_id, chunk)))}
 
 
@@ -214,7 +214,7 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
         venues)
     if to_update or to_delete:
         stale = [oid for _, oid in to_update] + [row.id for row in to_delete]
-        for chunk in _chunks(stale, 500):
+        for chunk in chunks(stale, 500):
             session.execute(instances_t.delete().where(instances_t.c.offer_id.in_(chunk)))
     writer = BulkWriter(session)
     fixed = writer.fixed(now)
@@ -249,7 +249,7 @@ def write_prepared(session: Session, provider_id: int, offers: Sequence[Prepared
             ids[aid] = oid
         writer.insert_offers(rows, with_ids=True)
     done = len(result.unchanged)
-    for part in _chunks(written, 5000):
+    for part in chunks(written, 5000):
         instance_rows: list[tuple[Any, ...]] = []
         for offer in part:
             oid = ids[offer.angebot_id]
@@ -401,7 +401,7 @@ def tombstone_offers(session: Session, offer_ids: Sequence[int]) -> int:
         return 0
     stamp = reserve_stamps(session, len(offer_ids))
     now = utcnow()
-    for chunk in _chunks(list(offer_ids), 500):
+    for chunk in chunks(list(offer_ids), 500):
         session.execute(instances_t.delete().where(instances_t.c.offer_id.in_(chunk)))
     session.execute(
         offers_t.update().where(offers_t.c.id == sa.bindparam("b_id")),
@@ -427,7 +427,7 @@ def restamp_provider_offers(session: Session, provider_id: int) -> int:
 
 def _feed_ids(session: Session, ids: list[int]) -> list[str]:
     out: list[str] = []
-    for chunk in _chunks(ids, 500):
+    for chunk in chunks(ids, 500):
         out.extend(session.execute(sa.select(offers_t.c.feed_id).where(offers_t.c.id.in_(chunk))
                                    ).scalars())
     return out
@@ -450,16 +450,11 @@ def ensure_venue_ids(session: Session, provider_id: int, keys: set[str],
         known = stored_venue_ids(session, provider_id)
     missing = [{"provider_id": provider_id, "venue_key": k, **dict(zip(VENUE_FIELDS, venues[k], strict=True))}
                for k in sorted(keys) if k not in known]
-    for chunk in _chunks(missing, 2000):
+    for chunk in chunks(missing, 2000):
         for vid, key in session.execute(
                 venues_t.insert().returning(venues_t.c.id, venues_t.c.venue_key), chunk):
             known[key] = vid
     return known
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ...vocab.codelists import municipality_by_ags
-from ..db import among, copy_rows
+from ..db import among, chunks, copy_rows
 from ..models import Offer, OfferInstance, Provider, Venue
 from .text import Term, tokens_of, words
 
@@ -40,7 +40,6 @@ pg_search_t = sa.Table("offer_search", search_meta,
                        sa.Column("offer_id", sa.Integer, primary_key=True),
                        sa.Column("title", TSVECTOR), sa.Column("doc", TSVECTOR))
 CHUNK = 500
-T = TypeVar("T")
 WORD_MIN = 4  # shorter words are not worth a suggestion
 WORD_MAX = 100
 
@@ -49,11 +48,6 @@ Bind = Session | Connection
 
 def _dialect(bind: Bind) -> str:
     return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
-
-
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -76,21 +70,21 @@ def reindex_offers(bind: Bind, offer_ids: Iterable[int]) -> int:
     tombstones and unknown ids removed); the caller owns the transaction. Returns the number
     of offers indexed."""
     ids = sorted(set(offer_ids))
-    return _index(bind, ((chunk, _stored_texts(bind, chunk)) for chunk in _chunks(ids)))
+    return _index(bind, ((chunk, _stored_texts(bind, chunk)) for chunk in chunks(ids, CHUNK)))
 
 
 def index_texts(bind: Bind, texts: Sequence[OfferText]) -> int:
     """reindex_offers for live offers whose texts the caller holds (the write path, which has
     just written them): the same entries, without reading the offers back."""
     ordered = sorted(texts, key=lambda text: text.offer_id)
-    return _index(bind, (([t.offer_id for t in part], part) for part in _chunks(ordered)))
+    return _index(bind, (([t.offer_id for t in part], part) for part in chunks(ordered, CHUNK)))
 
 
-def _index(bind: Bind, chunks: Iterable[tuple[Sequence[int], Sequence[OfferText]]]) -> int:
-    """Replace the entries of each chunk's ids by the documents of its texts."""
+def _index(bind: Bind, parts: Iterable[tuple[Sequence[int], Sequence[OfferText]]]) -> int:
+    """Replace the entries of each part's ids by the documents of its texts."""
     done = 0
     seen_words: set[str] = set()
-    for ids, texts in chunks:
+    for ids, texts in parts:
         documents, vocabulary = _documents(texts)
         _delete(bind, ids)
         _insert(bind, documents)
@@ -102,7 +96,7 @@ def _index(bind: Bind, chunks: Iterable[tuple[Sequence[int], Sequence[OfferText]
 
 def remove_offers(bind: Bind, offer_ids: Iterable[int]) -> None:
     """Drop these offers from the index (tombstoned or deleted)."""
-    for chunk in _chunks(sorted(set(offer_ids))):
+    for chunk in chunks(sorted(set(offer_ids)), CHUNK):
         _delete(bind, chunk)
 
 
