@@ -167,6 +167,8 @@ def test_admin_button_harvests_within_its_time_budget_and_leaves_the_rest(app, a
         source = conn.execute(sa.select(Source)).one()
     assert source.last_run["status"] == "partial" and source.last_error_code == "time-limit"
     assert source.pages_read >= 1 and source.next_url.startswith(served.url("/rpde?p="))
+    region = admin.get("/region").get_data(as_text=True)  # a limit of the run is no failure
+    assert "Zustand: Noch nicht fertig." in region and "Zustand: Fehler" not in region
 
 
 def test_region_page_shows_health_attribution_and_licence(app, client, engine):

@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request
 from ..auth.admin import require_admin
 from ..auth.csrf import check_csrf, csrf_token
 from ..context import current_hub
+from ..federation.ingest import LIMITS
 from ..pages_nav import PageLink
 from ..sources.models import Source
 from ..sources.service import (
@@ -32,6 +33,8 @@ ADMIN_PATH = "/verwaltung/quellen"
 
 def health_words(source: Source) -> tuple[str, str]:
     """(state, explanation) of a source in words, never by colour alone."""
+    if source.last_error_code in LIMITS:  # read well up to a limit of its run: not a failure
+        return "Noch nicht fertig", source.last_error_message or ""
     if source.last_error_code and source.last_error_code != "skipped-items":
         return "Fehler", source.last_error_message or source.last_error_code
     if source.last_error_code:
