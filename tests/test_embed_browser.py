@@ -5,6 +5,7 @@ the hub's other pages refuse to be framed there."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -107,6 +108,31 @@ def test_embed_renders_resizes_when_opted_in_and_passes_axe(hub: str, host_site:
     assert inner.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     assert axe_violations(inner) == []
+    context.close()
+
+
+def test_embed_resizes_when_the_opt_in_script_starts_after_the_frame_loaded(
+        hub: str, host_site: Any, browser: Any) -> None:
+    """The snippet puts the opt-in script after the frame, so a fast frame can report its
+    height before anyone listens: the script asks each frame again when it starts."""
+    host, pages = host_site
+    frame_code, script = snippets(hub)
+    src = re.search(r'src="([^"]+)"', script).group(1)
+    late = ("<script>document.querySelector('iframe').addEventListener('load', function () {"
+            "setTimeout(function () { var s = document.createElement('script'); "
+            f"s.src = {json.dumps(src)}; document.body.appendChild(s); }}, 500); }});</script>")
+    pages["/spaet"] = host_page(frame_code + late)
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    tab.goto(f"{host}/spaet")
+    tab.frame_locator("iframe").locator("h1").wait_for()
+    tab.wait_for_function("document.querySelector('script[src$=\"embed-host.js\"]') !== null")
+    tab.wait_for_function("document.querySelector('iframe').getBoundingClientRect().height "
+                          "!= 600")
+    inner = next(f for f in tab.frames if "/einbetten/liste" in f.url)
+    assert frame_height(tab) == pytest.approx(
+        inner.evaluate("document.documentElement.scrollHeight"), abs=2)
     context.close()
 
 

@@ -16,4 +16,19 @@
       }
     }
   });
+  // A frame that loaded before this script ran has reported already, unheard: ask each frame
+  // again now and whenever it loads (the ask goes only to the hub's origin).
+  function ask(frame) {
+    try {
+      frame.contentWindow.postMessage({ type: "bildungsdaten-hub:ask" },
+                                      new URL(frame.src, document.baseURI).origin);
+    } catch (e) { /* a frame without a usable src: nothing to ask */ }
+  }
+  var frames = document.querySelectorAll("iframe[data-bildungsdaten-hub]");
+  for (var i = 0; i < frames.length; i++) {
+    (function (frame) {
+      frame.addEventListener("load", function () { ask(frame); });
+      ask(frame);
+    })(frames[i]);
+  }
 })();

@@ -12,5 +12,14 @@
   }
   window.addEventListener("load", report);
   window.addEventListener("resize", report);
+  // The host's script may start after this frame reported (it follows the frame on the page):
+  // it asks, and the frame reports again.
+  window.addEventListener("message", function (event) {
+    if (event.source === window.parent && event.data &&
+        event.data.type === "bildungsdaten-hub:ask") {
+      last = 0;
+      report();
+    }
+  });
   report();
 })();
